@@ -1,0 +1,1 @@
+"""Time-clock kiosk: face punching, offline punch queue, missed clock-out claims."""

@@ -1,0 +1,8 @@
+"""Entry point of the time-clock kiosk: `python main.py --help` lists the commands."""
+
+import sys
+
+from kiosk.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
