@@ -11,6 +11,8 @@ from kiosk.domain.errors import RuleViolation
 
 
 class PunchKind(StrEnum):
+    """What an employee tapped at the kiosk."""
+
     CLOCK_IN = "clock_in"
     BREAK_START = "break_start"
     BREAK_END = "break_end"
@@ -18,15 +20,37 @@ class PunchKind(StrEnum):
 
 
 class BreakType(StrEnum):
+    """The kinds of break seed 001 distinguishes; every break start names one."""
+
     LUNCH = "lunch"
     REST = "rest"
     OTHER = "other"
 
 
 class IdentifiedBy(StrEnum):
+    """How the kiosk knew who was punching."""
+
     FACE = "face"
     PIN = "pin"
     ADMIN = "admin"
+
+
+def parse_punch_kind(text: str) -> PunchKind:
+    """Read a punch kind from its stored or typed name (`clock_in`, `break_start`, `break_end`, `clock_out`)."""
+    try:
+        return PunchKind(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(kind.value for kind in PunchKind)
+        raise RuleViolation("punch_kind_invalid", f"unknown punch kind {text!r}; must be one of: {valid}") from None
+
+
+def parse_break_type(text: str) -> BreakType:
+    """Read a break type; anything but lunch, rest or other is refused (seed 001's break type validation)."""
+    try:
+        return BreakType(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(kind.value for kind in BreakType)
+        raise RuleViolation("break_type_invalid", f"invalid break type {text!r}; must be one of: {valid}") from None
 
 
 def require_utc(value: datetime, what: str) -> datetime:
@@ -83,6 +107,8 @@ _KIND_ORDER = {PunchKind.CLOCK_IN: 0, PunchKind.BREAK_START: 1, PunchKind.BREAK_
 
 
 class CorrectionKind(StrEnum):
+    """What a correction does to the punch it targets."""
+
     CLOSE_SESSION = "close_session"  # sets the clock-out of the session opened by `target_punch_id`
     VOID_PUNCH = "void_punch"  # the target punch is ignored by the derivation
     MOVE_PUNCH = "move_punch"  # the target punch counts as if it happened at `effective_at`
