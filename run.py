@@ -56,6 +56,7 @@ def main(argv: list[str]) -> int:
         return 2
     what, rest = argv[0], argv[1:]
     python = sync_environment()
+    subprocess.run([str(python), str(ROOT / "main.py"), "fetch-models"], cwd=ROOT, check=True)
     command = [str(python), str(ROOT / "main.py"), *rest] if what == "kiosk" else [str(python), "-m", "pytest", *rest]
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 

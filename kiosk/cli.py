@@ -22,8 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail to standard error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     from kiosk.services import timesheet_command
+    from kiosk.vision import commands as vision_commands
+    from kiosk.vision import fetch_models_command
 
     timesheet_command.register(subparsers)
+    fetch_models_command.register(subparsers)
+    vision_commands.register(subparsers)
     return parser
 
 
