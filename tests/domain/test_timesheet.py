@@ -1,0 +1,184 @@
+"""Day summaries: totals, overtime, arrival, anomalies, business days across time zones."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.domain.errors import RuleViolation
+from kiosk.domain.pay import ArrivalStatus, DepartmentRules, seed_rule_sets
+from kiosk.domain.punches import BreakType, Punch, PunchKind
+from kiosk.domain.sessions import AnomalyCode, SessionPolicy, derive
+from kiosk.domain.timesheet import DaySummary, EmployeeTerms, summarise_days
+from tests.domain.builders import MANILA, NEW_YORK, at_local, punch
+from tests.domain.test_sessions_properties import AS_OF, punches_and_corrections
+
+IN, OUT = PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT
+START, END = PunchKind.BREAK_START, PunchKind.BREAK_END
+TERMS = {
+    "admin": EmployeeTerms("Sur admin", Decimal(800)),
+    "crew": EmployeeTerms("Warehouse", Decimal(650)),
+}
+LATER = datetime(2026, 12, 31, tzinfo=UTC)
+
+
+def summarise(punches: list[Punch], tz: ZoneInfo = MANILA, **policy: object) -> list[DaySummary]:
+    derivation = derive(punches, [], tz=tz, policy=SessionPolicy(**policy), as_of=LATER)  # type: ignore[arg-type]
+    return summarise_days(derivation, TERMS, seed_rule_sets(), tz)
+
+
+def day(employee: str, start: str, *taps: tuple[PunchKind, str], tz: ZoneInfo = MANILA) -> list[Punch]:
+    punches = [punch(employee, IN, at_local(tz, start))]
+    for kind, when in taps:
+        punches.append(punch(employee, kind, at_local(tz, when), BreakType.LUNCH if kind is START else None))
+    return punches
+
+
+def test_a_late_day_with_overtime() -> None:
+    punches = day(
+        "admin", "2026-01-27 08:10", (START, "2026-01-27 12:00"), (END, "2026-01-27 13:00"), (OUT, "2026-01-27 18:40")
+    )
+    (summary,) = summarise(punches)
+    assert summary.business_date == date(2026, 1, 27)
+    assert summary.first_in == datetime(2026, 1, 27, 8, 10, tzinfo=MANILA)
+    assert summary.first_in is not None
+    assert summary.first_in.utcoffset() == timedelta(hours=8)
+    assert summary.last_out == datetime(2026, 1, 27, 18, 40, tzinfo=MANILA)
+    assert summary.total == timedelta(hours=10, minutes=30)
+    assert summary.breaks == timedelta(hours=1)
+    assert summary.working == timedelta(hours=9, minutes=30)
+    assert summary.overtime == timedelta(hours=1, minutes=30)
+    assert summary.arrival is not None
+    assert summary.arrival.status is ArrivalStatus.LATE
+    assert summary.arrival.deduction == Decimal("11.67")
+    assert summary.anomalies == ()
+
+
+def test_untracked_department_has_no_arrival() -> None:
+    (summary,) = summarise(day("crew", "2026-01-27 10:30", (OUT, "2026-01-27 15:30")))
+    assert summary.arrival is None
+    assert summary.overtime == timedelta(0)
+
+
+def test_several_sessions_in_one_day_add_up_and_the_first_clock_in_counts() -> None:
+    punches = [
+        *day("admin", "2026-01-27 09:30", (OUT, "2026-01-27 12:00")),
+        *day("admin", "2026-01-27 07:55", (OUT, "2026-01-27 09:00")),
+        *day("admin", "2026-01-27 13:00", (OUT, "2026-01-27 19:00")),
+    ]
+    (summary,) = summarise(punches)
+    assert summary.first_in == datetime(2026, 1, 27, 7, 55, tzinfo=MANILA)
+    assert summary.last_out == datetime(2026, 1, 27, 19, 0, tzinfo=MANILA)
+    assert summary.working == timedelta(hours=9, minutes=35)
+    assert summary.overtime == timedelta(hours=1, minutes=35)
+    assert summary.arrival is not None
+    assert summary.arrival.status is ArrivalStatus.ON_TIME
+
+
+def test_an_open_session_has_no_last_out() -> None:
+    punches = [*day("crew", "2026-01-27 08:00", (OUT, "2026-01-27 12:00")), *day("crew", "2026-01-27 13:00")]
+    (summary,) = summarise(punches, open_session_limit=None)
+    assert summary.last_out is None
+    assert summary.anomalies == (AnomalyCode.OPEN_SESSION,)
+    assert summary.working == timedelta(hours=4)
+
+
+def test_overnight_shifts_belong_to_the_clock_in_day_and_days_are_sorted() -> None:
+    punches = [
+        *day("crew", "2026-01-28 22:00", (OUT, "2026-01-29 06:00")),
+        *day("crew", "2026-01-27 22:00", (OUT, "2026-01-28 06:00")),
+        *day("admin", "2026-01-28 08:00", (OUT, "2026-01-28 17:00")),
+    ]
+    summaries = summarise(punches)
+    assert [(s.employee_id, s.business_date) for s in summaries] == [
+        ("admin", date(2026, 1, 28)),
+        ("crew", date(2026, 1, 27)),
+        ("crew", date(2026, 1, 28)),
+    ]
+    assert summaries[1].last_out == datetime(2026, 1, 28, 6, 0, tzinfo=MANILA)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hours", "offsets"),
+    [
+        ("2026-03-07 22:00", "2026-03-08 06:00", 7, (-5, -4)),
+        ("2026-10-31 22:00", "2026-11-01 06:00", 9, (-4, -5)),
+    ],
+)
+def test_daylight_saving_nights_in_new_york(start: str, end: str, hours: int, offsets: tuple[int, int]) -> None:
+    (summary,) = summarise(day("crew", start, (OUT, end), tz=NEW_YORK), tz=NEW_YORK)
+    assert summary.business_date == date.fromisoformat(start[:10])
+    assert summary.total == timedelta(hours=hours)
+    assert summary.overtime == timedelta(hours=max(hours - 8, 0))
+    assert summary.first_in is not None
+    assert summary.last_out is not None
+    assert summary.first_in.utcoffset() == timedelta(hours=offsets[0])
+    assert summary.last_out.utcoffset() == timedelta(hours=offsets[1])
+
+
+def test_arrival_is_judged_on_the_local_clock_on_a_dst_day() -> None:
+    # 08:10 local on the spring-forward day is 12:10 UTC; a fixed-offset calculation would say 07:10 or 09:10.
+    punches = day("admin", "2026-03-08 08:10", (OUT, "2026-03-08 17:00"), tz=NEW_YORK)
+    (summary,) = summarise(punches, tz=NEW_YORK)
+    assert summary.arrival is not None
+    assert summary.arrival.late_minutes == 7
+
+
+def test_stray_punches_are_listed_on_their_day() -> None:
+    punches = [punch("crew", OUT, at_local(MANILA, "2026-01-29 17:00"))]
+    (summary,) = summarise(punches)
+    assert summary.business_date == date(2026, 1, 29)
+    assert summary.first_in is None
+    assert summary.last_out is None
+    assert summary.total == timedelta(0)
+    assert summary.anomalies == (AnomalyCode.CLOCK_OUT_WITHOUT_CLOCK_IN,)
+
+
+def test_unknown_employee() -> None:
+    with pytest.raises(RuleViolation) as caught:
+        summarise(day("ghost", "2026-01-27 08:00"))
+    assert caught.value.code == "unknown_employee"
+
+
+def test_department_regular_hours_set_overtime() -> None:
+    rules = {"Warehouse": DepartmentRules(name="Warehouse", regular_hours=Decimal(6))}
+    derivation = derive(day("crew", "2026-01-27 08:00", (OUT, "2026-01-27 15:00")), [], tz=MANILA,
+                        policy=SessionPolicy(), as_of=LATER)  # fmt: skip
+    (summary,) = summarise_days(derivation, TERMS, rules, MANILA)
+    assert summary.overtime == timedelta(hours=1)
+
+
+def test_bad_terms() -> None:
+    with pytest.raises(RuleViolation) as caught:
+        EmployeeTerms("Warehouse", Decimal(-5))
+    assert caught.value.code == "rate_invalid"
+
+
+@settings(max_examples=100, deadline=None)
+@given(punches_and_corrections(), st.sampled_from([MANILA, NEW_YORK]))
+def test_day_totals_are_sums_of_their_sessions(facts: tuple[list[Punch], list[object]], tz: ZoneInfo) -> None:
+    punches, corrections = facts
+    derivation = derive(punches, corrections, tz=tz, policy=SessionPolicy(), as_of=AS_OF)  # type: ignore[arg-type]
+    terms = {employee: EmployeeTerms("Sur admin", Decimal(800)) for employee in "abc"}
+    summaries = summarise_days(derivation, terms, seed_rule_sets(), tz)
+    keys = [(s.employee_id, s.business_date) for s in summaries]
+    assert keys == sorted(set(keys))
+    for summary in summaries:
+        sessions = [
+            s
+            for s in derivation.sessions_of(summary.employee_id)
+            if s.business_date == summary.business_date and not s.is_open
+        ]
+        assert summary.total == sum((s.total_time() for s in sessions), timedelta(0))
+        assert summary.breaks == sum((s.break_time() for s in sessions), timedelta(0))
+        assert summary.working == summary.total - summary.breaks >= timedelta(0)
+        assert summary.overtime == max(summary.working - timedelta(hours=8), timedelta(0))
+        assert list(summary.anomalies) == sorted(set(summary.anomalies))
+        if summary.first_in is not None:
+            assert summary.first_in.date() == summary.business_date
+            assert summary.arrival is not None
