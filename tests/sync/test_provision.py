@@ -1,0 +1,199 @@
+"""Registering a kiosk at head office and provisioning it with its one-time token."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import subprocess
+import sys
+import uuid
+
+import keyring
+import pytest
+from keyring.backends import fail
+from sqlalchemy import select
+
+from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from sync import provision_command
+from sync.central import add_kiosk, decode_token
+from sync.connection import CentralConnector
+from sync.credentials import PROFILE_KEY, SERVICE, ProfileStore, provision
+from sync.errors import CentralAuthRefused
+from sync.schema import kiosks
+from tests.sync.conftest import ROOT, CentralDatabase, MemoryKeyring
+
+
+@pytest.fixture(scope="module")
+def company(central: CentralDatabase) -> str:
+    central.add_company("initech", sites={"initech-plant": "America/Chicago"})
+    return "initech"
+
+
+def new_token(central: CentralDatabase) -> str:
+    return add_kiosk(
+        central.engine, company_id="initech", site_id="initech-plant", name="door", require_tls=False
+    ).token
+
+
+def test_provisioning_stores_a_new_password_in_the_keyring_only(
+    central: CentralDatabase, company: str, test_keyring: MemoryKeyring
+) -> None:
+    token = new_token(central)
+    first = decode_token(token)
+    stored = provision(token, ProfileStore(test_keyring))
+
+    assert ProfileStore(test_keyring).load() == stored
+    assert stored.password != first.password
+    assert (stored.kiosk_id, stored.company_id, stored.site_id) == (first.kiosk_id, "initech", "initech-plant")
+    connector = CentralConnector(stored)
+    with connector.connect() as connection:
+        assert str(connection.execute("SELECT kiosk_self()").fetchone()[0]) == stored.kiosk_id  # type: ignore[index]
+    with pytest.raises(CentralAuthRefused):
+        CentralConnector(first).connect()
+    with central.engine.connect() as admin:
+        provisioned = admin.execute(select(kiosks.c.provisioned_at).where(kiosks.c.id == uuid.UUID(first.kiosk_id)))
+        assert provisioned.scalar_one() is not None
+
+
+def test_a_token_works_once(central: CentralDatabase, company: str, test_keyring: MemoryKeyring) -> None:
+    token = new_token(central)
+    stored = provision(token, ProfileStore(test_keyring))
+    with pytest.raises(RuleViolation, match="works once"):
+        provision(token, ProfileStore(test_keyring))
+    assert ProfileStore(test_keyring).load() == stored, "a refused token must leave the working profile alone"
+
+
+def test_the_server_refuses_a_second_claim_even_with_the_first_password(
+    central: CentralDatabase, company: str, test_keyring: MemoryKeyring
+) -> None:
+    token = new_token(central)
+    profile = decode_token(token)
+    with CentralConnector(profile).connect() as connection:
+        connection.execute("SELECT * FROM claim_kiosk_provisioning()")
+        connection.commit()
+    with pytest.raises(RuleViolation, match="works once"):
+        provision(token, ProfileStore(test_keyring))
+    assert test_keyring.secrets == {}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "hello",
+        "tck1.%%%",
+        "tck1." + base64.urlsafe_b64encode(b"not json").decode(),
+        "tck1." + base64.urlsafe_b64encode(b'{"host": "x"}').decode(),
+    ],
+)
+def test_bad_tokens_are_refused_and_change_nothing(token: str, test_keyring: MemoryKeyring) -> None:
+    with pytest.raises(RuleViolation):
+        provision(token, ProfileStore(test_keyring))
+    assert test_keyring.secrets == {}
+
+
+def test_unreachable_server_leaves_the_keyring_as_it_was(
+    central: CentralDatabase, company: str, test_keyring: MemoryKeyring
+) -> None:
+    token = new_token(central)
+    profile = decode_token(token)
+    from dataclasses import replace
+
+    from sync.central import TOKEN_PREFIX
+
+    dead = replace(profile, port=1)
+    dead_token = TOKEN_PREFIX + base64.urlsafe_b64encode(dead.to_json().encode()).decode()
+    with pytest.raises(EnvironmentProblem, match="cannot reach"):
+        provision(dead_token, ProfileStore(test_keyring))
+    assert test_keyring.secrets == {}
+
+
+def test_no_keyring_backend_is_a_clear_error() -> None:
+    with pytest.raises(EnvironmentProblem, match="no OS keyring"):
+        ProfileStore(fail.Keyring()).load()  # type: ignore[no-untyped-call]
+
+
+def test_provision_command_uses_the_process_keyring(
+    central: CentralDatabase, company: str, test_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    provision_command.register(parser.add_subparsers())
+    args = parser.parse_args(["provision", new_token(central)])
+    assert keyring.get_keyring() is test_keyring
+    assert args.handler(args) == 0
+    assert (SERVICE, PROFILE_KEY) in test_keyring.secrets
+    assert "provisioned for company initech" in capsys.readouterr().out
+
+
+def test_tls_is_the_default_and_needs_a_ca(central: CentralDatabase, company: str) -> None:
+    with pytest.raises(RuleViolation, match="--ca-file"):
+        add_kiosk(central.engine, company_id="initech", site_id="initech-plant", name="door")
+    with pytest.raises(RuleViolation, match="no PEM"):
+        add_kiosk(central.engine, company_id="initech", site_id="initech-plant", name="door", ca_pem="junk")
+
+
+@pytest.mark.parametrize(
+    ("site", "company_id", "message"),
+    [("nowhere", "initech", "no site 'nowhere'"), ("initech-plant", "other", "belongs to company 'initech'")],
+)
+def test_add_kiosk_refuses_unknown_places_and_creates_no_role(
+    central: CentralDatabase, company: str, site: str, company_id: str, message: str
+) -> None:
+    with central.engine.connect() as admin:
+        before = admin.execute(select(kiosks.c.id)).all()
+        roles_before = admin.exec_driver_sql(
+            "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, 'kiosk_')"
+        ).scalar()
+    with pytest.raises(RuleViolation, match=message):
+        add_kiosk(central.engine, company_id=company_id, site_id=site, name="door", require_tls=False)
+    with central.engine.connect() as admin:
+        assert admin.execute(select(kiosks.c.id)).all() == before
+        roles_after = admin.exec_driver_sql(
+            "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, 'kiosk_')"
+        ).scalar()
+        assert roles_after == roles_before
+
+
+def run_sync(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sync", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDatabase, company: str) -> None:
+    for _ in range(2):
+        result = run_sync("--database-url", central.url, "init")
+        assert result.returncode == 0, result.stderr
+        assert "revision 0002" in result.stdout
+    result = run_sync(
+        "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
+        "--no-tls",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.split()[-1]
+    assert decode_token(token).company_id == "initech"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["init"], "give --database-url or set TIMECLOCK_CENTRAL_URL"),
+        (["--database-url", "mysql://x@y/z", "init"], "the central database is PostgreSQL"),
+        (["--database-url", "not a url", "init"], "not a database URL"),
+        (["--database-url", "postgresql://nobody:x@127.0.0.1:1/none", "init"], "cannot reach"),
+    ],
+)
+def test_cli_bad_connection_input_is_a_clear_error(args: list[str], message: str) -> None:
+    result = run_sync(*args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_add_kiosk_with_a_missing_ca_file(central: CentralDatabase, company: str) -> None:
+    result = run_sync(
+        "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
+        "--ca-file", "/nonexistent/ca.pem",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "cannot read the CA file" in result.stderr
