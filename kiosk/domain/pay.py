@@ -150,6 +150,9 @@ def _seconds(moment: time) -> int:
     return moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
+_ON_TIME = ArrivalAssessment(ArrivalStatus.ON_TIME, 0, Fraction(0), Decimal("0.0000"), Decimal("0.00"))
+
+
 def assess_arrival(
     first_clock_in_local: datetime, rules: DepartmentRules, daily_rate: Decimal
 ) -> ArrivalAssessment | None:
@@ -170,6 +173,8 @@ def assess_arrival(
         raise RuleViolation("rate_invalid", f"the daily rate must be an amount of at least 0, not {daily_rate!r}")
     arrived = _seconds(first_clock_in_local.time())
     late_minutes = max(0, (arrived - _seconds(rules.shift_start)) // 60 - rules.grace_minutes)
+    if late_minutes == 0:
+        return _ON_TIME  # the common case, with nothing to compute
     hourly = Fraction(daily_rate) / Fraction(rules.regular_hours)
     if arrived >= _seconds(rules.half_day_after) + 60:
         status = ArrivalStatus.HALF_DAY

@@ -98,9 +98,9 @@ class Punch:
             raise RuleViolation("break_type_unexpected", f"a {self.kind.value} punch has no break type")
 
     @property
-    def sort_key(self) -> tuple[datetime, int, str]:
+    def sort_key(self) -> tuple[datetime, int, int]:
         """Total order used by every derivation, so arrival order never matters."""
-        return (self.occurred_at, _KIND_ORDER[self.kind], str(self.id))
+        return (self.occurred_at, _KIND_ORDER[self.kind], self.id.int)
 
 
 _KIND_ORDER = {PunchKind.CLOCK_IN: 0, PunchKind.BREAK_START: 1, PunchKind.BREAK_END: 2, PunchKind.CLOCK_OUT: 3}

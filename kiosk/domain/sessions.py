@@ -7,6 +7,7 @@ to one winner per (target, kind) before anything else happens.
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -257,6 +258,7 @@ def state_of(derivation: Derivation, employee_id: str) -> EmployeeState:
     return EmployeeState(status, latest, running, older_open)
 
 
+_ENTRY_ORDER = operator.itemgetter(0, 1, 2)  # (effective time, kind order, id): a total order, ties impossible
 _KIND_ORDER = {PunchKind.CLOCK_IN: 0, PunchKind.BREAK_START: 1, PunchKind.BREAK_END: 2, PunchKind.CLOCK_OUT: 3}
 
 
@@ -288,8 +290,8 @@ class _Sweep:
         *,
         tz: ZoneInfo,
         policy: SessionPolicy,
-        closes: dict[uuid.UUID, Correction],
-        moved: set[uuid.UUID],
+        closes: dict[int, Correction],
+        moved: set[int],
         anomalies: list[Anomaly],
     ) -> None:
         self.employee_id = employee_id
@@ -392,7 +394,7 @@ class _Sweep:
             )
 
     def start_session(self, punch: Punch, at: datetime) -> _Builder:
-        correction = self.closes.get(punch.id)
+        correction = self.closes.get(punch.id.int) if self.closes else None
         builder = _Builder(punch.id, at, None)
         if correction is not None:
             self.used_closes.add(correction.id)
@@ -417,7 +419,7 @@ class _Sweep:
                 )
             else:
                 builder.close_correction = correction
-        if punch.id in self.moved:
+        if self.moved and punch.id.int in self.moved:
             self.flag(AnomalyCode.CORRECTED, at, punch.id, "The clock-in time was corrected by an admin.", builder)
         self.builders.append(builder)
         self.current = builder
@@ -476,7 +478,7 @@ class _Sweep:
             )
             return builder
         builder.running = (punch.break_type, at, punch.id)
-        if punch.id in self.moved:
+        if self.moved and punch.id.int in self.moved:
             self.flag(AnomalyCode.CORRECTED, at, punch.id, "A break start was corrected by an admin.", builder)
         return builder
 
@@ -503,7 +505,7 @@ class _Sweep:
         break_type, start, start_id = builder.running
         builder.breaks.append(Break(break_type, start, at, start_id, punch.id))
         builder.running = None
-        if punch.id in self.moved:
+        if self.moved and punch.id.int in self.moved:
             self.flag(AnomalyCode.CORRECTED, at, punch.id, "A break end was corrected by an admin.", builder)
         return builder
 
@@ -556,11 +558,11 @@ class _Sweep:
             )
             return builder
         self.close(builder, at, ClosedBy.PUNCH, punch.id)
-        if punch.id in self.moved:
+        if self.moved and punch.id.int in self.moved:
             self.flag(AnomalyCode.CORRECTED, at, punch.id, "The clock-out time was corrected by an admin.", builder)
         return builder
 
-    def run(self, entries: list[tuple[datetime, int, str, Punch]], as_of: datetime) -> list[WorkSession]:
+    def run(self, entries: list[tuple[datetime, int, int, Punch]], as_of: datetime) -> list[WorkSession]:
         window = self.policy.duplicate_window
         previous: tuple[PunchKind, datetime] | None = None
         previous_builder: _Builder | None = None
@@ -635,16 +637,19 @@ def _winning_corrections(corrections: Iterable[Correction]) -> dict[tuple[uuid.U
 
 
 def _apply_corrections(
-    by_id: dict[uuid.UUID, Punch], corrections: Iterable[Correction], anomalies: list[Anomaly]
-) -> tuple[set[uuid.UUID], dict[uuid.UUID, datetime], dict[uuid.UUID, Correction]]:
-    """Reduce the corrections to what the sweep needs: voided punches, moved punches, corrected clock-outs."""
-    voided: set[uuid.UUID] = set()
-    moved_to: dict[uuid.UUID, datetime] = {}
-    closes: dict[uuid.UUID, Correction] = {}
+    by_id: dict[int, Punch], corrections: Iterable[Correction], anomalies: list[Anomaly]
+) -> tuple[set[int], dict[int, datetime], dict[int, Correction]]:
+    """Reduce the corrections to what the sweep needs: voided punches, moved punches, corrected clock-outs.
+
+    Punches are keyed by `id.int` here and in the sweep: hashing an int is much cheaper than hashing a UUID.
+    """
+    voided: set[int] = set()
+    moved_to: dict[int, datetime] = {}
+    closes: dict[int, Correction] = {}
     for (target_id, kind), correction in sorted(
         _winning_corrections(corrections).items(), key=lambda item: (str(item[0][0]), item[0][1].value)
     ):
-        target = by_id.get(target_id)
+        target = by_id.get(target_id.int)
         if target is None:
             anomalies.append(
                 Anomaly(
@@ -669,12 +674,12 @@ def _apply_corrections(
                 )
             )
         elif kind is CorrectionKind.VOID_PUNCH:
-            voided.add(target_id)
+            voided.add(target_id.int)
         elif kind is CorrectionKind.MOVE_PUNCH:
             assert correction.effective_at is not None  # guaranteed by Correction.__post_init__
-            moved_to[target_id] = correction.effective_at
+            moved_to[target_id.int] = correction.effective_at
         else:
-            closes[target_id] = correction
+            closes[target_id.int] = correction
 
     return voided, moved_to, closes
 
@@ -698,34 +703,41 @@ def derive(
         RuleViolation: two different punches share an id, or `as_of` has no time zone.
     """
     as_of = require_utc(as_of, "as of")
-    by_id: dict[uuid.UUID, Punch] = {}
+    by_id: dict[int, Punch] = {}
     for punch in punches:
-        held = by_id.get(punch.id)
+        key = punch.id.int
+        held = by_id.get(key)
         if held is not None and held != punch:
             raise RuleViolation("punch_conflict", f"two different punches share the id {punch.id}")
-        by_id[punch.id] = punch
+        by_id[key] = punch
 
     anomalies: list[Anomaly] = []
     voided, moved_to, closes = _apply_corrections(by_id, corrections, anomalies)
 
-    per_employee: dict[str, list[tuple[datetime, int, str, Punch]]] = {}
-    for punch_id, punch in by_id.items():
-        if punch_id in voided:
+    per_employee: dict[str, list[tuple[datetime, int, int, Punch]]] = {}
+    order = _KIND_ORDER
+    for key, punch in by_id.items():
+        if voided and key in voided:
             continue
-        at = moved_to.get(punch_id, punch.occurred_at)
-        per_employee.setdefault(punch.employee_id, []).append((at, _KIND_ORDER[punch.kind], str(punch_id), punch))
+        at = moved_to.get(key, punch.occurred_at) if moved_to else punch.occurred_at
+        entry = (at, order[punch.kind], key, punch)
+        group = per_employee.get(punch.employee_id)
+        if group is None:
+            per_employee[punch.employee_id] = [entry]
+        else:
+            group.append(entry)
 
     sessions: list[WorkSession] = []
     used_closes: set[uuid.UUID] = set()
     moved = set(moved_to)
     for employee_id in sorted(per_employee):
         entries = per_employee[employee_id]
-        entries.sort(key=lambda entry: entry[:3])
+        entries.sort(key=_ENTRY_ORDER)
         sweep = _Sweep(employee_id, tz=tz, policy=policy, closes=closes, moved=moved, anomalies=anomalies)
         sessions.extend(sweep.run(entries, as_of))
         used_closes |= sweep.used_closes
 
-    for target_id, correction in sorted(closes.items(), key=lambda item: str(item[0])):
+    for _key, correction in sorted(closes.items()):
         if correction.id not in used_closes:
             # The clock-in exists but opens no session: it was voided or dropped as a duplicate tap.
             anomalies.append(
@@ -733,7 +745,7 @@ def derive(
                     AnomalyCode.CORRECTION_REJECTED,
                     correction.employee_id,
                     correction.made_at,
-                    target_id,
+                    correction.target_punch_id,
                     f"A close_session correction by {correction.made_by} refers to a clock-in that opens no session; "
                     "not applied.",
                 )

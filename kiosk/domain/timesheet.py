@@ -71,12 +71,15 @@ def summarise_days(
             stray.setdefault(key, set()).add(anomaly.code)
             days.setdefault(key, [])
     summaries: list[DaySummary] = []
+    rules_of_department: dict[str, DepartmentRules] = {}
     for key in sorted(days):
         employee_id, day = key
         terms = terms_by_employee.get(employee_id)
         if terms is None:
             raise RuleViolation("unknown_employee", f"employee {employee_id!r} has punches but is not on the roster")
-        rules = rules_for(terms.department, rules_by_name)
+        rules = rules_of_department.get(terms.department)
+        if rules is None:
+            rules = rules_of_department[terms.department] = rules_for(terms.department, rules_by_name)
         summaries.append(
             _summarise(employee_id, day, days[key], stray=stray.get(key, set()), terms=terms, rules=rules, tz=tz)
         )
