@@ -1,0 +1,175 @@
+"""`python main.py timesheet`: one CSV row per employee per business day, from punch and roster files.
+
+The computation (`build_timesheet`) takes punches, corrections, employee terms, rule sets and the site's zone, and
+the CSV is written by one function (`write_timesheet_csv`), so any source of those facts gives the same report. The
+whole report is built before anything is printed: a bad input prints an error naming the file and line, and nothing
+on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import logging
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from kiosk.domain.errors import RuleViolation
+from kiosk.domain.pay import DepartmentRules, hours_decimal, money
+from kiosk.domain.punches import Correction, Punch
+from kiosk.domain.sessions import SessionPolicy, derive
+from kiosk.domain.timesheet import DaySummary, EmployeeTerms, summarise_days
+from kiosk.services import timesheet_files
+
+log = logging.getLogger(__name__)
+
+TIMESHEET_COLUMNS = (
+    "employee_id",
+    "business_date",
+    "first_in",
+    "last_out",
+    "total_hours",
+    "break_hours",
+    "working_hours",
+    "overtime_hours",
+    "status",
+    "late_minutes",
+    "undertime_hours",
+    "deduction",
+    "anomalies",
+)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `timesheet` command."""
+    parser = subparsers.add_parser(
+        "timesheet",
+        help="print the timesheet (CSV) of punches: hours, overtime, undertime and anomalies per employee and day",
+        description=(
+            "Derive work sessions from punches and print one CSV row per employee per business day: local first "
+            "clock-in and last clock-out, total, break, working and overtime hours, the undertime status, late "
+            "minutes, undertime hours and deduction, and the anomalies found."
+        ),
+    )
+    parser.add_argument(
+        "--punches", type=Path, required=True, metavar="PUNCHES.csv",
+        help="columns punch_id,employee_id,kind,break_type,occurred_at",
+    )  # fmt: skip
+    parser.add_argument(
+        "--employees", type=Path, required=True, metavar="EMPLOYEES.csv",
+        help="columns employee_id,first_name,last_name,department,daily_rate",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rules", type=Path, metavar="RULES.toml",
+        help="[[department]] rule sets; a department not listed has no undertime and 8 regular hours",
+    )  # fmt: skip
+    parser.add_argument("--tz", required=True, metavar="ZONE", help="the site's IANA time zone, e.g. Asia/Manila")
+    parser.add_argument(
+        "--as-of", metavar="TIME",
+        help="the moment the report describes (ISO 8601 with zone; default now): decides how old open sessions are",
+    )  # fmt: skip
+    parser.add_argument(
+        "--auto-close-after", type=float, metavar="HOURS",
+        help="close sessions left open longer than this at the limit and flag them auto_closed (as a company with "
+        "missed clock-out management off does); without it they are reported open",
+    )  # fmt: skip
+    parser.set_defaults(handler=run)
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """The site's time zone from its IANA name.
+
+    Raises:
+        RuleViolation: `zone_invalid` for a name the zone database does not know.
+    """
+    try:
+        return ZoneInfo(name.strip())
+    except (KeyError, ValueError, OSError):
+        raise RuleViolation(
+            "zone_invalid", f"--tz: unknown time zone {name!r}; use an IANA name such as Asia/Manila"
+        ) from None
+
+
+def _as_of(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise RuleViolation("time_invalid", f"--as-of: unparsable time {text!r}") from None
+    if moment.tzinfo is None:
+        raise RuleViolation("time_invalid", f"--as-of: the time {text!r} needs a zone (Z or an offset)")
+    return moment.astimezone(UTC)
+
+
+def _policy(auto_close_after: float | None) -> SessionPolicy:
+    if auto_close_after is None:
+        return SessionPolicy(open_session_limit=None)
+    if not 0 < auto_close_after <= 24:
+        raise RuleViolation("policy_invalid", "--auto-close-after must be more than 0 and at most 24 hours")
+    return SessionPolicy(open_session_limit=timedelta(hours=auto_close_after), auto_close_at_limit=True)
+
+
+def build_timesheet(
+    punches: Iterable[Punch],
+    corrections: Iterable[Correction],
+    terms_by_employee: Mapping[str, EmployeeTerms],
+    rules_by_name: Mapping[str, DepartmentRules],
+    *,
+    tz: ZoneInfo,
+    policy: SessionPolicy,
+    as_of: datetime,
+) -> list[DaySummary]:
+    """Derive sessions from the facts and summarise each employee's business days, sorted by employee and date."""
+    derivation = derive(punches, corrections, tz=tz, policy=policy, as_of=as_of)
+    log.debug("derived %d sessions and %d anomalies", len(derivation.sessions), len(derivation.anomalies))
+    return summarise_days(derivation, terms_by_employee, rules_by_name, tz)
+
+
+def timesheet_row(summary: DaySummary) -> list[str]:
+    """One CSV row: local times in ISO 8601 with offset, hours to 4 decimals, the deduction to 2."""
+    arrival = summary.arrival
+    return [
+        summary.employee_id,
+        summary.business_date.isoformat(),
+        summary.first_in.isoformat() if summary.first_in is not None else "",
+        summary.last_out.isoformat() if summary.last_out is not None else "",
+        str(hours_decimal(summary.total)),
+        str(hours_decimal(summary.breaks)),
+        str(hours_decimal(summary.working)),
+        str(hours_decimal(summary.overtime)),
+        arrival.status.value if arrival is not None else "",
+        str(arrival.late_minutes) if arrival is not None else "0",
+        str(arrival.undertime_hours) if arrival is not None else "0.0000",
+        str(arrival.deduction) if arrival is not None else str(money(0)),
+        ";".join(code.value for code in summary.anomalies),
+    ]
+
+
+def write_timesheet_csv(summaries: Iterable[DaySummary], out: TextIO) -> None:
+    """Write the header and one row per summary."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TIMESHEET_COLUMNS)
+    writer.writerows(timesheet_row(summary) for summary in summaries)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the files, build the whole report, then print it."""
+    tz = parse_zone(args.tz)
+    as_of = _as_of(args.as_of)
+    policy = _policy(args.auto_close_after)
+    rules = timesheet_files.read_rules(args.rules) if args.rules is not None else {}
+    employees = timesheet_files.read_employees(args.employees)
+    punches = timesheet_files.read_punches(args.punches, employees)
+    summaries = build_timesheet(
+        punches, (), timesheet_files.terms_of(employees), rules, tz=tz, policy=policy, as_of=as_of
+    )
+    report = io.StringIO()
+    write_timesheet_csv(summaries, report)
+    sys.stdout.write(report.getvalue())
+    return 0
