@@ -141,16 +141,16 @@ class ArrivalAssessment:
 
     status: ArrivalStatus
     late_minutes: int
-    undertime: Fraction
     undertime_hours: Decimal
     deduction: Decimal
+    undertime: Fraction = Fraction(0)
 
 
 def _seconds(moment: time) -> int:
     return moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
-_ON_TIME = ArrivalAssessment(ArrivalStatus.ON_TIME, 0, Fraction(0), Decimal("0.0000"), Decimal("0.00"))
+_ON_TIME = ArrivalAssessment(ArrivalStatus.ON_TIME, 0, Decimal("0.0000"), Decimal("0.00"), Fraction(0))
 
 
 def assess_arrival(

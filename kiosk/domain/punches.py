@@ -50,14 +50,17 @@ def parse_break_type(text: str) -> BreakType:
         return BreakType(text.strip().lower())
     except ValueError:
         valid = ", ".join(kind.value for kind in BreakType)
-        raise RuleViolation("break_type_invalid", f"invalid break type {text!r}; must be one of: {valid}") from None
+        raise RuleViolation("break_type_invalid", f"unknown break type {text!r}; a break is one of: {valid}") from None
 
 
 def require_utc(value: datetime, what: str) -> datetime:
     """Return `value` normalised to UTC; a naive datetime is refused because its zone is a guess."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise RuleViolation("naive_time", f"{what} has no time zone; give it in UTC or with an offset")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise RuleViolation("time_out_of_range", f"{what} {value.isoformat()} is outside the calendar") from None
 
 
 @dataclass(frozen=True, slots=True)

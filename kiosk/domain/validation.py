@@ -79,7 +79,7 @@ def validate_transition(state: EmployeeState, kind: PunchKind, break_type: Break
     if kind is PunchKind.BREAK_START and status is EmployeeStatus.ON_BREAK:
         raise RuleViolation("already_on_break", "you are already on a break; end it first")
     if kind is PunchKind.BREAK_END and status is EmployeeStatus.ON_SHIFT:
-        raise RuleViolation("not_on_break", "no active break found to end")
+        raise RuleViolation("not_on_break", "you are not on a break, so there is none to end")
 
 
 def allowed_actions(state: EmployeeState) -> tuple[Action, ...]:

@@ -104,7 +104,10 @@ def _as_of(text: str | None) -> datetime:
         raise RuleViolation("time_invalid", f"--as-of: unparsable time {text!r}") from None
     if moment.tzinfo is None:
         raise RuleViolation("time_invalid", f"--as-of: the time {text!r} needs a zone (Z or an offset)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise RuleViolation("time_invalid", f"--as-of: the time {text!r} is outside the calendar") from None
 
 
 def _policy(auto_close_after: float | None) -> SessionPolicy:

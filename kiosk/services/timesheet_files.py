@@ -7,6 +7,7 @@ that has one, so a bad file never produces a partial timesheet.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import tomllib
 import uuid
@@ -25,6 +26,8 @@ from kiosk.domain.timesheet import EmployeeTerms
 PUNCH_COLUMNS = ("punch_id", "employee_id", "kind", "break_type", "occurred_at")
 EMPLOYEE_COLUMNS = ("employee_id", "first_name", "last_name", "department", "daily_rate")
 RULE_KEYS = ("name", "undertime", "shift_start", "grace_minutes", "half_day_after", "half_day_hours", "regular_hours")
+
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200  # a punch outside these years is a typo, not history
 
 PUNCH_ID_NAMESPACE = uuid.UUID("6f0d3a52-94c1-4b8e-9d2a-1c7e5b3f8a10")
 """Punch ids in a file need not be UUIDs; other ids are turned into stable UUIDs in this namespace."""
@@ -64,7 +67,7 @@ def _read_text(path: Path) -> str:
 def _csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a CSV file with the given columns (more are allowed), as (line number, stripped values)."""
     text = _read_text(path)
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -107,6 +110,8 @@ def _instant(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise RuleViolation("time_invalid", f"the time {text!r} has no zone; end it with Z or an offset such as +08:00")
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise RuleViolation("time_invalid", f"the time {text!r} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
     return moment
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -85,7 +85,7 @@ def test_invalid_break_types_name_the_valid_ones(text: str) -> None:
     with pytest.raises(RuleViolation) as caught:
         parse_break_type(text)
     assert caught.value.code == "break_type_invalid"
-    assert "lunch, rest, other" in caught.value.message
+    assert all(name in caught.value.message for name in ("lunch", "rest", "other"))
 
 
 def test_unknown_punch_kind() -> None:
@@ -183,3 +183,8 @@ def test_find_duplicate_tap_looks_at_the_latest_punch_only() -> None:
     clock_out = punch("e1", PunchKind.CLOCK_OUT, NOW + timedelta(seconds=20))
     assert find_duplicate_tap([clock_out, clock_in], "e1", PunchKind.CLOCK_IN, NOW + timedelta(seconds=30)) is None
     assert find_duplicate_tap([clock_in, clock_out], "e1", PunchKind.CLOCK_OUT, NOW + timedelta(seconds=30))
+
+
+def test_a_time_outside_the_calendar_is_refused() -> None:
+    edge = datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert code_of(Punch, None, "e1", PunchKind.CLOCK_IN, edge) == "time_out_of_range"

@@ -192,8 +192,11 @@ PUNCH_HEADER = "punch_id,employee_id,kind,break_type,occurred_at\n"
         (PUNCH_HEADER + GOOD_ROW + "2,E1,clock_sideways,,2026-01-27T09:00:00Z\n", 3, "unknown punch kind"),
         (PUNCH_HEADER + GOOD_ROW + "2,E1,clock_out,,27/01/2026 17:00\n", 3, "unparsable time"),
         (PUNCH_HEADER + "2,E1,clock_out,,2026-01-27T17:00:00\n", 2, "no zone"),
+        (PUNCH_HEADER + "2,E1,clock_out,,0001-01-01T00:00:00+01:00\n", 2, "outside 1970-2200"),
+        (PUNCH_HEADER + "2,E1,clock_out,,2026-01-27T17:00:00+25:00\n", 2, "unparsable time"),
+        (PUNCH_HEADER + '2,E1,"clock_out\n', 2, "malformed CSV"),
         (PUNCH_HEADER + GOOD_ROW + GOOD_ROW.replace("E1", "E9").replace("1,", "2,", 1), 3, "unknown employee"),
-        (PUNCH_HEADER + "2,E1,break_start,coffee,2026-01-27T09:00:00Z\n", 2, "invalid break type"),
+        (PUNCH_HEADER + "2,E1,break_start,coffee,2026-01-27T09:00:00Z\n", 2, "unknown break type"),
         (PUNCH_HEADER + "2,E1,break_start,,2026-01-27T09:00:00Z\n", 2, "needs a break type"),
         (PUNCH_HEADER + "2,E1,clock_in,lunch,2026-01-27T09:00:00Z\n", 2, "has no break type"),
         (PUNCH_HEADER + GOOD_ROW + "1,E1,clock_out,,2026-01-27T17:00:00Z\n", 3, "already used on line 2"),
@@ -257,6 +260,8 @@ def test_bad_zone(tmp_path: Path) -> None:
         (("--as-of", "yesterday"), "--as-of: unparsable time"),
         (("--as-of", "2026-01-27T08:00:00"), "needs a zone"),
         (("--auto-close-after", "30"), "at most 24 hours"),
+        (("--auto-close-after", "nan"), "at most 24 hours"),
+        (("--as-of", "9999-12-31T23:59:59-05:00"), "outside the calendar"),
     ],
 )
 def test_bad_options(tmp_path: Path, extra: tuple[str, ...], words: str) -> None:
