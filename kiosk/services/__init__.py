@@ -1,0 +1,1 @@
+"""Use cases the screens and commands call: synchronous and Qt-free."""

@@ -1,0 +1,128 @@
+"""Opening the local database: pragmas that make a committed punch survive a power cut, migrations, one writer.
+
+A punch is acknowledged only after its transaction committed, so the commit must be durable: WAL journal with
+`synchronous=FULL` (fsync of the WAL at every commit). Both are set explicitly on every connection and read back at
+start; a filesystem that cannot do WAL (some network shares) is refused with a clear message rather than run unsafe.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.domain.errors import EnvironmentProblem
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+
+
+def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+class Database:
+    """The local SQLite database. `read()` gives a session for queries; `write()` a transaction, one at a time.
+
+    SQLite allows one writer; the lock makes that explicit inside the process, so two threads never race for the
+    write lock and a punch never waits on `database is locked`.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise EnvironmentProblem(f"cannot create the data folder {path.parent}: {error.strerror}") from error
+        self.engine: Engine = create_engine(f"sqlite:///{path}", future=True)
+        event.listen(self.engine, "connect", _set_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.Lock()
+        self._check_durability()
+        self._migrate()
+
+    def _check_durability(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                journal = connection.execute(text("PRAGMA journal_mode")).scalar_one()
+                synchronous = connection.execute(text("PRAGMA synchronous")).scalar_one()
+        except Exception as error:
+            raise EnvironmentProblem(f"cannot open the local database {self.path}: {error}") from error
+        # PRAGMA synchronous reads back as a number: 2 is FULL.
+        if str(journal).lower() != "wal" or int(synchronous) != 2:
+            raise EnvironmentProblem(
+                f"the local database {self.path} runs with journal_mode={journal}, synchronous={synchronous}; "
+                "punches would not survive a power cut. Put the data folder on a local disk "
+                "(--data-dir or TIMECLOCK_DATA_DIR)."
+            )
+
+    def _migrate(self) -> None:
+        config = _alembic_config()
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return
+        if current is not None:
+            self._backup(f"before-{head}")
+        log.info("migrating %s from %s to %s", self.path, current, head)
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def _backup(self, label: str) -> Path:
+        """Copy the database aside with SQLite's online backup, so a failed migration loses nothing."""
+        target = self.path.with_name(f"{self.path.name}.{label}.bak")
+        source = sqlite3.connect(self.path)
+        try:
+            destination = sqlite3.connect(target)
+            with destination:
+                source.backup(destination)
+            destination.close()
+        finally:
+            source.close()
+        log.info("backed up %s to %s", self.path, target)
+        return target
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries; nothing it does is committed."""
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed when the block ends normally (durably, see module docstring)."""
+        with self._write_lock, self._sessions.begin() as session:
+            yield session
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as connection:
+            return str(connection.execute(text("PRAGMA integrity_check")).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,470 @@
+"""Reading and writing the local tables in domain terms.
+
+Every function takes the SQLAlchemy session of the caller's transaction, so a use case can put several steps (an
+incident, its clock-in and the audit entries) into one commit. Rows go in and domain objects come out; nothing
+outside this package sees a row class.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.domain.errors import RuleViolation
+from kiosk.domain.incidents import ClockoutReason, IncidentStatus, MissedClockoutIncident
+from kiosk.domain.pay import DepartmentRules
+from kiosk.domain.punches import (
+    BreakType,
+    ClockFacts,
+    Correction,
+    CorrectionKind,
+    IdentifiedBy,
+    Punch,
+    PunchKind,
+)
+from kiosk.store.schema import (
+    AuditEntry,
+    Company,
+    CorrectionRow,
+    Department,
+    DeviceSetting,
+    Employee,
+    IncidentRow,
+    PunchRow,
+    Site,
+    SyncState,
+)
+
+# --- punches -------------------------------------------------------------------------------------------------------
+
+
+def punch_from_row(row: PunchRow) -> Punch:
+    clock = None
+    if row.pc_time is not None:
+        clock = ClockFacts(pc_time=row.pc_time, anchored_time=row.anchored_time, suspect=row.clock_suspect)
+    return Punch(
+        id=uuid.UUID(row.id),
+        employee_id=row.employee_id,
+        kind=PunchKind(row.kind),
+        occurred_at=row.occurred_at,
+        break_type=BreakType(row.break_type) if row.break_type else None,
+        kiosk_id=row.kiosk_id,
+        identified_by=IdentifiedBy(row.identified_by),
+        match_distance=row.match_distance,
+        liveness_passed=row.liveness_passed,
+        clock=clock,
+    )
+
+
+def add_punch(
+    session: Session,
+    punch: Punch,
+    *,
+    company_id: str,
+    site_id: str | None,
+    recorded_at: datetime,
+    sync_state: SyncState = SyncState.PENDING,
+) -> None:
+    """Insert a punch into the outbox (or, with SyncState.REMOTE, record one pulled from another kiosk)."""
+    clock = punch.clock
+    session.add(
+        PunchRow(
+            id=str(punch.id),
+            company_id=company_id,
+            site_id=site_id,
+            kiosk_id=punch.kiosk_id,
+            employee_id=punch.employee_id,
+            kind=punch.kind.value,
+            break_type=punch.break_type.value if punch.break_type else None,
+            occurred_at=punch.occurred_at,
+            identified_by=punch.identified_by.value,
+            match_distance=punch.match_distance,
+            liveness_passed=punch.liveness_passed,
+            pc_time=clock.pc_time if clock else None,
+            anchored_time=clock.anchored_time if clock else None,
+            clock_suspect=clock.suspect if clock else False,
+            recorded_at=recorded_at,
+            sync_state=sync_state,
+        )
+    )
+
+
+def get_punch(session: Session, punch_id: uuid.UUID) -> Punch | None:
+    row = session.get(PunchRow, str(punch_id))
+    return None if row is None else punch_from_row(row)
+
+
+def punches_of(session: Session, employee_id: str, since: datetime | None = None) -> list[Punch]:
+    """An employee's punches, oldest first (optionally only those at or after `since`)."""
+    query = select(PunchRow).where(PunchRow.employee_id == employee_id)
+    if since is not None:
+        query = query.where(PunchRow.occurred_at >= since)
+    return [punch_from_row(row) for row in session.scalars(query.order_by(PunchRow.occurred_at, PunchRow.id))]
+
+
+def all_punches(
+    session: Session, company_id: str, start: datetime | None = None, end: datetime | None = None
+) -> list[Punch]:
+    """A company's punches with `start <= occurred_at < end` (either bound optional)."""
+    query = select(PunchRow).where(PunchRow.company_id == company_id)
+    if start is not None:
+        query = query.where(PunchRow.occurred_at >= start)
+    if end is not None:
+        query = query.where(PunchRow.occurred_at < end)
+    return [punch_from_row(row) for row in session.scalars(query.order_by(PunchRow.occurred_at, PunchRow.id))]
+
+
+def count_punches_by_state(session: Session) -> dict[SyncState, int]:
+    rows = session.execute(select(PunchRow.sync_state, func.count()).group_by(PunchRow.sync_state)).all()
+    return {SyncState(state): int(count) for state, count in rows}
+
+
+def mark_punches(session: Session, ids: Iterable[uuid.UUID], state: SyncState, at: datetime, error: str | None) -> int:
+    """Set the sync bookkeeping of punches (the only columns of a punch that may change)."""
+    keys = [str(punch_id) for punch_id in ids]
+    if not keys:
+        return 0
+    result = session.execute(
+        update(PunchRow).where(PunchRow.id.in_(keys)).values(sync_state=state, synced_at=at, sync_error=error)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- corrections ---------------------------------------------------------------------------------------------------
+
+
+def correction_from_row(row: CorrectionRow) -> Correction:
+    return Correction(
+        id=uuid.UUID(row.id),
+        kind=CorrectionKind(row.kind),
+        employee_id=row.employee_id,
+        target_punch_id=uuid.UUID(row.target_punch_id),
+        made_at=row.made_at,
+        made_by=row.made_by,
+        reason=row.reason,
+        effective_at=row.effective_at,
+    )
+
+
+def add_correction(
+    session: Session, correction: Correction, *, company_id: str, sync_state: SyncState = SyncState.PENDING
+) -> None:
+    session.add(
+        CorrectionRow(
+            id=str(correction.id),
+            company_id=company_id,
+            kind=correction.kind.value,
+            employee_id=correction.employee_id,
+            target_punch_id=str(correction.target_punch_id),
+            effective_at=correction.effective_at,
+            made_at=correction.made_at,
+            made_by=correction.made_by,
+            reason=correction.reason,
+            sync_state=sync_state,
+        )
+    )
+
+
+def corrections_of(session: Session, employee_id: str) -> list[Correction]:
+    query = select(CorrectionRow).where(CorrectionRow.employee_id == employee_id)
+    return [correction_from_row(row) for row in session.scalars(query.order_by(CorrectionRow.made_at))]
+
+
+def all_corrections(session: Session, company_id: str) -> list[Correction]:
+    query = select(CorrectionRow).where(CorrectionRow.company_id == company_id)
+    return [correction_from_row(row) for row in session.scalars(query.order_by(CorrectionRow.made_at))]
+
+
+# --- audit log -----------------------------------------------------------------------------------------------------
+
+
+def audit(session: Session, *, at: datetime, actor: str, action: str, subject: str | None, **detail: Any) -> None:
+    """Append one entry to the audit log (the table refuses updates and deletes)."""
+    session.add(AuditEntry(at=at, actor=actor, action=action, subject=subject, detail=json.dumps(detail, default=str)))
+
+
+def audit_entries(session: Session, action: str | None = None) -> Sequence[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.id)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    return session.scalars(query).all()
+
+
+# --- company, sites, departments, employees ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyRecord:
+    id: str
+    name: str
+    missed_clockout_enabled: bool
+    block_reports_on_pending: bool
+    open_session_limit: timedelta
+    pin_punching_allowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRecord:
+    id: str
+    company_id: str
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeRecord:
+    id: str
+    company_id: str
+    first_name: str
+    last_name: str
+    department: str | None
+    daily_rate: Decimal
+    active: bool
+    pin_hash: str | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def _company(row: Company) -> CompanyRecord:
+    return CompanyRecord(
+        id=row.id,
+        name=row.name,
+        missed_clockout_enabled=row.missed_clockout_enabled,
+        block_reports_on_pending=row.block_reports_on_pending,
+        open_session_limit=timedelta(minutes=row.open_session_limit_minutes),
+        pin_punching_allowed=row.pin_punching_allowed,
+    )
+
+
+def put_company(session: Session, company: CompanyRecord, at: datetime) -> None:
+    """Insert or replace a company and its settings."""
+    session.merge(
+        Company(
+            id=company.id,
+            name=company.name,
+            missed_clockout_enabled=company.missed_clockout_enabled,
+            block_reports_on_pending=company.block_reports_on_pending,
+            open_session_limit_minutes=int(company.open_session_limit.total_seconds() // 60),
+            pin_punching_allowed=company.pin_punching_allowed,
+            updated_at=at,
+        )
+    )
+
+
+def get_company(session: Session, company_id: str) -> CompanyRecord | None:
+    row = session.get(Company, company_id)
+    return None if row is None else _company(row)
+
+
+def companies(session: Session) -> list[CompanyRecord]:
+    return [_company(row) for row in session.scalars(select(Company).order_by(Company.name))]
+
+
+def put_site(session: Session, site: SiteRecord, at: datetime) -> None:
+    session.merge(Site(id=site.id, company_id=site.company_id, name=site.name, timezone=site.timezone, updated_at=at))
+
+
+def get_site(session: Session, site_id: str) -> SiteRecord | None:
+    row = session.get(Site, site_id)
+    return None if row is None else SiteRecord(row.id, row.company_id, row.name, row.timezone)
+
+
+def put_department(session: Session, company_id: str, rules: DepartmentRules, at: datetime) -> str:
+    """Insert or replace a department's rule set, keyed by (company, name); returns the department id."""
+    existing = session.scalar(
+        select(Department).where(Department.company_id == company_id, Department.name == rules.name)
+    )
+    row = existing or Department(id=str(uuid.uuid4()), company_id=company_id, name=rules.name)
+    row.undertime = rules.undertime
+    row.shift_start = rules.shift_start.strftime("%H:%M")
+    row.grace_minutes = rules.grace_minutes
+    row.half_day_after = rules.half_day_after.strftime("%H:%M")
+    row.half_day_hours = rules.half_day_hours
+    row.regular_hours = rules.regular_hours
+    row.updated_at = at
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def department_rules(session: Session, company_id: str) -> dict[str, DepartmentRules]:
+    """The company's rule sets by department name."""
+    rows = session.scalars(select(Department).where(Department.company_id == company_id))
+    return {
+        row.name: DepartmentRules(
+            name=row.name,
+            undertime=row.undertime,
+            shift_start=time.fromisoformat(row.shift_start),
+            grace_minutes=row.grace_minutes,
+            half_day_after=time.fromisoformat(row.half_day_after),
+            half_day_hours=row.half_day_hours,
+            regular_hours=row.regular_hours,
+        )
+        for row in rows
+    }
+
+
+def _employee(row: Employee, department: str | None) -> EmployeeRecord:
+    return EmployeeRecord(
+        id=row.id,
+        company_id=row.company_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        department=department,
+        daily_rate=row.daily_rate,
+        active=row.active,
+        pin_hash=row.pin_hash,
+    )
+
+
+def put_employee(session: Session, employee: EmployeeRecord, at: datetime) -> None:
+    """Insert or replace an employee; the department is named and must exist in the company."""
+    department_id = None
+    if employee.department is not None:
+        department_id = session.scalar(
+            select(Department.id).where(
+                Department.company_id == employee.company_id, Department.name == employee.department
+            )
+        )
+        if department_id is None:
+            raise RuleViolation("unknown_department", f"there is no department named {employee.department!r}")
+    session.merge(
+        Employee(
+            id=employee.id,
+            company_id=employee.company_id,
+            first_name=employee.first_name,
+            last_name=employee.last_name,
+            department_id=department_id,
+            daily_rate=employee.daily_rate,
+            pin_hash=employee.pin_hash,
+            active=employee.active,
+            updated_at=at,
+        )
+    )
+
+
+def _employee_query() -> Select[Employee, str]:
+    return select(Employee, Department.name).outerjoin(Department, Employee.department_id == Department.id)
+
+
+def get_employee(session: Session, employee_id: str) -> EmployeeRecord | None:
+    found = session.execute(_employee_query().where(Employee.id == employee_id)).first()
+    return None if found is None else _employee(found[0], found[1])
+
+
+def employees(session: Session, company_id: str, *, active_only: bool = False) -> list[EmployeeRecord]:
+    query = _employee_query().where(Employee.company_id == company_id)
+    if active_only:
+        query = query.where(Employee.active.is_(True))
+    rows = session.execute(query.order_by(Employee.last_name, Employee.first_name, Employee.id)).all()
+    return [_employee(row[0], row[1]) for row in rows]
+
+
+# --- missed clock-out incidents ------------------------------------------------------------------------------------
+
+
+def _incident(row: IncidentRow) -> MissedClockoutIncident:
+    return MissedClockoutIncident(
+        id=uuid.UUID(row.id),
+        company_id=row.company_id,
+        employee_id=row.employee_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        clock_in_punch_id=uuid.UUID(row.clock_in_punch_id),
+        login_time=row.login_time,
+        employee_claimed_logout_time=row.employee_claimed_logout_time,
+        employee_reason=ClockoutReason(row.employee_reason) if row.employee_reason else None,
+        employee_note=row.employee_note,
+        employee_claimed_at=row.employee_claimed_at,
+        status=IncidentStatus(row.status),
+        admin_set_logout_time=row.admin_set_logout_time,
+        admin_notes=row.admin_notes,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        created_at=row.created_at,
+    )
+
+
+def put_incident(
+    session: Session, incident: MissedClockoutIncident, at: datetime, sync_state: SyncState = SyncState.PENDING
+) -> None:
+    """Insert an incident or store its new state (an incident is a workflow record, not a fact)."""
+    session.merge(
+        IncidentRow(
+            id=str(incident.id),
+            company_id=incident.company_id,
+            clock_in_punch_id=str(incident.clock_in_punch_id),
+            employee_id=incident.employee_id,
+            first_name=incident.first_name,
+            last_name=incident.last_name,
+            login_time=incident.login_time,
+            employee_claimed_logout_time=incident.employee_claimed_logout_time,
+            employee_reason=incident.employee_reason.value if incident.employee_reason else None,
+            employee_note=incident.employee_note,
+            employee_claimed_at=incident.employee_claimed_at,
+            status=incident.status.value,
+            admin_set_logout_time=incident.admin_set_logout_time,
+            admin_notes=incident.admin_notes,
+            resolved_at=incident.resolved_at,
+            resolved_by=incident.resolved_by,
+            created_at=incident.created_at,
+            updated_at=at,
+            sync_state=sync_state,
+            sync_error=None,
+        )
+    )
+
+
+def get_incident(session: Session, incident_id: uuid.UUID) -> MissedClockoutIncident | None:
+    row = session.get(IncidentRow, str(incident_id))
+    return None if row is None else _incident(row)
+
+
+def incident_for_clock_in(session: Session, clock_in_punch_id: uuid.UUID) -> MissedClockoutIncident | None:
+    row = session.scalar(select(IncidentRow).where(IncidentRow.clock_in_punch_id == str(clock_in_punch_id)))
+    return None if row is None else _incident(row)
+
+
+def incidents(
+    session: Session, company_id: str, statuses: Iterable[IncidentStatus] | None = None
+) -> list[MissedClockoutIncident]:
+    """A company's incidents, newest clock-in first, optionally only those in `statuses`."""
+    query = select(IncidentRow).where(IncidentRow.company_id == company_id)
+    if statuses is not None:
+        query = query.where(IncidentRow.status.in_([status.value for status in statuses]))
+    return [_incident(row) for row in session.scalars(query.order_by(IncidentRow.login_time.desc(), IncidentRow.id))]
+
+
+def incidents_of(session: Session, employee_id: str) -> list[MissedClockoutIncident]:
+    query = select(IncidentRow).where(IncidentRow.employee_id == employee_id).order_by(IncidentRow.login_time)
+    return [_incident(row) for row in session.scalars(query)]
+
+
+def count_incidents(session: Session, company_id: str, statuses: Iterable[IncidentStatus]) -> int:
+    query = select(func.count()).where(
+        IncidentRow.company_id == company_id, IncidentRow.status.in_([status.value for status in statuses])
+    )
+    return int(session.scalar(query) or 0)
+
+
+# --- device settings -----------------------------------------------------------------------------------------------
+
+
+def device_values(session: Session) -> dict[str, Any]:
+    """The kiosk's stored settings as plain JSON values by key (the typed schema is the services' business)."""
+    return {row.key: json.loads(row.value) for row in session.scalars(select(DeviceSetting))}
+
+
+def put_device_values(session: Session, values: dict[str, Any], at: datetime) -> None:
+    for key, value in values.items():
+        session.merge(DeviceSetting(key=key, value=json.dumps(value), updated_at=at))
