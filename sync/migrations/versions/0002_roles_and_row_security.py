@@ -35,6 +35,7 @@ ALL_TABLES = (
     "incident_resolutions",
     "audit_log",
 )
+WITH_EMPLOYEE = ("face_templates", "punches", "corrections", "missed_clockout_incidents")
 FACTS = (
     "punches",
     "corrections",
@@ -44,7 +45,6 @@ FACTS = (
     "audit_log",
 )
 MINE = "company_id = (SELECT kiosk_company())"
-EMPLOYEE_IS_MINE = "EXISTS (SELECT 1 FROM employees e WHERE e.id = employee_id)"
 INCIDENT_IS_MINE = "EXISTS (SELECT 1 FROM missed_clockout_incidents i WHERE i.id = incident_id)"
 AS_MYSELF = "kiosk_id = (SELECT kiosk_self())"
 MY_SITE = "site_id = (SELECT kiosk_site())"
@@ -64,10 +64,10 @@ KIOSK_READ = {
     "incident_resolutions": MINE,
 }
 KIOSK_INSERT = {
-    "face_templates": f"{MINE} AND {AS_MYSELF} AND {EMPLOYEE_IS_MINE}",
-    "punches": f"{MINE} AND {MY_SITE} AND {AS_MYSELF} AND {EMPLOYEE_IS_MINE}",
-    "corrections": f"{MINE} AND {AS_MYSELF} AND {EMPLOYEE_IS_MINE}",
-    "missed_clockout_incidents": f"{MINE} AND {MY_SITE} AND {AS_MYSELF} AND {EMPLOYEE_IS_MINE}",
+    "face_templates": f"{MINE} AND {AS_MYSELF}",
+    "punches": f"{MINE} AND {MY_SITE} AND {AS_MYSELF}",
+    "corrections": f"{MINE} AND {AS_MYSELF}",
+    "missed_clockout_incidents": f"{MINE} AND {MY_SITE} AND {AS_MYSELF}",
     "missed_clockout_claims": f"{MINE} AND {INCIDENT_IS_MINE}",
     "incident_resolutions": f"{MINE} AND {AS_MYSELF} AND {INCIDENT_IS_MINE}",
     "audit_log": f"{MINE} AND {AS_MYSELF}",
@@ -148,6 +148,27 @@ def upgrade() -> None:
         $$
         """
     )
+    # A foreign key proves the employee exists, not that they belong to the row's company; this says so plainly.
+    op.execute(
+        """
+        CREATE FUNCTION check_employee_company() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+        SET search_path = public, pg_temp
+        AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM employees WHERE id = NEW.employee_id AND company_id = NEW.company_id) THEN
+                RAISE EXCEPTION 'employee % is not on the roster of company %', NEW.employee_id, NEW.company_id
+                    USING ERRCODE = 'foreign_key_violation';
+            END IF;
+            RETURN NEW;
+        END
+        $$
+        """
+    )
+    for table in WITH_EMPLOYEE:
+        op.execute(
+            f"CREATE TRIGGER check_employee_company BEFORE INSERT OR UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION check_employee_company()"
+        )
     for table in ALL_TABLES:
         op.execute(
             f"CREATE TRIGGER stamp_change_txid BEFORE INSERT OR UPDATE ON {table} "
@@ -185,9 +206,11 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
         op.execute(f"DROP TRIGGER IF EXISTS stamp_change_txid ON {table}")
         op.execute(f"REVOKE ALL ON {table} FROM timeclock_kiosk, timeclock_admin")
+    for table in WITH_EMPLOYEE:
+        op.execute(f"DROP TRIGGER IF EXISTS check_employee_company ON {table}")
     for table in FACTS:
         op.execute(f"DROP TRIGGER IF EXISTS refuse_fact_change ON {table}")
         op.execute(f"DROP TRIGGER IF EXISTS refuse_fact_truncate ON {table}")
-    for name in ("refuse_fact_change", "stamp_change_txid", "claim_kiosk_provisioning", "kiosk_self", "kiosk_site"):
+    for name in ("check_employee_company", "refuse_fact_change", "stamp_change_txid", "claim_kiosk_provisioning", "kiosk_self", "kiosk_site"):
         op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     op.execute("DROP FUNCTION IF EXISTS kiosk_company()")
