@@ -8,23 +8,29 @@ message on bad input.
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from kiosk.domain.errors import TimeclockError
+from kiosk.domain.errors import RuleViolation, TimeclockError
+from kiosk.domain.incidents import IncidentStatus
 from sync.central import add_kiosk, admin_engine, check_server, migrate
+from sync.incidents import list_incidents, pending_count, resolve
 from sync.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee, upsert_site
 
 log = logging.getLogger(__name__)
 
 URL_ENV = "TIMECLOCK_CENTRAL_URL"
 
-Handler = Callable[[argparse.Namespace], int]
+Handler = Callable[[argparse.Namespace, Engine], int]
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -34,21 +40,26 @@ def _url(args: argparse.Namespace) -> str:
     return url
 
 
-def _engine(args: argparse.Namespace) -> Engine:
+@contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[Engine]:
+    """The head-office engine for one command, disposed (connections closed) when the command ends."""
     engine = admin_engine(_url(args))
-    check_server(engine)
-    return engine
+    try:
+        check_server(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
-def _init(args: argparse.Namespace) -> int:
-    revision = migrate(_engine(args))
+def _init(args: argparse.Namespace, engine: Engine) -> int:
+    revision = migrate(engine)
     print(f"central schema ready at revision {revision}")
     return 0
 
 
-def _add_company(args: argparse.Namespace) -> int:
+def _add_company(args: argparse.Namespace, engine: Engine) -> int:
     upsert_company(
-        _engine(args),
+        engine,
         args.company,
         args.name,
         missed_clockout_enabled=args.missed_clockout,
@@ -59,15 +70,15 @@ def _add_company(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_site(args: argparse.Namespace) -> int:
-    upsert_site(_engine(args), args.company, args.site, args.name or args.site, args.timezone)
+def _add_site(args: argparse.Namespace, engine: Engine) -> int:
+    upsert_site(engine, args.company, args.site, args.name or args.site, args.timezone)
     print(f"site {args.site} saved")
     return 0
 
 
-def _add_department(args: argparse.Namespace) -> int:
+def _add_department(args: argparse.Namespace, engine: Engine) -> int:
     upsert_department(
-        _engine(args),
+        engine,
         args.company,
         args.department,
         args.name or args.department,
@@ -82,9 +93,9 @@ def _add_department(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_employee(args: argparse.Namespace) -> int:
+def _add_employee(args: argparse.Namespace, engine: Engine) -> int:
     upsert_employee(
-        _engine(args),
+        engine,
         args.company,
         args.employee,
         args.first_name,
@@ -96,13 +107,13 @@ def _add_employee(args: argparse.Namespace) -> int:
     return 0
 
 
-def _deactivate_employee(args: argparse.Namespace) -> int:
-    revoked = deactivate_employee(_engine(args), args.employee)
+def _deactivate_employee(args: argparse.Namespace, engine: Engine) -> int:
+    revoked = deactivate_employee(engine, args.employee)
     print(f"employee {args.employee} deactivated; {revoked} face templates revoked")
     return 0
 
 
-def _add_kiosk(args: argparse.Namespace) -> int:
+def _add_kiosk(args: argparse.Namespace, engine: Engine) -> int:
     ca_pem = None
     if args.ca_file is not None:
         try:
@@ -110,7 +121,7 @@ def _add_kiosk(args: argparse.Namespace) -> int:
         except OSError as error:
             raise TimeclockError(f"cannot read the CA file {args.ca_file}: {error.strerror}") from error
     registration = add_kiosk(
-        _engine(args),
+        engine,
         company_id=args.company,
         site_id=args.site,
         name=args.name,
@@ -121,6 +132,102 @@ def _add_kiosk(args: argparse.Namespace) -> int:
     )
     print(f"kiosk {registration.kiosk_id} registered; on the kiosk run once:", file=sys.stderr)
     print(f"python main.py provision {registration.token}")
+    return 0
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise RuleViolation("time_invalid", f"--time: {text!r} is not an ISO 8601 time") from error
+    if value.tzinfo is None:
+        raise RuleViolation("naive_time", f"--time: {text!r} has no offset; add Z or +HH:MM")
+    return value.astimezone(UTC)
+
+
+def _incident_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError as error:
+        raise RuleViolation("incident_id_invalid", f"{text!r} is not an incident id") from error
+
+
+INCIDENT_COLUMNS = (
+    "id",
+    "company_id",
+    "status",
+    "employee_id",
+    "name",
+    "login_time",
+    "claimed_logout_time",
+    "reason",
+    "note",
+    "final_logout_time",
+    "resolved_by",
+    "resolved_at",
+    "admin_notes",
+)
+
+
+def _incidents_list(args: argparse.Namespace, engine: Engine) -> int:
+    status = None
+    if args.status is not None:
+        try:
+            status = IncidentStatus(args.status)
+        except ValueError as error:
+            valid = ", ".join(s.value for s in IncidentStatus)
+            raise RuleViolation("status_invalid", f"unknown status {args.status!r}; choose one of: {valid}") from error
+    with engine.connect() as connection:
+        found = list_incidents(connection, company_id=args.company, status=status)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(INCIDENT_COLUMNS)
+
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+
+    for incident in found:
+        writer.writerow(
+            [
+                text(incident.id),
+                incident.company_id,
+                incident.status.value,
+                incident.employee_id,
+                incident.full_name,
+                text(incident.login_time),
+                text(incident.employee_claimed_logout_time),
+                incident.employee_reason.label if incident.employee_reason is not None else "",
+                text(incident.employee_note),
+                text(incident.final_logout_time),
+                text(incident.resolved_by),
+                text(incident.resolved_at),
+                text(incident.admin_notes),
+            ]
+        )
+    return 0
+
+
+def _incidents_resolve(args: argparse.Namespace, engine: Engine) -> int:
+    incident_id = _incident_id(args.id)
+    logout_time = None if args.time is None else _parse_time(args.time)
+    resolved = resolve(
+        engine,
+        incident_id,
+        approve=args.approve,
+        resolved_by=args.by,
+        notes=args.notes or "",
+        logout_time=logout_time,
+        now=datetime.now(UTC),
+    )
+    final = resolved.final_logout_time
+    print(f"incident {resolved.id} {resolved.status.value}: clock-out {final.isoformat() if final else ''}")
+    return 0
+
+
+def _pending_count(args: argparse.Namespace, engine: Engine) -> int:
+    with engine.connect() as connection:
+        print(pending_count(connection, company_id=args.company))
     return 0
 
 
@@ -138,6 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("init", _init, "create or upgrade the central schema and its roles")
+    _add_roster_commands(command)
+    _add_incident_commands(command)
+    return parser
+
+
+Command = Callable[[str, Handler, str], argparse.ArgumentParser]
+
+
+def _add_roster_commands(command: Command) -> None:
 
     company = command("add-company", _add_company, "create a company or change its settings")
     company.add_argument("--company", required=True)
@@ -183,7 +299,35 @@ def build_parser() -> argparse.ArgumentParser:
     kiosk.add_argument("--ca-file", help="CA certificate (PEM) the kiosk verifies the server with")
     kiosk.add_argument("--no-tls", action="store_true", help="let the kiosk connect without verified TLS")
 
-    return parser
+
+def _add_incident_commands(command: Command) -> None:
+    incidents = command("incidents", _no_subcommand, "missed clock-out incidents").add_subparsers(
+        dest="incidents_command", metavar="ACTION"
+    )
+    listing = incidents.add_parser("list", help="list incidents as CSV", description="List incidents as CSV.")
+    listing.add_argument("--status", help="pending, employee_claimed, approved or rejected")
+    listing.add_argument("--company")
+    listing.set_defaults(handler=_incidents_list)
+    resolving = incidents.add_parser(
+        "resolve",
+        help="approve the claimed time, or reject it with the time to use",
+        description="Approve the employee's claimed clock-out time, or reject it and set the time (notes required).",
+    )
+    resolving.add_argument("id", help="the incident id")
+    decision = resolving.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true", help="accept the claimed time")
+    decision.add_argument("--reject", action="store_true", help="set another time with --time")
+    resolving.add_argument("--time", help="the clock-out time to use when rejecting (ISO 8601 with offset)")
+    resolving.add_argument("--notes", help="why (required when rejecting)")
+    resolving.add_argument("--by", required=True, help="who resolves it")
+    resolving.set_defaults(handler=_incidents_resolve)
+
+    count = command("pending-count", _pending_count, "how many missed clock-outs await resolution")
+    count.add_argument("--company")
+
+
+def _no_subcommand(args: argparse.Namespace, engine: Engine) -> int:
+    raise TimeclockError("say what to do: list or resolve (see --help)")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -198,7 +342,8 @@ def main(argv: Sequence[str]) -> int:
         parser.print_help()
         return 2
     try:
-        return handler(args)
+        with _engine(args) as engine:
+            return handler(args, engine)
     except TimeclockError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

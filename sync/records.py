@@ -37,7 +37,7 @@ def punch_row(punch: Punch, *, company_id: str, site_id: str, recorded_at: datet
     }
 
 
-def punch_from_row(row: Mapping[str, Any]) -> Punch:
+def punch_from_row(row: Mapping[Any, Any]) -> Punch:
     """The punch a central `punches` row holds."""
     clock = None
     if row["pc_time"] is not None:
@@ -72,7 +72,7 @@ def correction_row(correction: Correction, *, company_id: str, kiosk_id: str | N
     }
 
 
-def correction_from_row(row: Mapping[str, Any]) -> Correction:
+def correction_from_row(row: Mapping[Any, Any]) -> Correction:
     """The correction a central `corrections` row holds."""
     return Correction(
         id=row["id"],
