@@ -66,13 +66,12 @@ def incident_rows(
             "admin_notes": incident.admin_notes or "",
             "resolved_at": incident.resolved_at,
             "resolved_by": incident.resolved_by,
-            "kiosk_id": kiosk,
         }
     return base, claim, resolution
 
 
 def incident_from_rows(
-    base: Mapping[str, Any], claim: Mapping[str, Any] | None, resolution: Mapping[str, Any] | None
+    base: Mapping[Any, Any], claim: Mapping[Any, Any] | None, resolution: Mapping[Any, Any] | None
 ) -> MissedClockoutIncident:
     """Put an incident back together from its central rows."""
     status = IncidentStatus.PENDING

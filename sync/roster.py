@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.domain.errors import RuleViolation
+from kiosk.domain.pay import DepartmentRules
 from sync.schema import companies, departments, employees, face_templates, rule_sets, sites
 
 log = logging.getLogger(__name__)
@@ -107,24 +108,29 @@ def upsert_department(
 ) -> None:
     """Create or change a department and its rule set (seed 002's defaults)."""
     department_id = _require_id(department_id, "department")
-    start, half_day = _parse_clock(shift_start, "shift_start"), _parse_clock(half_day_after, "half_day_after")
     try:
         half, regular = Decimal(half_day_hours), Decimal(regular_hours)
     except InvalidOperation as error:
         raise RuleViolation("bad_hours", "hours must be decimal numbers") from error
-    if not 0 < regular <= 24 or not 0 <= half <= regular:
-        raise RuleViolation("bad_hours", "regular hours must be in (0, 24] and half-day hours in [0, regular]")
-    if not 0 <= grace_minutes <= 120:
+    # The domain's rule set validates the values the same way the kiosks will read them.
+    checked = DepartmentRules(
+        name=name.strip(),
+        undertime=undertime,
+        shift_start=_parse_clock(shift_start, "shift_start"),
+        grace_minutes=grace_minutes,
+        half_day_after=_parse_clock(half_day_after, "half_day_after"),
+        half_day_hours=half,
+        regular_hours=regular,
+    )
+    if grace_minutes > 120:
         raise RuleViolation("bad_grace", "grace minutes must be 0 to 120")
-    if half_day < start:
-        raise RuleViolation("bad_half_day_after", "the half-day time must not be before the shift start")
     rules = {
         "undertime": undertime,
-        "shift_start": start,
-        "grace_minutes": grace_minutes,
-        "half_day_after": half_day,
-        "half_day_hours": half,
-        "regular_hours": regular,
+        "shift_start": checked.shift_start,
+        "grace_minutes": checked.grace_minutes,
+        "half_day_after": checked.half_day_after,
+        "half_day_hours": checked.half_day_hours,
+        "regular_hours": checked.regular_hours,
     }
     with engine.begin() as connection:
         _require_company(connection, company_id)

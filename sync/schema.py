@@ -119,7 +119,7 @@ rule_sets = Table(
     _change_txid(),
     CheckConstraint("grace_minutes BETWEEN 0 AND 120", name="grace_minutes"),
     CheckConstraint("regular_hours > 0 AND regular_hours <= 24", name="regular_hours"),
-    CheckConstraint("half_day_hours >= 0 AND half_day_hours <= regular_hours", name="half_day_hours"),
+    CheckConstraint("half_day_hours > 0 AND half_day_hours <= regular_hours", name="half_day_hours"),
 )
 
 employees = Table(
@@ -243,7 +243,6 @@ incident_resolutions = Table(
     Column("admin_notes", Text, nullable=False),
     Column("resolved_at", TZ, nullable=False),
     Column("resolved_by", String(100), nullable=False),
-    Column("kiosk_id", UUID(as_uuid=True), ForeignKey("kiosks.id")),
     _change_txid(),
     CheckConstraint("status IN ('approved', 'rejected')", name="status"),
 )

@@ -16,18 +16,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import keyring
-import keyring.backend
-import keyring.errors
 import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from kiosk.domain.punches import BreakType, IdentifiedBy, Punch, PunchKind
+from kiosk.domain.sessions import Derivation, derive
+from kiosk.services.missed_clockouts import MissedClockouts
+from kiosk.services.timeclock import TimeClock
+from kiosk.store import repository
+from kiosk.store.database import Database
 from sync.central import add_kiosk, admin_engine, migrate
 from sync.connection import CentralConnector, CentralProfile
+from sync.kiosk_sync import KioskSync
 from sync.roster import upsert_company, upsert_department, upsert_employee, upsert_site
 from tests.pg import LocalPostgres, create_database, drop_database
+from tests.support import ManualTimeSource
 
 URL_ENV = "TIMECLOCK_TEST_DATABASE_URL"
 _database_numbers = itertools.count(1)
@@ -149,39 +154,56 @@ def fresh_central(postgres_server: PostgresServer) -> Iterator[CentralDatabase]:
         drop_database(postgres_server.dsn(), database.name)
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives and dies with one test, so no test touches the developer's keyring."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.secrets.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)
-
-
-@pytest.fixture
-def test_keyring() -> Iterator[MemoryKeyring]:
-    """An isolated keyring set as the process's keyring for one test."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A UTC datetime, shorter to write in tests."""
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class KioskUnderTest:
+    """A kiosk as the app runs it: its own SQLite file, punch services, and sync with the central database."""
+
+    database: Database
+    profile: CentralProfile
+    sync: KioskSync
+    time: ManualTimeSource
+    clock: TimeClock
+    missed: MissedClockouts
+
+    def close(self) -> None:
+        self.sync.close()
+        self.database.close()
+
+    def punch(self, employee_id: str, kind: PunchKind, break_type: BreakType | None = None) -> Punch:
+        """Record a tap by face; fails the test unless it was recorded."""
+        outcome = self.clock.record_punch(employee_id, kind, break_type, identified_by=IdentifiedBy.FACE)
+        assert outcome.punch is not None, outcome
+        return outcome.punch
+
+    def derive_site(self, as_of: datetime) -> Derivation:
+        """Sessions derived from everything this kiosk holds for its site."""
+        with self.database.read() as session:
+            punches = repository.all_punches(session, self.profile.company_id)
+            corrections = repository.all_corrections(session, self.profile.company_id)
+            zone = self.clock.zone(session)
+            policy = self.clock.missed_clockout_settings(session).session_policy()
+        return derive(punches, corrections, tz=zone, policy=policy, as_of=as_of)
+
+
+def open_kiosk(path: Path, profile: CentralProfile, *, now: datetime | None = None) -> KioskUnderTest:
+    """A kiosk on a new local database, with its roster pulled from the central database."""
+    database = Database(path)
+    sync = KioskSync(database, profile)
+    sync.pull()
+    time_source = ManualTimeSource() if now is None else ManualTimeSource(now)
+    clock = TimeClock(
+        database,
+        company_id=profile.company_id,
+        site_id=profile.site_id,
+        kiosk_id=profile.kiosk_id,
+        time_source=time_source,
+    )
+    return KioskUnderTest(database, profile, sync, time_source, clock, MissedClockouts(database, clock))

@@ -20,7 +20,8 @@ from sync.connection import CentralConnector
 from sync.credentials import PROFILE_KEY, SERVICE, ProfileStore, provision
 from sync.errors import CentralAuthRefused
 from sync.schema import kiosks
-from tests.sync.conftest import ROOT, CentralDatabase, MemoryKeyring
+from tests.conftest import MemoryKeyring
+from tests.sync.conftest import ROOT, CentralDatabase
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +37,13 @@ def new_token(central: CentralDatabase) -> str:
 
 
 def test_provisioning_stores_a_new_password_in_the_keyring_only(
-    central: CentralDatabase, company: str, test_keyring: MemoryKeyring
+    central: CentralDatabase, company: str, memory_keyring: MemoryKeyring
 ) -> None:
     token = new_token(central)
     first = decode_token(token)
-    stored = provision(token, ProfileStore(test_keyring))
+    stored = provision(token, ProfileStore(memory_keyring))
 
-    assert ProfileStore(test_keyring).load() == stored
+    assert ProfileStore(memory_keyring).load() == stored
     assert stored.password != first.password
     assert (stored.kiosk_id, stored.company_id, stored.site_id) == (first.kiosk_id, "initech", "initech-plant")
     connector = CentralConnector(stored)
@@ -55,16 +56,16 @@ def test_provisioning_stores_a_new_password_in_the_keyring_only(
         assert provisioned.scalar_one() is not None
 
 
-def test_a_token_works_once(central: CentralDatabase, company: str, test_keyring: MemoryKeyring) -> None:
+def test_a_token_works_once(central: CentralDatabase, company: str, memory_keyring: MemoryKeyring) -> None:
     token = new_token(central)
-    stored = provision(token, ProfileStore(test_keyring))
+    stored = provision(token, ProfileStore(memory_keyring))
     with pytest.raises(RuleViolation, match="works once"):
-        provision(token, ProfileStore(test_keyring))
-    assert ProfileStore(test_keyring).load() == stored, "a refused token must leave the working profile alone"
+        provision(token, ProfileStore(memory_keyring))
+    assert ProfileStore(memory_keyring).load() == stored, "a refused token must leave the working profile alone"
 
 
 def test_the_server_refuses_a_second_claim_even_with_the_first_password(
-    central: CentralDatabase, company: str, test_keyring: MemoryKeyring
+    central: CentralDatabase, company: str, memory_keyring: MemoryKeyring
 ) -> None:
     token = new_token(central)
     profile = decode_token(token)
@@ -72,8 +73,8 @@ def test_the_server_refuses_a_second_claim_even_with_the_first_password(
         connection.execute("SELECT * FROM claim_kiosk_provisioning()")
         connection.commit()
     with pytest.raises(RuleViolation, match="works once"):
-        provision(token, ProfileStore(test_keyring))
-    assert test_keyring.secrets == {}
+        provision(token, ProfileStore(memory_keyring))
+    assert memory_keyring.secrets == {}
 
 
 @pytest.mark.parametrize(
@@ -86,14 +87,14 @@ def test_the_server_refuses_a_second_claim_even_with_the_first_password(
         "tck1." + base64.urlsafe_b64encode(b'{"host": "x"}').decode(),
     ],
 )
-def test_bad_tokens_are_refused_and_change_nothing(token: str, test_keyring: MemoryKeyring) -> None:
+def test_bad_tokens_are_refused_and_change_nothing(token: str, memory_keyring: MemoryKeyring) -> None:
     with pytest.raises(RuleViolation):
-        provision(token, ProfileStore(test_keyring))
-    assert test_keyring.secrets == {}
+        provision(token, ProfileStore(memory_keyring))
+    assert memory_keyring.secrets == {}
 
 
 def test_unreachable_server_leaves_the_keyring_as_it_was(
-    central: CentralDatabase, company: str, test_keyring: MemoryKeyring
+    central: CentralDatabase, company: str, memory_keyring: MemoryKeyring
 ) -> None:
     token = new_token(central)
     profile = decode_token(token)
@@ -104,8 +105,8 @@ def test_unreachable_server_leaves_the_keyring_as_it_was(
     dead = replace(profile, port=1)
     dead_token = TOKEN_PREFIX + base64.urlsafe_b64encode(dead.to_json().encode()).decode()
     with pytest.raises(EnvironmentProblem, match="cannot reach"):
-        provision(dead_token, ProfileStore(test_keyring))
-    assert test_keyring.secrets == {}
+        provision(dead_token, ProfileStore(memory_keyring))
+    assert memory_keyring.secrets == {}
 
 
 def test_no_keyring_backend_is_a_clear_error() -> None:
@@ -114,14 +115,14 @@ def test_no_keyring_backend_is_a_clear_error() -> None:
 
 
 def test_provision_command_uses_the_process_keyring(
-    central: CentralDatabase, company: str, test_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+    central: CentralDatabase, company: str, memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
 ) -> None:
     parser = argparse.ArgumentParser()
     provision_command.register(parser.add_subparsers())
     args = parser.parse_args(["provision", new_token(central)])
-    assert keyring.get_keyring() is test_keyring
+    assert keyring.get_keyring() is memory_keyring
     assert args.handler(args) == 0
-    assert (SERVICE, PROFILE_KEY) in test_keyring.secrets
+    assert (SERVICE, PROFILE_KEY) in memory_keyring.secrets
     assert "provisioned for company initech" in capsys.readouterr().out
 
 

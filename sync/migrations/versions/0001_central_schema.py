@@ -100,7 +100,7 @@ def upgrade() -> None:
     sa.Column('updated_at', postgresql.TIMESTAMP(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('change_txid', sa.BigInteger(), server_default=sa.text('(pg_current_xact_id()::text)::bigint'), nullable=False),
     sa.CheckConstraint('grace_minutes BETWEEN 0 AND 120', name=op.f('ck_rule_sets_grace_minutes')),
-    sa.CheckConstraint('half_day_hours >= 0 AND half_day_hours <= regular_hours', name=op.f('ck_rule_sets_half_day_hours')),
+    sa.CheckConstraint('half_day_hours > 0 AND half_day_hours <= regular_hours', name=op.f('ck_rule_sets_half_day_hours')),
     sa.CheckConstraint('regular_hours > 0 AND regular_hours <= 24', name=op.f('ck_rule_sets_regular_hours')),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_rule_sets_company_id_companies')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_rule_sets_department_id_departments')),
@@ -223,12 +223,10 @@ def upgrade() -> None:
     sa.Column('admin_notes', sa.Text(), nullable=False),
     sa.Column('resolved_at', postgresql.TIMESTAMP(timezone=True), nullable=False),
     sa.Column('resolved_by', sa.String(length=100), nullable=False),
-    sa.Column('kiosk_id', sa.UUID(), nullable=True),
     sa.Column('change_txid', sa.BigInteger(), server_default=sa.text('(pg_current_xact_id()::text)::bigint'), nullable=False),
     sa.CheckConstraint("status IN ('approved', 'rejected')", name=op.f('ck_incident_resolutions_status')),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_incident_resolutions_company_id_companies')),
     sa.ForeignKeyConstraint(['incident_id'], ['missed_clockout_incidents.id'], name=op.f('fk_incident_resolutions_incident_id_missed_clockout_incidents')),
-    sa.ForeignKeyConstraint(['kiosk_id'], ['kiosks.id'], name=op.f('fk_incident_resolutions_kiosk_id_kiosks')),
     sa.PrimaryKeyConstraint('incident_id', name=op.f('pk_incident_resolutions'))
     )
     op.create_index(op.f('ix_incident_resolutions_change_txid'), 'incident_resolutions', ['change_txid'], unique=False)

@@ -69,7 +69,7 @@ KIOSK_INSERT = {
     "corrections": f"{MINE} AND {AS_MYSELF}",
     "missed_clockout_incidents": f"{MINE} AND {MY_SITE} AND {AS_MYSELF}",
     "missed_clockout_claims": f"{MINE} AND {INCIDENT_IS_MINE}",
-    "incident_resolutions": f"{MINE} AND {AS_MYSELF} AND {INCIDENT_IS_MINE}",
+    "incident_resolutions": f"{MINE} AND {INCIDENT_IS_MINE}",
     "audit_log": f"{MINE} AND {AS_MYSELF}",
 }
 

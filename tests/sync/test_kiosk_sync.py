@@ -1,0 +1,238 @@
+"""A kiosk's push and pull against a real central database, through the real local store and punch services."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select, text
+
+from kiosk.domain.incidents import IncidentStatus
+from kiosk.domain.punches import IdentifiedBy, PunchKind
+from kiosk.store import repository
+from kiosk.store.schema import FaceTemplate, PunchRow, SyncState
+from sync.incidents import resolve
+from sync.kiosk_sync import CURSOR_KEY
+from sync.records import punch_from_row
+from sync.roster import deactivate_employee, upsert_employee
+from sync.schema import employees, face_templates, punches
+from tests.sync.conftest import CentralDatabase, KioskUnderTest, open_kiosk
+
+MONDAY = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Manila
+
+
+@pytest.fixture
+def company(fresh_central: CentralDatabase) -> CentralDatabase:
+    fresh_central.add_company("wayne", sites={"gotham": "Asia/Manila"}, employees=4)
+    return fresh_central
+
+
+@pytest.fixture
+def gate(company: CentralDatabase, tmp_path: Path) -> Iterator[KioskUnderTest]:
+    kiosk = open_kiosk(tmp_path / "gate.db", company.add_kiosk("wayne", "gotham", "gate"), now=MONDAY)
+    yield kiosk
+    kiosk.close()
+
+
+@pytest.fixture
+def dock(company: CentralDatabase, tmp_path: Path) -> Iterator[KioskUnderTest]:
+    kiosk = open_kiosk(tmp_path / "dock.db", company.add_kiosk("wayne", "gotham", "dock"), now=MONDAY)
+    yield kiosk
+    kiosk.close()
+
+
+def central_punches(central: CentralDatabase) -> dict[uuid.UUID, object]:
+    with central.engine.connect() as admin:
+        return {row["id"]: punch_from_row(row) for row in admin.execute(select(punches)).mappings()}
+
+
+def test_pull_brings_the_roster_and_settings(gate: KioskUnderTest) -> None:
+    with gate.database.read() as session:
+        roster = repository.employees(session, "wayne")
+        site = repository.get_site(session, "gotham")
+        rules = repository.department_rules(session, "wayne")
+    assert [e.id for e in roster] == ["wayne-E001", "wayne-E002", "wayne-E003", "wayne-E004"]
+    assert roster[0].department == "Operations"
+    assert site is not None and site.timezone == "Asia/Manila"
+    assert rules["Operations"].undertime
+
+
+def test_a_punch_goes_up_once_with_its_clock_facts(company: CentralDatabase, gate: KioskUnderTest) -> None:
+    punch = gate.punch("wayne-E001", PunchKind.CLOCK_IN)
+    assert gate.sync.pending_count() == 1
+    first, _ = gate.sync.run_once()
+    again, _ = gate.sync.run_once()
+    assert (first.delivered, again.delivered) == (1, 0)
+    assert gate.sync.pending_count() == 0
+    stored = central_punches(company)
+    assert stored[punch.id] == punch
+    with gate.database.read() as session:
+        row = session.get(PunchRow, str(punch.id))
+        assert row is not None and row.sync_state == SyncState.SENT and row.synced_at is not None
+
+
+def test_clock_in_at_one_kiosk_and_out_at_another(
+    company: CentralDatabase, gate: KioskUnderTest, dock: KioskUnderTest
+) -> None:
+    gate.punch("wayne-E002", PunchKind.CLOCK_IN)
+    gate.sync.run_once()
+    dock.sync.run_once()
+    dock.time.advance(hours=9)
+    outcome = dock.clock.record_punch("wayne-E002", PunchKind.CLOCK_OUT, identified_by=IdentifiedBy.FACE)
+    assert outcome.punch is not None, "the dock knows the session the gate opened"
+    dock.sync.run_once()
+    gate.sync.run_once()
+    as_of = MONDAY + timedelta(days=1)
+    at_gate, at_dock = gate.derive_site(as_of), dock.derive_site(as_of)
+    assert at_gate == at_dock
+    (session,) = at_gate.sessions_of("wayne-E002")
+    assert not session.is_open
+    assert session.total_time(as_of) == timedelta(hours=9)
+
+
+def test_pulling_twice_or_from_scratch_changes_nothing(company: CentralDatabase, gate: KioskUnderTest) -> None:
+    gate.punch("wayne-E003", PunchKind.CLOCK_IN)
+    gate.sync.run_once()
+
+    def snapshot() -> tuple[object, ...]:
+        with gate.database.read() as session:
+            return (
+                repository.all_punches(session, "wayne"),
+                repository.employees(session, "wayne"),
+                repository.all_corrections(session, "wayne"),
+                repository.department_rules(session, "wayne"),
+                repository.get_company(session, "wayne"),
+            )
+
+    before = snapshot()
+    assert gate.sync.pull().punches == 0
+    with gate.database.write() as session:
+        repository.put_device_values(session, {CURSOR_KEY: 0}, MONDAY)
+    again = gate.sync.pull()
+    assert again.punches == 0
+    assert snapshot() == before
+
+
+def test_rows_committed_out_of_order_are_not_skipped(company: CentralDatabase, gate: KioskUnderTest) -> None:
+    """Transaction A starts first and commits last; a pull between the two commits must not lose A's row."""
+    gate.sync.pull()
+    slow = company.engine.connect()
+    slow_tx = slow.begin()
+    slow.execute(insert(employees).values(id="wayne-E900", company_id="wayne", first_name="Slow", last_name="Writer"))
+    slow.execute(text("SELECT 1"))  # A now holds a transaction id lower than B's
+    upsert_employee(company.engine, "wayne", "wayne-E901", "Fast", "Writer")  # B commits first
+    first = gate.sync.pull()
+    slow_tx.commit()
+    slow.close()
+    second = gate.sync.pull()
+    with gate.database.read() as session:
+        known = {e.id for e in repository.employees(session, "wayne")}
+    assert "wayne-E901" in known and first.employees >= 1
+    assert "wayne-E900" in known, "the row committed after a later transaction's was skipped"
+    assert second.employees >= 1
+
+
+def test_resolution_pulled_back_closes_the_session_with_the_admins_time(
+    company: CentralDatabase, gate: KioskUnderTest
+) -> None:
+    with company.engine.begin() as admin:
+        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true WHERE id = 'wayne'"))
+    gate.sync.pull()
+    opened = gate.punch("wayne-E004", PunchKind.CLOCK_IN)
+    gate.time.advance(hours=24)
+    outcome = gate.missed.create_and_submit_clockout_claim(
+        "wayne-E004", opened.occurred_at + timedelta(hours=9), "Forgot", identified_by=IdentifiedBy.FACE
+    )
+    gate.sync.run_once()
+    incident_id = outcome.incident.id
+    admin_time = opened.occurred_at + timedelta(hours=8, minutes=30)
+    resolve(
+        company.engine,
+        incident_id,
+        approve=False,
+        resolved_by="HQ Payroll",
+        notes="badge records",
+        logout_time=admin_time,
+        now=datetime.now(UTC),
+    )
+    report = gate.sync.run_once()[1]
+    assert report.resolutions == 1
+    with gate.database.read() as session:
+        local = repository.get_incident(session, incident_id)
+    assert local is not None and local.status is IncidentStatus.REJECTED
+    assert local.admin_set_logout_time == admin_time
+    derived = gate.derive_site(gate.time.now)
+    first = derived.sessions_of("wayne-E004")[0]
+    assert first.clock_out == admin_time
+
+
+def test_deactivated_employee_loses_templates_on_the_kiosk(company: CentralDatabase, gate: KioskUnderTest) -> None:
+    template_id = uuid.uuid4()
+    with company.engine.begin() as admin:
+        admin.execute(
+            insert(face_templates).values(
+                id=template_id,
+                company_id="wayne",
+                employee_id="wayne-E001",
+                sealed=b"sealed-bytes",
+                pose="frontal",
+                created_at=MONDAY,
+            )
+        )
+    assert gate.sync.pull().templates_added == 1
+    with gate.database.read() as session:
+        assert session.get(FaceTemplate, str(template_id)) is not None
+    deactivate_employee(company.engine, "wayne-E001")
+    report = gate.sync.pull()
+    assert report.templates_removed == 1
+    with gate.database.read() as session:
+        assert session.scalar(select(func.count()).select_from(FaceTemplate)) == 0
+        employee = repository.get_employee(session, "wayne-E001")
+    assert employee is not None and not employee.active
+    with company.engine.connect() as admin:
+        kept = admin.execute(select(face_templates.c.sealed).where(face_templates.c.id == template_id)).scalar()
+    assert kept is None, "revoked centrally too"
+
+
+def test_a_conflicting_or_refused_punch_is_set_aside_and_the_rest_goes_up(
+    company: CentralDatabase, gate: KioskUnderTest
+) -> None:
+    good = gate.punch("wayne-E001", PunchKind.CLOCK_IN)
+    taken = gate.punch("wayne-E002", PunchKind.CLOCK_IN)
+    # Head office already holds another record under the id of `taken`.
+    with company.engine.begin() as admin:
+        admin.execute(
+            insert(punches).values(
+                id=taken.id,
+                company_id="wayne",
+                site_id="gotham",
+                employee_id="wayne-E003",
+                kind="clock_in",
+                occurred_at=MONDAY,
+                identified_by="pin",
+                recorded_at=MONDAY,
+            )
+        )
+    # A local employee head office does not know.
+    with gate.database.write() as session:
+        repository.put_employee(
+            session,
+            repository.EmployeeRecord("ghost", "wayne", "Local", "Only", None, Decimal(0), True, None),
+            MONDAY,
+        )
+    ghost = gate.punch("ghost", PunchKind.CLOCK_IN)
+    report, _ = gate.sync.run_once()
+    assert report.delivered == 1
+    assert set(report.conflicts) == {str(taken.id)}
+    assert report.rejected == {str(ghost.id): "employee ghost is not on the roster of company wayne"}
+    with gate.database.read() as session:
+        states = {row.id: (row.sync_state, row.sync_error) for row in session.scalars(select(PunchRow))}
+    assert states[str(good.id)] == (SyncState.SENT, None)
+    assert states[str(taken.id)][0] == SyncState.CONFLICT
+    assert "employee_id='wayne-E003'" in str(states[str(taken.id)][1])
+    assert states[str(ghost.id)] == (SyncState.REJECTED, "employee ghost is not on the roster of company wayne")
+    assert gate.sync.pending_count() == 0
