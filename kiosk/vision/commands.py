@@ -37,6 +37,62 @@ def register_landmarks(vision_subparsers: SubParsers) -> None:
     parser.set_defaults(handler=_run_landmarks)
 
 
+def register_liveness(vision_subparsers: SubParsers) -> None:
+    """Add `vision liveness --video FILE`: one liveness attempt on a clip or photo, printed as JSON."""
+    parser = vision_subparsers.add_parser(
+        "liveness",
+        help="run one liveness attempt on a video file (or a photo held still) and print the verdict as JSON",
+        description="Plays the file as if it came from the camera, asks the challenge step by step and prints "
+        '{"live": ..., "challenge": [...], "reasons": [...], ...}. A photo is shown for a few seconds, like a '
+        "photo held still in front of the camera. The exit status is 0 whatever the verdict.",
+    )
+    parser.add_argument("--video", type=Path, required=True, metavar="FILE", help="a video file or a photo")
+    parser.add_argument(
+        "--challenge",
+        default="random",
+        metavar="STEPS|random",
+        help="comma list of steps (blink, turn_left, turn_right, smile, look_up) or 'random' (the default)",
+    )
+    parser.add_argument("--seed", type=int, metavar="N", help="seed of the random challenge, to repeat it")
+    parser.add_argument(
+        "--steps", type=int, default=2, metavar="N", help="number of steps of a random challenge (2 to 5, default 2)"
+    )
+    parser.add_argument(
+        "--realtime", action="store_true", help="play the file at its own speed instead of as fast as possible"
+    )
+    parser.add_argument(
+        "--still-seconds", type=float, default=4.0, metavar="S", help="how long a photo is shown (default 4)"
+    )
+    parser.set_defaults(handler=_run_liveness)
+
+
+def _run_liveness(args: argparse.Namespace) -> int:
+    import random  # noqa: PLC0415
+
+    from kiosk.vision.camera import CameraSource, CameraState  # noqa: PLC0415
+    from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode  # noqa: PLC0415
+    from kiosk.vision.liveness import parse_challenge, random_challenge, run_liveness  # noqa: PLC0415
+
+    if not args.video.is_file():
+        raise RuleViolation("video_missing", f"no such video or image file: {args.video}")
+    if not 0 < args.still_seconds <= 60:
+        raise RuleViolation("bad_still_seconds", "--still-seconds must be more than 0 and at most 60")
+    if args.challenge.strip().lower() == "random":
+        rng = random.Random(args.seed) if args.seed is not None else None  # noqa: S311  (seeded on request only)
+        challenge = random_challenge(args.steps, rng)
+    else:
+        challenge = parse_challenge(args.challenge)
+    source = CameraSource(args.video, realtime=args.realtime, still_seconds=args.still_seconds)
+    with source, FaceLandmarkDetector(RunningMode.VIDEO, max_faces=2) as detector:
+        result = run_liveness(source, detector, challenge)
+        if result.frames == 0 and source.state is CameraState.FAILED:
+            raise RuleViolation("video_unreadable", f"{args.video} cannot be played: {source.status.reason}")
+    report = {"video": str(args.video), **result.to_dict()}
+    json.dump(report, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
 def read_image_rgb(path: Path) -> Any:
     """A photo as an RGB uint8 array, upright according to its EXIF orientation.
 
@@ -83,4 +139,4 @@ def _run_landmarks(args: argparse.Namespace) -> int:
     return 0
 
 
-VISION_COMMANDS: tuple[Callable[[SubParsers], None], ...] = (register_landmarks,)
+VISION_COMMANDS: tuple[Callable[[SubParsers], None], ...] = (register_landmarks, register_liveness)
