@@ -15,7 +15,7 @@ real blink can last a single frame.
 Tuned on focus_blink mahie_test_1..3 (30 fps); measured with the per-frame labels (each label row k describes decoded
 frame k+1: the labels lead the video by one frame, which every clip shows): frame F1 0.85 / 0.88 / 0.84 and the
 labelled number of blinks exactly (8 / 11 / 8). On the low-frame-rate clips it is weaker (F1 0.65 to 0.92 at 15-17
-fps, 0.47 and 0.62 at 6-8 fps), see tests/vision/test_blink.py.
+fps, 0.45 and 0.62 at 6-8 fps), see tests/vision/test_blink.py.
 """
 
 from __future__ import annotations
