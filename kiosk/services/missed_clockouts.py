@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kiosk.domain.errors import RuleViolation
@@ -95,7 +95,8 @@ class MissedClockouts:
         with self._db.write() as session:
             employee = self._clock.employee(session, employee_id)
             zone = self._clock.zone(session)
-            state = self._clock.current_state(session, employee_id, now)
+            known = self._clock.employee_facts(session, employee_id, now)
+            state = known.state(now)
             if not state.open_sessions:
                 raise RuleViolation("no_open_session", f"{employee.full_name} has no open session to explain")
             open_session = state.open_sessions[0]  # the oldest one not yet explained
@@ -114,6 +115,7 @@ class MissedClockouts:
                 clock=facts,
             )
             self._clock.store_punch(session, punch, actor=employee_id, now=now)
+            after = replace(known, explained=known.explained | {incident.clock_in_punch_id}).state(now, punch)
             repository.audit(
                 session,
                 at=now,
@@ -125,7 +127,6 @@ class MissedClockouts:
                 note=note,
             )
         log.info("missed clock-out claim %s by %s", incident.id, employee_id)
-        after = self._clock.employee_view(employee_id).state
         clock_in = PunchOutcome(PunchStatus.RECORDED, employee, punch, punch.occurred_at.astimezone(zone), after)
         return ClaimOutcome(incident=incident, clock_in=clock_in)
 

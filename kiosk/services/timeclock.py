@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident, MissedClockoutSettings, claim_required
-from kiosk.domain.punches import DUPLICATE_TAP_WINDOW, BreakType, ClockFacts, IdentifiedBy, Punch, PunchKind
-from kiosk.domain.sessions import Derivation, EmployeeState, WorkSession, derive, state_of
+from kiosk.domain.punches import (
+    DUPLICATE_TAP_WINDOW,
+    BreakType,
+    ClockFacts,
+    Correction,
+    IdentifiedBy,
+    Punch,
+    PunchKind,
+)
+from kiosk.domain.sessions import Derivation, EmployeeState, SessionPolicy, WorkSession, derive, state_of
 from kiosk.domain.validation import allowed_actions, find_duplicate_tap, validate_punch_time, validate_transition
 from kiosk.services.clock import TimeSource, trusted_now
 from kiosk.store import repository
@@ -29,6 +37,10 @@ from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
 log = logging.getLogger(__name__)
 
 Action = tuple[PunchKind, BreakType | None]
+
+# How far back the kiosk looks to know where an employee stands. A session left open longer ago than this is
+# still in every timesheet (as an open session), but the kiosk no longer asks the employee to explain it.
+STATE_HISTORY = timedelta(days=62)
 
 
 class PunchStatus(StrEnum):
@@ -47,6 +59,31 @@ class PunchOutcome:
     local_time: datetime | None  # the punch's time in the site's zone
     state: EmployeeState  # the employee's state after this outcome
     open_session: WorkSession | None = None  # for CLAIM_REQUIRED: the session to explain
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeFacts:
+    """One employee's recent facts, loaded once per use case and derived as often as it needs."""
+
+    employee_id: str
+    punches: tuple[Punch, ...]
+    corrections: tuple[Correction, ...]
+    explained: frozenset[uuid.UUID]  # clock-ins of open sessions whose missed clock-out has a claim
+    zone: ZoneInfo
+    policy: SessionPolicy
+
+    def derive(self, now: datetime, *extra: Punch) -> Derivation:
+        return derive((*self.punches, *extra), self.corrections, tz=self.zone, policy=self.policy, as_of=now)
+
+    def state(self, now: datetime, *extra: Punch) -> EmployeeState:
+        """The employee's state (with `extra` punches added), leaving out older sessions whose missed clock-out the
+        employee already explained: they wait for the supervisor, and must not make the kiosk ask for the same
+        claim at every tap."""
+        state = state_of(self.derive(now, *extra), self.employee_id)
+        if not self.explained:
+            return state
+        kept = tuple(session for session in state.unresolved if session.clock_in_punch_id not in self.explained)
+        return replace(state, unresolved=kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,28 +153,30 @@ class TimeClock:
             raise RuleViolation("inactive_employee", f"{employee.full_name} is no longer active")
         return employee
 
-    def derive_employee(self, session: Session, employee_id: str, now: datetime) -> Derivation:
-        """The one derivation, over this employee's facts only."""
-        return derive(
-            repository.punches_of(session, employee_id),
-            repository.corrections_of(session, employee_id),
-            tz=self.zone(session),
+    def employee_facts(self, session: Session, employee_id: str, now: datetime) -> EmployeeFacts:
+        """What the kiosk needs to know where an employee stands: their facts of the last `STATE_HISTORY` (enough
+        for every rule the screen applies, as no session runs longer than 24 h, and it keeps a punch fast after
+        years of use; reports derive from the whole history) and the sessions whose missed clock-out they already
+        explained."""
+        since = now - STATE_HISTORY
+        return EmployeeFacts(
+            employee_id=employee_id,
+            punches=tuple(repository.punches_of(session, employee_id, since=since)),
+            corrections=tuple(repository.corrections_of(session, employee_id, since=since)),
+            explained=frozenset(
+                incident.clock_in_punch_id
+                for incident in repository.incidents_of(session, employee_id)
+                if incident.status is not IncidentStatus.PENDING
+            ),
+            zone=self.zone(session),
             policy=self.missed_clockout_settings(session).session_policy(),
-            as_of=now,
         )
 
+    def derive_employee(self, session: Session, employee_id: str, now: datetime) -> Derivation:
+        return self.employee_facts(session, employee_id, now).derive(now)
+
     def current_state(self, session: Session, employee_id: str, now: datetime) -> EmployeeState:
-        """The employee's state, leaving out older sessions whose missed clock-out the employee already explained:
-        they wait for the supervisor, and must not make the kiosk ask for the same claim at every tap."""
-        state = state_of(self.derive_employee(session, employee_id, now), employee_id)
-        explained = {
-            incident.clock_in_punch_id
-            for incident in repository.incidents_of(session, employee_id)
-            if incident.status is not IncidentStatus.PENDING
-        }
-        if not explained:
-            return state
-        return replace(state, unresolved=tuple(s for s in state.unresolved if s.clock_in_punch_id not in explained))
+        return self.employee_facts(session, employee_id, now).state(now)
 
     def derive_employee_now(self, employee_id: str) -> Derivation:
         """The derivation of one employee's sessions as of now (for screens and reports)."""
@@ -206,9 +245,9 @@ class TimeClock:
         with self._db.write() as session:
             employee = self.employee(session, employee_id)
             zone = self.zone(session)
-            state = self.current_state(session, employee_id, now)
-            recent = repository.punches_of(session, employee_id, since=now - DUPLICATE_TAP_WINDOW)
-            earlier = find_duplicate_tap(recent, employee_id, kind, now, DUPLICATE_TAP_WINDOW)
+            known = self.employee_facts(session, employee_id, now)
+            state = known.state(now)
+            earlier = find_duplicate_tap(known.punches, employee_id, kind, now, DUPLICATE_TAP_WINDOW)
             if earlier is not None:
                 return PunchOutcome(
                     PunchStatus.DUPLICATE, employee, earlier, earlier.occurred_at.astimezone(zone), state
@@ -231,7 +270,7 @@ class TimeClock:
                 clock=facts,
             )
             self.store_punch(session, punch, actor=actor or employee_id, now=now)
-        after = self.employee_view(employee_id).state
+            after = known.state(now, punch)
         if self._on_recorded is not None:
             self._on_recorded(punch)
         return PunchOutcome(PunchStatus.RECORDED, employee, punch, punch.occurred_at.astimezone(zone), after)
