@@ -1,4 +1,5 @@
-"""`python main.py timesheet`: one CSV row per employee per business day, from punch and roster files.
+"""`python main.py timesheet`: one CSV row per employee per business day, from punch and roster files, or from this
+kiosk's own database when no files are given.
 
 The computation (`build_timesheet`) takes punches, corrections, employee terms, rule sets and the site's zone, and
 the CSV is written by one function (`write_timesheet_csv`), so any source of those facts gives the same report. The
@@ -16,7 +17,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from kiosk.domain.errors import RuleViolation
@@ -25,6 +26,9 @@ from kiosk.domain.punches import Correction, Punch
 from kiosk.domain.sessions import SessionPolicy, derive
 from kiosk.domain.timesheet import DaySummary, EmployeeTerms, summarise_days
 from kiosk.services import timesheet_files
+
+if TYPE_CHECKING:
+    from kiosk.services.reports import Period
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +57,37 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "Derive work sessions from punches and print one CSV row per employee per business day: local first "
             "clock-in and last clock-out, total, break, working and overtime hours, the undertime status, late "
-            "minutes, undertime hours and deduction, and the anomalies found."
+            "minutes, undertime hours and deduction, and the anomalies found. Without --punches and --employees "
+            "it reads this kiosk's database, with the company's employees and rule sets and the site's time zone."
         ),
     )
     parser.add_argument(
-        "--punches", type=Path, required=True, metavar="PUNCHES.csv",
-        help="columns punch_id,employee_id,kind,break_type,occurred_at",
+        "--punches", type=Path, metavar="PUNCHES.csv",
+        help="columns punch_id,employee_id,kind,break_type,occurred_at (with --employees; default: this kiosk's "
+        "database)",
     )  # fmt: skip
     parser.add_argument(
-        "--employees", type=Path, required=True, metavar="EMPLOYEES.csv",
+        "--employees", type=Path, metavar="EMPLOYEES.csv",
         help="columns employee_id,first_name,last_name,department,daily_rate",
     )  # fmt: skip
     parser.add_argument(
         "--rules", type=Path, metavar="RULES.toml",
-        help="[[department]] rule sets; a department not listed has no undertime and 8 regular hours",
+        help="[[department]] rule sets for the files; a department not listed has no undertime and 8 regular hours",
     )  # fmt: skip
-    parser.add_argument("--tz", required=True, metavar="ZONE", help="the site's IANA time zone, e.g. Asia/Manila")
+    parser.add_argument(
+        "--tz", metavar="ZONE",
+        help="the site's IANA time zone, e.g. Asia/Manila (required with files; default on the database: the site's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--from", dest="first_day", metavar="DATE", help="first business day to report, YYYY-MM-DD (default: the first)"
+    )
+    parser.add_argument(
+        "--to", dest="last_day", metavar="DATE", help="last business day to report, YYYY-MM-DD (default: the last)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR",
+        help="the kiosk's data folder, when reading its database (default: $TIMECLOCK_DATA_DIR or the user's)",
+    )  # fmt: skip
     parser.add_argument(
         "--as-of", metavar="TIME",
         help="the moment the report describes (ISO 8601 with zone; default now): decides how old open sessions are",
@@ -162,7 +181,29 @@ def write_timesheet_csv(summaries: Iterable[DaySummary], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read the files, build the whole report, then print it."""
+    """Read the files (or the kiosk's database), build the whole report, then print it."""
+    # Imported here: reports builds on this module's writer, so a module-level import would be circular.
+    from kiosk.services.reports import Period  # noqa: PLC0415
+
+    period = Period.parse(args.first_day, args.last_day)
+    if args.punches is None and args.employees is None:
+        report = _from_database(args, period)
+    else:
+        report = _from_files(args, period)
+    sys.stdout.write(report)
+    return 0
+
+
+def _from_files(args: argparse.Namespace, period: Period) -> str:
+    if args.punches is None or args.employees is None:
+        raise RuleViolation(
+            "files_incomplete",
+            "--punches and --employees go together: give both, or neither to read this kiosk's database",
+        )
+    if args.tz is None:
+        raise RuleViolation("zone_missing", "--tz is required with --punches and --employees, e.g. --tz Asia/Manila")
+    if args.data_dir is not None:
+        raise RuleViolation("options_conflict", "--data-dir reads the kiosk's database; it does not go with --punches")
     tz = parse_zone(args.tz)
     as_of = _as_of(args.as_of)
     policy = _policy(args.auto_close_after)
@@ -173,6 +214,27 @@ def run(args: argparse.Namespace) -> int:
         punches, (), timesheet_files.terms_of(employees), rules, tz=tz, policy=policy, as_of=as_of
     )
     report = io.StringIO()
-    write_timesheet_csv(summaries, report)
-    sys.stdout.write(report.getvalue())
-    return 0
+    write_timesheet_csv((summary for summary in summaries if period.contains(summary.business_date)), report)
+    return report.getvalue()
+
+
+def _from_database(args: argparse.Namespace, period: Period) -> str:
+    from kiosk.services.clock import SystemTimeSource  # noqa: PLC0415
+    from kiosk.services.local_kiosk import open_existing_database, this_kiosks_time_clock  # noqa: PLC0415
+    from kiosk.services.reports import Reports  # noqa: PLC0415
+
+    for option, value in (("--rules", args.rules), ("--auto-close-after", args.auto_close_after)):
+        if value is not None:
+            raise RuleViolation(
+                "options_conflict",
+                f"{option} applies to --punches files; the kiosk's database has the company's own rule sets and "
+                "missed clock-out settings",
+            )
+    tz = parse_zone(args.tz) if args.tz is not None else None
+    as_of = _as_of(args.as_of) if args.as_of is not None else None
+    database = open_existing_database(args.data_dir)
+    try:
+        reports = Reports(database, this_kiosks_time_clock(database, SystemTimeSource()))
+        return reports.timesheet_csv(period, tz=tz, as_of=as_of)
+    finally:
+        database.close()

@@ -121,6 +121,7 @@ class Department(Base):
     half_day_after: Mapped[str] = mapped_column(String(5), default="09:00")
     half_day_hours: Mapped[Decimal] = mapped_column(default=Decimal(4))
     regular_hours: Mapped[Decimal] = mapped_column(default=Decimal(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_departments_company_name", "company_id", "name", unique=True),)
@@ -262,3 +263,35 @@ class DeviceSetting(Base):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)  # JSON
     updated_at: Mapped[datetime]
+
+
+class EmployeePinLockout(Base):
+    """Wrong employee PINs in a row and the lock they earned: device state, kept apart from the synced roster row,
+    and stored so that a restart does not reset the lock."""
+
+    __tablename__ = "employee_pin_lockouts"
+
+    employee_id: Mapped[str] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class MailMessage(Base):
+    """A notification email waiting to be sent (the mail outbox). Recipients come from the mail settings when it is
+    sent, so mail queued before the settings were made still reaches someone."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    related_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_mail_outbox_unsent", "sent_at", "next_attempt_at"),)
