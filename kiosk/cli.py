@@ -21,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Face-recognition time-clock kiosk.")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail to standard error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from kiosk.ui import command as kiosk_command
+
+    kiosk_command.register(parser)  # no command: the kiosk itself
     from kiosk.services import timesheet_command
     from kiosk.vision import commands as vision_commands
     from kiosk.vision import fetch_models_command

@@ -87,6 +87,15 @@ class EmployeeFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where this kiosk stands: what its screens show and the zone they show times in."""
+
+    company: CompanyRecord
+    site: SiteRecord
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
 class EmployeeView:
     """The employee's state and what the screen may offer them."""
 
@@ -213,6 +222,11 @@ class TimeClock:
         return incident
 
     # --- use cases ------------------------------------------------------------------------------------------------
+
+    def place(self) -> Place:
+        """The company and site of this kiosk, with the site's time zone."""
+        with self._db.read() as session:
+            return Place(self.company(session), self.site(session), self.zone(session))
 
     def employee_view(self, employee_id: str) -> EmployeeView:
         """The employee's current state (off, on shift, on break, with the open session) and the actions to offer."""

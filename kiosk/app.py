@@ -1,0 +1,157 @@
+"""Composition root: builds every part of the kiosk in a fixed, logged order and closes them in reverse.
+
+Order: configuration (data folder), store (the local database), secrets (the OS keyring), time, services, then the UI.
+Nothing else in the program builds a database, a keyring or a service; each part is handed what it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.services.clock import SystemTimeSource, TimeSource
+from kiosk.services.device_settings import DeviceSettings
+from kiosk.services.kiosk_setup import KioskSetup
+from kiosk.services.missed_clockouts import MissedClockouts
+from kiosk.services.timeclock import TimeClock
+from kiosk.store.database import Database
+from kiosk.store.location import data_dir
+from kiosk.store.secrets import SecretStore
+from kiosk.ui import launch
+from kiosk.ui.kiosk import Kiosk
+from kiosk.ui.parts import PunchServices, UiParts
+from kiosk.ui.sound import SoundPlayer
+
+if TYPE_CHECKING:
+    import keyring.backend
+
+log = logging.getLogger(__name__)
+
+LOG_FILE_BYTES = 2_000_000
+LOG_FILE_COUNT = 5
+
+
+@dataclass(frozen=True)
+class KioskOptions:
+    """The command line's choices for one run of the kiosk."""
+
+    camera: str | None = None
+    data_dir: Path | None = None
+    windowed: bool = False
+
+
+class KioskApp:
+    """Builds the kiosk's parts and closes them; `build()` once, `close()` once.
+
+    Args:
+        options: the command line's choices.
+        keyring_backend: the keyring to keep secrets in (the OS one when None).
+        time_source: where punch times come from (the PC's clock when None).
+        sounds: the sound player (a silent one for tests and screen rendering).
+    """
+
+    def __init__(
+        self,
+        options: KioskOptions,
+        *,
+        keyring_backend: keyring.backend.KeyringBackend | None = None,
+        time_source: TimeSource | None = None,
+        sounds: SoundPlayer | None = None,
+    ) -> None:
+        self.options = options
+        self._keyring_backend = keyring_backend
+        self._time_source = time_source
+        self._sounds = sounds
+        self._closers: list[tuple[str, Callable[[], None]]] = []
+        self.database: Database | None = None
+        self.kiosk: Kiosk | None = None
+
+    def _step(self, name: str) -> None:
+        log.info("start: %s", name)
+
+    def build(self) -> Kiosk:
+        """Build every part in order; on a failure, what was built is closed again before the error goes up."""
+        try:
+            return self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self) -> Kiosk:
+        self._step("configuration")
+        folder = data_dir(self.options.data_dir)
+        self._step(f"store in {folder}")
+        database = Database(folder / "kiosk.db")
+        self.database = database
+        self._closers.append(("store", database.close))
+        self._step("secrets")
+        secrets = SecretStore(self._keyring_backend)
+        self._step("time")
+        time_source = self._time_source or SystemTimeSource()
+        self._step("services")
+        setup = KioskSetup(database, secrets, time_source)
+        settings = setup.settings()
+
+        def open_punching(settings: DeviceSettings) -> PunchServices:
+            return self.punch_services(database, settings, time_source)
+
+        self._step("user interface")
+        sounds = self._sounds or SoundPlayer()
+        kiosk = Kiosk(UiParts(setup=setup, open_punching=open_punching, sounds=sounds), settings)
+        self.kiosk = kiosk
+        self._closers.append(("user interface", kiosk.close))
+        log.info("kiosk built (%s)", "set up" if settings.is_set_up else "first start: set-up screen")
+        return kiosk
+
+    @staticmethod
+    def punch_services(database: Database, settings: DeviceSettings, time_source: TimeSource) -> PunchServices:
+        """The punch use cases for a kiosk that is set up."""
+        if not (settings.company_id and settings.site_id and settings.kiosk_id):
+            raise RuntimeError("punch services asked for before the kiosk was set up")
+        clock = TimeClock(
+            database,
+            company_id=settings.company_id,
+            site_id=settings.site_id,
+            kiosk_id=settings.kiosk_id,
+            time_source=time_source,
+        )
+        return PunchServices(clock=clock, missed=MissedClockouts(database, clock))
+
+    def close(self) -> None:
+        """Close what was built, last first; a failure to close one part does not keep the others open."""
+        while self._closers:
+            name, close = self._closers.pop()
+            log.info("stop: %s", name)
+            try:
+                close()
+            except Exception:
+                log.exception("closing %s failed", name)
+
+
+def _log_to_file(folder: Path) -> None:
+    logs = folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        logs / "kiosk.log", maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_COUNT, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level, logging.INFO) if root.level else logging.INFO)
+
+
+def run(options: KioskOptions) -> int:
+    """Run the kiosk until the supervisor exits it; returns the exit code."""
+    _log_to_file(data_dir(options.data_dir))
+    application = launch.application()
+    kiosk_app = KioskApp(options)
+    kiosk = kiosk_app.build()
+    launch.show(kiosk.window, windowed=options.windowed)
+    try:
+        return application.exec()
+    finally:
+        kiosk_app.close()

@@ -1,0 +1,26 @@
+"""`python main.py [--camera ...] [--data-dir ...] [--windowed]`: with no command, the kiosk itself starts."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the kiosk's options to the top-level parser and make the kiosk what runs when no command is given."""
+    parser.add_argument(
+        "--camera",
+        metavar="INDEX|FILE|URL",
+        help="the camera: a device index (0 is the first USB camera), a video file or a stream URL (default 0)",
+    )
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="the kiosk's data folder (default: per user)")
+    parser.add_argument("--windowed", action="store_true", help="run in a 1280x800 window instead of full screen")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # Qt and the models load only when the kiosk really starts, so `main.py --help` and other commands stay quick.
+    from kiosk.app import KioskOptions  # noqa: PLC0415
+    from kiosk.app import run as run_kiosk  # noqa: PLC0415
+
+    return run_kiosk(KioskOptions(camera=args.camera, data_dir=args.data_dir, windowed=args.windowed))

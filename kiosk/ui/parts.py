@@ -1,0 +1,35 @@
+"""What the composition root hands to the UI: the services it calls and the things it plays or shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kiosk.services.device_settings import DeviceSettings
+from kiosk.services.kiosk_setup import KioskSetup
+from kiosk.services.missed_clockouts import MissedClockouts
+from kiosk.services.timeclock import TimeClock
+from kiosk.ui.sound import SoundPlayer
+
+
+@dataclass(frozen=True)
+class PunchServices:
+    """The use cases of a kiosk that is set up (they need its company, site and kiosk ids)."""
+
+    clock: TimeClock
+    missed: MissedClockouts
+
+
+@dataclass
+class UiParts:
+    """Everything the UI is given; nothing in the UI builds a service, a database or a model itself.
+
+    Attributes:
+        setup: set-up, device settings and the supervisor PIN.
+        open_punching: builds the punch services for the settings of a kiosk that is set up.
+        sounds: confirmation and problem sounds.
+    """
+
+    setup: KioskSetup
+    open_punching: Callable[[DeviceSettings], PunchServices]
+    sounds: SoundPlayer = field(default_factory=SoundPlayer)

@@ -1,0 +1,318 @@
+"""Touch widgets shared by the screens: buttons, a PIN keypad, a bounded date-time picker, the camera view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.ui.theme import COLOURS
+
+MESSAGE_SECONDS = 6
+PLUS, MINUS = "+", "\u2212"
+KEYPAD_WIDTH = 560
+
+
+def button(text: str, tone: str | None = None, on_click: Callable[[], None] | None = None) -> QPushButton:
+    """A large touch button; `tone` is go, stop, pause, accent or quiet (see kiosk.qss)."""
+    widget = QPushButton(text)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    if tone:
+        widget.setProperty("tone", tone)
+    if on_click is not None:
+        widget.clicked.connect(on_click)
+    return widget
+
+
+def label(text: str = "", role: str | None = None, *, wrap: bool = True, centre: bool = False) -> QLabel:
+    """A label; `role` is title, huge, muted or small (see kiosk.qss)."""
+    widget = QLabel(text)
+    widget.setWordWrap(wrap)
+    if role:
+        widget.setProperty("role", role)
+    if centre:
+        widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return widget
+
+
+def restyle(widget: QWidget) -> None:
+    """Apply the style sheet again after a dynamic property changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+class ChoiceRow(QWidget):
+    """A row of large buttons of which exactly one is chosen (touch-friendly instead of a drop-down list)."""
+
+    def __init__(self, choices: list[tuple[str, object]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._values: dict[QPushButton, object] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for text, value in choices:
+            widget = button(text)
+            widget.setCheckable(True)
+            self._group.addButton(widget)
+            self._values[widget] = value
+            layout.addWidget(widget)
+
+    @property
+    def value(self) -> object:
+        for widget, value in self._values.items():
+            if widget.isChecked():
+                return value
+        return None
+
+    def set_value(self, value: object) -> None:
+        for widget, candidate in self._values.items():
+            if candidate == value:
+                widget.setChecked(True)
+
+    def choose(self, value: object) -> None:
+        """Tap the button of `value`."""
+        for widget, candidate in self._values.items():
+            if candidate == value:
+                widget.click()
+
+
+class MessageBar(QFrame):
+    """A strip at the bottom of the window that shows one message at a time, for a few seconds."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self._text = label(centre=True)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self._text)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        return self._text.text() if self.isVisible() else ""
+
+    def show_message(self, text: str, level: str) -> None:
+        self._text.setText(text)
+        self.setProperty("level", level)
+        restyle(self)
+        self.show()
+        self._timer.start(MESSAGE_SECONDS * 1000)
+
+
+class Keypad(QWidget):
+    """A numeric keypad with a masked display; `entered` carries the digits when OK is pressed."""
+
+    entered = Signal(str)
+
+    def __init__(self, max_digits: int = 12, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._max = max_digits
+        self._digits = ""
+        self.display = label("", "title", centre=True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.display)
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "OK"]
+        self.buttons: dict[str, QPushButton] = {}
+        for index, key in enumerate(keys):
+            tone = "go" if key == "OK" else ("quiet" if key == "Clear" else None)
+            widget = button(key, tone)
+            widget.clicked.connect(lambda _=False, key=key: self.press(key))
+            grid.addWidget(widget, index // 3, index % 3)
+            self.buttons[key] = widget
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.setMinimumWidth(KEYPAD_WIDTH)
+        self._show()
+
+    def press(self, key: str) -> None:
+        if key == "Clear":
+            self._digits = ""
+        elif key == "OK":
+            digits, self._digits = self._digits, ""
+            self._show()
+            self.entered.emit(digits)
+            return
+        elif key.isdigit() and len(self._digits) < self._max:
+            self._digits += key
+        self._show()
+
+    def type_digits(self, digits: str) -> None:
+        """Press each digit key of `digits` (a physical keyboard does the same)."""
+        for digit in digits:
+            self.press(digit)
+
+    def clear(self) -> None:
+        self._digits = ""
+        self._show()
+
+    def set_enabled_keys(self, enabled: bool) -> None:
+        for widget in self.buttons.values():
+            widget.setEnabled(enabled)
+
+    def _show(self) -> None:
+        self.display.setText(" ".join("\u25cf" for _ in self._digits) or "\u2013")
+
+
+class DateTimePicker(QWidget):
+    """Picks a moment between two bounds with large step buttons, in the site's time zone.
+
+    Steps are a day, an hour, five minutes and a minute either way; a step that would leave the bounds stops at the
+    bound, and buttons that cannot move are disabled.
+    """
+
+    changed = Signal()
+
+    STEPS = (("day", timedelta(days=1)), ("hour", timedelta(hours=1)), ("5 min", timedelta(minutes=5)))
+    FINE = ("1 min", timedelta(minutes=1))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._zone = ZoneInfo("UTC")
+        self._low = self._high = self._value = datetime(2000, 1, 1, tzinfo=self._zone)
+        self.date_text = label("", "title", centre=True)
+        self.time_text = label("", "huge", centre=True)
+        self.range_text = label("", "small", centre=True)
+        self.date_text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.time_text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        shown = QHBoxLayout()
+        shown.addWidget(self.date_text, 1)
+        shown.addSpacing(24)
+        shown.addWidget(self.time_text, 1)
+        layout.addLayout(shown)
+        grid = QGridLayout()
+        self._buttons: list[tuple[QPushButton, timedelta]] = []
+        for column, (name, step) in enumerate((*self.STEPS, self.FINE)):
+            for row, sign in enumerate((1, -1)):
+                widget = button(f"{PLUS if sign > 0 else MINUS} {name}")
+                delta = step * sign
+                widget.clicked.connect(lambda _=False, delta=delta: self.step(delta))
+                grid.addWidget(widget, row, column)
+                self._buttons.append((widget, delta))
+        layout.addLayout(grid)
+        layout.addWidget(self.range_text)
+
+    def set_range(self, low: datetime, high: datetime, zone: ZoneInfo, value: datetime | None = None) -> None:
+        """Limit the picker to [low, high] (aware times) shown in `zone`; start at `value` or at `high`."""
+        self._zone = zone
+        self._low, self._high = low, max(low, high)
+        self._value = self._clamp(value if value is not None else self._high)
+        self.range_text.setText(f"Between {self._format(self._low)} and {self._format(self._high)}")
+        self._show()
+
+    @property
+    def value(self) -> datetime:
+        return self._value
+
+    def set_value(self, value: datetime) -> None:
+        self._value = self._clamp(value)
+        self._show()
+
+    def step(self, delta: timedelta) -> None:
+        self._value = self._clamp(self._value + delta)
+        self._show()
+
+    def _clamp(self, value: datetime) -> datetime:
+        return min(max(value, self._low), self._high)
+
+    def _format(self, value: datetime) -> str:
+        return value.astimezone(self._zone).strftime("%a %d %b %H:%M")
+
+    def _show(self) -> None:
+        local = self._value.astimezone(self._zone)
+        self.date_text.setText(local.strftime("%a %d %b"))
+        self.time_text.setText(local.strftime("%H:%M"))
+        for widget, delta in self._buttons:
+            widget.setEnabled(self._clamp(self._value + delta) != self._value)
+        self.changed.emit()
+
+
+class CameraView(QWidget):
+    """The live preview, mirrored like a mirror, with an oval face guide and a line of text over it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._box: tuple[int, int, int, int] | None = None
+        self._caption = ""
+        self._guide_colour = QColor(COLOURS["text"])
+        self.frames_painted = 0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+
+    def set_frame(self, image: QImage, box: tuple[int, int, int, int] | None) -> None:
+        """Show `image` (already mirrored) and, when given, the face box (x, y, w, h in the image's pixels)."""
+        self._image = image
+        self._box = box
+        self.update()
+
+    def clear(self) -> None:
+        self._image = None
+        self._box = None
+        self.update()
+
+    def set_caption(self, text: str, colour: str = "text") -> None:
+        self._caption = text
+        self._guide_colour = QColor(COLOURS[colour])
+        self.update()
+
+    @property
+    def caption(self) -> str:
+        return self._caption
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(COLOURS["panel"]))
+        target = QRectF(self.rect())
+        if self._image is not None and not self._image.isNull():
+            scale = min(self.width() / self._image.width(), self.height() / self._image.height())
+            width, height = self._image.width() * scale, self._image.height() * scale
+            target = QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+            painter.drawImage(target, self._image)
+            if self._box is not None:
+                x, y, w, h = self._box
+                painter.setPen(QPen(QColor(COLOURS["go"]), 4))
+                painter.drawRect(QRectF(target.x() + x * scale, target.y() + y * scale, w * scale, h * scale))
+            self.frames_painted += 1
+        guide_h = target.height() * 0.62
+        guide = QRectF(0, 0, guide_h * 0.75, guide_h)
+        guide.moveCenter(target.center())
+        pen = QPen(self._guide_colour, 5, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(guide)
+        if self._caption:
+            font = painter.font()
+            font.setPixelSize(max(22, self.height() // 14))
+            font.setBold(True)
+            painter.setFont(font)
+            band = QRectF(0, self.height() - self.height() // 6, self.width(), self.height() // 6)
+            painter.fillRect(band, QColor(0, 0, 0, 170))
+            painter.setPen(QColor(COLOURS["text"]))
+            painter.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._caption)
+        painter.end()

@@ -1,0 +1,175 @@
+"""Render every kiosk screen offscreen to PNG files for review: `python scripts/render_screens.py [--out DIR]`.
+
+The kiosk is built by the composition root on a throwaway data folder with a small roster, then driven through its
+screens the way a person would; each screen is saved at 1280x800 and at 1920x1080 (renders/ by default, which git
+ignores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from kiosk.app import KioskApp, KioskOptions  # noqa: E402
+from kiosk.domain.incidents import ClockoutReason  # noqa: E402
+from kiosk.domain.punches import IdentifiedBy, PunchKind  # noqa: E402
+from kiosk.ui.kiosk import Identity, Kiosk  # noqa: E402
+from kiosk.ui.sound import SoundPlayer  # noqa: E402
+from tests.conftest import MemoryKeyring  # noqa: E402
+from tests.support import ManualTimeSource  # noqa: E402
+from tests.ui.conftest import SUPERVISOR_PIN, set_up_kiosk  # noqa: E402
+
+SIZES = ((1280, 800), (1920, 1080))
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the kiosk did not reach the expected screen")
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+class Renderer:
+    def __init__(self, kiosk: Kiosk, out: Path, size: tuple[int, int]) -> None:
+        self.kiosk = kiosk
+        self.out = out
+        self.size = size
+        self.count = 0
+
+    def save(self, name: str) -> None:
+        QApplication.processEvents()
+        self.count += 1
+        path = self.out / f"{self.size[0]}x{self.size[1]}" / f"{self.count:02d}-{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.kiosk.window.grab().save(str(path))
+        print(path)
+
+
+def walk(kiosk: Kiosk, time_source: ManualTimeSource, render: Renderer) -> None:
+    """Bring up every screen once."""
+    window = kiosk.window
+    wait_until(lambda: window.current is kiosk.idle)
+    render.save("idle")
+    maria = Identity("E1", IdentifiedBy.FACE, 0.31, True)
+    kiosk.identified(maria)
+    wait_until(lambda: window.current is kiosk.greet)
+    render.save("greet-off")
+    kiosk.punch((PunchKind.CLOCK_IN, None))
+    wait_until(lambda: window.current is kiosk.confirm)
+    render.save("confirm-clock-in")
+    kiosk.identified(maria)
+    wait_until(lambda: window.current is kiosk.greet and kiosk.greet.hello.text() != "")
+    render.save("greet-on-shift")
+    kiosk.punch((PunchKind.CLOCK_IN, None))
+    wait_until(lambda: window.current is kiosk.confirm)
+    time_source.advance(seconds=10)
+    kiosk.identified(maria)
+    wait_until(lambda: window.current is kiosk.greet)
+    kiosk.greet.show_employee("Maria Santos", "", ((PunchKind.CLOCK_IN, None),), False)
+    time_source.advance(seconds=-10)
+    kiosk.not_identified(
+        "We could not recognise you", "Step a little closer, look straight at the camera and try again."
+    )
+    render.save("not-recognised")
+    time_source.advance(hours=20)
+    kiosk.identified(maria)
+    wait_until(lambda: window.current is kiosk.claim)
+    kiosk.claim.choose(ClockoutReason.FORGOT)
+    kiosk.claim.picker.step(-timedelta(hours=10))
+    render.save("missed-clock-out-claim")
+    kiosk.claim.submit.click()
+    wait_until(lambda: window.current is kiosk.confirm)
+    render.save("confirm-claim")
+    walk_supervisor(kiosk, render)
+
+
+def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
+    """The supervisor's screens."""
+    window = kiosk.window
+    admin = kiosk.admin
+    admin.ask_pin()
+    render.save("supervisor-pin")
+    admin.pin.keypad.type_digits(SUPERVISOR_PIN)
+    admin.pin.keypad.press("OK")
+    wait_until(lambda: window.current is admin.home and admin.home.banner.isVisible())
+    render.save("supervisor-home")
+    admin.show_incidents()
+    wait_until(lambda: window.current is admin.incidents)
+    render.save("incidents")
+    admin.incidents.list.itemClicked.emit(admin.incidents.list.item(0))
+    wait_until(lambda: window.current is admin.detail)
+    render.save("incident-detail")
+    admin.show_settings()
+    wait_until(lambda: window.current is admin.settings)
+    render.save("settings")
+    kiosk.go_idle()
+    admin.ask_pin()
+    for _ in range(5):
+        admin.pin.keypad.type_digits("000000")
+        admin.pin.keypad.press("OK")
+        wait_until(lambda: admin.pin.keypad.buttons["OK"].isEnabled() or admin.locked)
+    wait_until(lambda: admin.locked)
+    render.save("supervisor-pin-locked")
+
+
+def render_setup(out: Path, size: tuple[int, int]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = KioskApp(KioskOptions(data_dir=Path(folder)), keyring_backend=MemoryKeyring(), sounds=SoundPlayer(False))
+        kiosk = app.build()
+        show(kiosk, size)
+        Renderer(kiosk, out, size).save("first-start-set-up")
+        kiosk.window.allow_exit()
+        kiosk.window.close()
+        app.close()
+
+
+def show(kiosk: Kiosk, size: tuple[int, int]) -> None:
+    kiosk.window.resize(*size)
+    kiosk.window.apply_style(size[1])
+    kiosk.window.show()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "renders")
+    args = parser.parse_args()
+    application = QApplication.instance() or QApplication([])
+    for size in SIZES:
+        render_setup(args.out, size)
+        with tempfile.TemporaryDirectory() as folder:
+            keyring, time_source = MemoryKeyring(), ManualTimeSource()
+            set_up_kiosk(Path(folder), keyring, time_source)
+            app = KioskApp(
+                KioskOptions(data_dir=Path(folder)),
+                keyring_backend=keyring,
+                time_source=time_source,
+                sounds=SoundPlayer(False),
+            )
+            kiosk = app.build()
+            show(kiosk, size)
+            renderer = Renderer(kiosk, args.out, size)
+            renderer.count = 1
+            walk(kiosk, time_source, renderer)
+            kiosk.window.allow_exit()
+            kiosk.window.close()
+            app.close()
+    del application
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

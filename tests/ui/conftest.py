@@ -1,0 +1,131 @@
+"""Fixtures of the kiosk UI tests: offscreen Qt, a kiosk built by the composition root on a real database file."""
+
+from __future__ import annotations
+
+import os
+
+# Before any Qt import: the tests draw offscreen, with no display needed.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk.app import KioskApp, KioskOptions
+from kiosk.services.kiosk_setup import KioskSetup
+from kiosk.store import repository
+from kiosk.store.database import Database
+from kiosk.store.repository import CompanyRecord, EmployeeRecord
+from kiosk.store.secrets import SecretStore
+from kiosk.ui.kiosk import Kiosk
+from kiosk.ui.sound import SoundPlayer
+from tests.conftest import MemoryKeyring
+from tests.support import ManualTimeSource
+
+SUPERVISOR_PIN = "246810"
+EMPLOYEES = (("E1", "Maria", "Santos"), ("E2", "Jose", "Reyes"), ("E3", "Ana", "Cruz"))
+
+
+def set_up_kiosk(folder: Path, keyring: MemoryKeyring, time: ManualTimeSource, *, missed: bool = True) -> None:
+    """A kiosk that went through set-up, with three employees on its roster."""
+    database = Database(folder / "kiosk.db")
+    try:
+        settings = KioskSetup(database, SecretStore(keyring), time).set_up(
+            company_name="Giovanni Construction",
+            site_name="North yard",
+            timezone="Asia/Manila",
+            admin_pin=SUPERVISOR_PIN,
+        )
+        assert settings.company_id is not None
+        with database.write() as session:
+            company = repository.get_company(session, settings.company_id)
+            assert company is not None
+            repository.put_company(
+                session,
+                CompanyRecord(company.id, company.name, missed, False, timedelta(hours=16), True),
+                time.now,
+            )
+            for employee_id, first, last in EMPLOYEES:
+                repository.put_employee(
+                    session,
+                    EmployeeRecord(employee_id, company.id, first, last, None, Decimal(800), True, None),
+                    time.now,
+                )
+    finally:
+        database.close()
+
+
+def click(qtbot: QtBot, widget: QWidget) -> None:
+    """Tap a widget the way a finger does (a press and release over it)."""
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[no-untyped-call]
+
+
+def press_key(qtbot: QtBot, widget: QWidget, key: Qt.Key, modifier: Qt.KeyboardModifier | None = None) -> None:
+    qtbot.keyClick(widget, key, modifier or Qt.KeyboardModifier.NoModifier)  # type: ignore[no-untyped-call]
+
+
+def showing(kiosk: Kiosk, screen: QWidget) -> bool:
+    """Whether `screen` is the one up (a function, so that the type checker does not narrow the window's screen)."""
+    return kiosk.window.current is screen
+
+
+class RunningKiosk:
+    """A kiosk built by the composition root, shown at 1280x800."""
+
+    def __init__(self, app: KioskApp, kiosk: Kiosk, time: ManualTimeSource) -> None:
+        self.app = app
+        self.kiosk = kiosk
+        self.time = time
+        self.sounds = kiosk.parts.sounds
+
+    @property
+    def database(self) -> Database:
+        assert self.app.database is not None
+        return self.app.database
+
+
+def start_kiosk(qtbot: QtBot, folder: Path, keyring: MemoryKeyring, time: ManualTimeSource) -> RunningKiosk:
+    app = KioskApp(
+        KioskOptions(data_dir=folder), keyring_backend=keyring, time_source=time, sounds=SoundPlayer(enabled=False)
+    )
+    kiosk = app.build()
+    window = kiosk.window
+    window.resize(1280, 800)
+    window.apply_style(800)
+    window.show()
+    qtbot.addWidget(window)
+    return RunningKiosk(app, kiosk, time)
+
+
+def stop_kiosk(running: RunningKiosk) -> None:
+    running.kiosk.window.allow_exit()
+    running.kiosk.window.close()
+    running.app.close()
+
+
+@pytest.fixture
+def clock() -> ManualTimeSource:
+    return ManualTimeSource()
+
+
+@pytest.fixture
+def kiosk_folder(tmp_path: Path) -> Path:
+    return tmp_path / "kiosk-data"
+
+
+@pytest.fixture
+def running(
+    qtbot: QtBot, kiosk_folder: Path, memory_keyring: MemoryKeyring, clock: ManualTimeSource
+) -> Iterator[RunningKiosk]:
+    """A set-up kiosk on its idle screen."""
+    set_up_kiosk(kiosk_folder, memory_keyring, clock)
+    kiosk = start_kiosk(qtbot, kiosk_folder, memory_keyring, clock)
+    qtbot.waitUntil(lambda: showing(kiosk.kiosk, kiosk.kiosk.idle))
+    yield kiosk
+    stop_kiosk(kiosk)

@@ -1,0 +1,99 @@
+"""Start-up, set-up and lock-down of the kiosk window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from kiosk.services.kiosk_setup import FREE_ATTEMPTS
+from kiosk.store import repository
+from tests.conftest import MemoryKeyring
+from tests.support import ManualTimeSource
+from tests.ui.conftest import SUPERVISOR_PIN, RunningKiosk, click, press_key, showing, start_kiosk, stop_kiosk
+
+
+def test_first_start_sets_up_then_later_starts_go_straight_to_the_kiosk(
+    qtbot: QtBot, kiosk_folder: Path, memory_keyring: MemoryKeyring, clock: ManualTimeSource
+) -> None:
+    first = start_kiosk(qtbot, kiosk_folder, memory_keyring, clock)
+    kiosk = first.kiosk
+    assert showing(kiosk, kiosk.setup_screen)
+    screen = kiosk.setup_screen
+    screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "12345")
+    click(qtbot, screen.save)
+    qtbot.waitUntil(lambda: "6 to 12 digits" in screen.error.text())
+    assert showing(kiosk, screen)
+    screen.fill("Power On Enterprise", "Main gate", "Mars/Olympus", "123456")
+    click(qtbot, screen.save)
+    qtbot.waitUntil(lambda: "time zone" in screen.error.text())
+    screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "123456")
+    screen.pin_again.setText("123457")
+    click(qtbot, screen.save)
+    assert "differ" in screen.error.text()
+    with first.database.read() as session:
+        assert repository.companies(session) == []  # the bad inputs changed nothing
+    screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "123456")
+    with qtbot.waitSignal(kiosk.ready):
+        click(qtbot, screen.save)
+    assert showing(kiosk, kiosk.idle)
+    assert "Main gate" in kiosk.idle.header.site.text()
+    stop_kiosk(first)
+
+    again = start_kiosk(qtbot, kiosk_folder, memory_keyring, clock)
+    qtbot.waitUntil(lambda: showing(again.kiosk, again.kiosk.idle))
+    assert "Power On Enterprise" in again.kiosk.idle.header.site.text()
+    stop_kiosk(again)
+
+
+def test_the_kiosk_refuses_to_close_without_the_supervisor_pin(qtbot: QtBot, running: RunningKiosk) -> None:
+    window = running.kiosk.window
+    with qtbot.waitSignal(window.close_refused):
+        assert window.close() is False
+    assert window.isVisible()
+    press_key(qtbot, window, Qt.Key.Key_Escape)
+    press_key(qtbot, window, Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier)
+    assert window.isVisible()
+
+    admin = running.kiosk.admin
+    click(qtbot, running.kiosk.idle.supervisor_button)
+    assert showing(running.kiosk, admin.pin)
+    assert admin.home.exit.isVisible() is False
+    with qtbot.waitSignal(admin.unlocked):
+        admin.pin.keypad.type_digits(SUPERVISOR_PIN)
+        click(qtbot, admin.pin.keypad.buttons["OK"])
+    assert showing(running.kiosk, admin.home)
+    click(qtbot, admin.home.exit)
+    assert not window.isVisible()
+
+
+def test_wrong_supervisor_pins_lock_the_entry(qtbot: QtBot, running: RunningKiosk) -> None:
+    admin = running.kiosk.admin
+    admin.ask_pin()
+    for attempt in range(1, FREE_ATTEMPTS + 1):
+        with qtbot.waitSignal(admin.pin_refused) as refused:
+            admin.pin.keypad.type_digits("999999")
+            click(qtbot, admin.pin.keypad.buttons["OK"])
+        assert refused.args[0].failures == attempt
+    assert admin.locked
+    assert "Try again in 30 s" in admin.pin.hint.text()
+    assert not admin.pin.keypad.buttons["1"].isEnabled()
+    # Even the right PIN is not checked while the entry is locked, and the lock survives leaving the screen.
+    running.kiosk.go_idle()
+    admin.ask_pin()
+    assert not admin.pin.keypad.buttons["OK"].isEnabled()
+    with qtbot.waitSignal(admin.pin_refused) as refused:
+        admin._check_pin(SUPERVISOR_PIN)
+    assert refused.args[0].locked_for.total_seconds() > 0
+    assert not admin.active
+
+
+def test_inactivity_goes_back_to_the_idle_screen(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    kiosk.window.set_idle_seconds(1)
+    kiosk.admin.ask_pin()
+    assert showing(kiosk, kiosk.admin.pin)
+    with qtbot.waitSignal(kiosk.window.idle_timeout, timeout=3000):
+        pass
+    assert showing(kiosk, kiosk.idle)
