@@ -1,0 +1,397 @@
+"""The roster as a site supervisor keeps it from the kiosk: employees, departments with their rule sets, and the
+employees' PINs for punching without the camera.
+
+Every change is validated before anything is written (a bad value raises a RuleViolation and changes nothing) and
+goes into the audit log in the same transaction. Employee PINs are hashed like the supervisor PIN (scrypt, salt,
+the pepper in the keyring); wrong PINs lock that employee's PIN entry with the supervisor PIN's doubling rule, and
+the lock is stored, so a restart does not reset it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.orm import Session
+
+from kiosk.domain.errors import RuleViolation
+from kiosk.domain.pay import DepartmentRules
+from kiosk.services.kiosk_setup import lock_after
+from kiosk.services.pins import EMPLOYEE_PIN_DIGITS, check_pin_format, hash_pin, verify_pin
+from kiosk.services.timeclock import TimeClock
+from kiosk.store import repository
+from kiosk.store import roster as roster_store
+from kiosk.store.database import Database
+from kiosk.store.repository import EmployeeRecord
+from kiosk.store.roster import DepartmentRecord, PinLockout
+from kiosk.store.secrets import PIN_PEPPER, SecretStore
+
+log = logging.getLogger(__name__)
+
+NAME_MAX = 100
+DEPARTMENT_NAME_MAX = 200
+EMPLOYEE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+LARGEST_DAILY_RATE = Decimal("1000000")
+
+
+@dataclass(frozen=True, slots=True)
+class PinIdentification:
+    """The answer to a PIN typed at the kiosk.
+
+    `accepted` with the `employee` on success; otherwise `failures` wrong PINs in a row so far and how long the
+    employee's PIN entry stays locked (zero while attempts remain).
+    """
+
+    accepted: bool
+    employee: EmployeeRecord | None = None
+    locked_for: timedelta = timedelta(0)
+    failures: int = 0
+
+
+def _person_name(value: str, what: str) -> str:
+    cleaned = " ".join(str(value).split())
+    if not cleaned:
+        raise RuleViolation(f"{what}_missing", f"the {what.replace('_', ' ')} is required")
+    if len(cleaned) > NAME_MAX:
+        raise RuleViolation(f"{what}_too_long", f"the {what.replace('_', ' ')} is longer than {NAME_MAX} characters")
+    return cleaned
+
+
+def _department_name(value: str) -> str:
+    cleaned = " ".join(str(value).split())
+    if not cleaned:
+        raise RuleViolation("department_name_missing", "a department needs a name")
+    if len(cleaned) > DEPARTMENT_NAME_MAX:
+        raise RuleViolation(
+            "department_name_too_long", f"a department name is at most {DEPARTMENT_NAME_MAX} characters"
+        )
+    return cleaned
+
+
+def parse_daily_rate(value: Decimal | int | str) -> Decimal:
+    """A daily rate: an amount from 0 to 1,000,000 with at most two decimals.
+
+    Raises:
+        RuleViolation: `rate_invalid` for anything else (text that is no number, a negative or absurd amount,
+            fractions of a cent, a float whose binary value is not the amount meant).
+    """
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise RuleViolation("rate_invalid", f"the daily rate must be an amount such as 800 or 812.50, not {value!r}")
+    try:
+        rate = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise RuleViolation(
+            "rate_invalid", f"the daily rate {value!r} is not an amount such as 800 or 812.50"
+        ) from None
+    if not rate.is_finite() or not Decimal(0) <= rate <= LARGEST_DAILY_RATE:
+        raise RuleViolation("rate_invalid", f"the daily rate must be from 0 to {LARGEST_DAILY_RATE:,}, not {value!r}")
+    if rate != rate.quantize(Decimal("0.01")):
+        raise RuleViolation("rate_invalid", f"the daily rate {value!r} has fractions of a cent")
+    return rate
+
+
+class Roster:
+    """Employees, departments and employee PINs of this kiosk's company."""
+
+    def __init__(self, database: Database, time_clock: TimeClock, secrets: SecretStore) -> None:
+        self._db = database
+        self._clock = time_clock
+        self._secrets = secrets
+
+    @property
+    def company_id(self) -> str:
+        return self._clock.company_id
+
+    # --- departments ----------------------------------------------------------------------------------------------
+
+    def departments(self) -> list[DepartmentRecord]:
+        """Every department of the company by name, switched off ones included (their rules still pay past days)."""
+        with self._db.read() as session:
+            return roster_store.department_records(session, self.company_id)
+
+    def save_department(self, rules: DepartmentRules, *, changed_by: str) -> DepartmentRecord:
+        """Add a department, or replace the rule set of the one with this name.
+
+        Raises:
+            RuleViolation: a bad name (the rule set's own checks ran when `rules` was made).
+        """
+        if not isinstance(rules, DepartmentRules):
+            raise RuleViolation("rule_invalid", "a department needs a DepartmentRules rule set")
+        name = _department_name(rules.name)
+        now = self._clock.now()
+        with self._db.write() as session:
+            self._clock.company(session)
+            existed = roster_store.department_record(session, self.company_id, name) is not None
+            repository.put_department(session, self.company_id, replace(rules, name=name), now)
+            repository.audit(
+                session,
+                at=now,
+                actor=changed_by,
+                action="department.updated" if existed else "department.added",
+                subject=name,
+                undertime=rules.undertime,
+                shift_start=rules.shift_start.strftime("%H:%M"),
+                grace_minutes=rules.grace_minutes,
+                half_day_after=rules.half_day_after.strftime("%H:%M"),
+                half_day_hours=rules.half_day_hours,
+                regular_hours=rules.regular_hours,
+            )
+            return self._department(session, name)
+
+    def rename_department(self, old_name: str, new_name: str, *, changed_by: str) -> DepartmentRecord:
+        """Give a department a new name; its employees and rule set go with it.
+
+        Raises:
+            RuleViolation: `unknown_department`, `department_exists`, or a bad new name.
+        """
+        new_name = _department_name(new_name)
+        now = self._clock.now()
+        with self._db.write() as session:
+            roster_store.rename_department(session, self.company_id, old_name, new_name, now)
+            repository.audit(
+                session, at=now, actor=changed_by, action="department.renamed", subject=new_name, old_name=old_name
+            )
+            return self._department(session, new_name)
+
+    def set_department_active(self, name: str, active: bool, *, changed_by: str) -> DepartmentRecord:
+        """Switch a department on or off. Off, no employee can be put in it; its rule set still applies to the days
+        already worked. A department with active employees cannot be switched off.
+
+        Raises:
+            RuleViolation: `unknown_department`, or `department_in_use` naming how many active employees it has.
+        """
+        if not isinstance(active, bool):
+            raise RuleViolation("setting_invalid", "a department is switched on (true) or off (false)")
+        now = self._clock.now()
+        with self._db.write() as session:
+            record = self._department(session, name)
+            if not active and record.active_employees:
+                raise RuleViolation(
+                    "department_in_use",
+                    f"{record.name} still has {record.active_employees} active employee(s); move them to another "
+                    "department or deactivate them first",
+                )
+            roster_store.set_department_active(session, self.company_id, record.name, active, now)
+            action = "department.activated" if active else "department.deactivated"
+            repository.audit(session, at=now, actor=changed_by, action=action, subject=record.name)
+            return self._department(session, record.name)
+
+    def _department(self, session: Session, name: str) -> DepartmentRecord:
+        record = roster_store.department_record(session, self.company_id, name)
+        if record is None:
+            raise RuleViolation("unknown_department", f"there is no department named {name!r}")
+        return record
+
+    def _require_open_department(self, session: Session, name: str | None) -> str | None:
+        if name is None or not name.strip():
+            return None
+        record = self._department(session, " ".join(name.split()))
+        if not record.active:
+            raise RuleViolation("department_inactive", f"the department {record.name} is switched off")
+        return record.name
+
+    # --- employees ------------------------------------------------------------------------------------------------
+
+    def employees(self, *, active_only: bool = False) -> list[EmployeeRecord]:
+        """The company's employees by last and first name."""
+        with self._db.read() as session:
+            return repository.employees(session, self.company_id, active_only=active_only)
+
+    def employee(self, employee_id: str) -> EmployeeRecord:
+        """One employee of the company, active or not.
+
+        Raises:
+            RuleViolation: `unknown_employee`.
+        """
+        with self._db.read() as session:
+            return self._employee(session, employee_id)
+
+    def _employee(self, session: Session, employee_id: str) -> EmployeeRecord:
+        employee = repository.get_employee(session, str(employee_id))
+        if employee is None or employee.company_id != self.company_id:
+            raise RuleViolation("unknown_employee", f"there is no employee {employee_id!r}")
+        return employee
+
+    def add_employee(
+        self,
+        *,
+        first_name: str,
+        last_name: str,
+        department: str | None,
+        daily_rate: Decimal | int | str,
+        changed_by: str,
+        employee_id: str | None = None,
+    ) -> EmployeeRecord:
+        """Add an active employee; the id is made up when not given (a payroll number can be used instead).
+
+        Raises:
+            RuleViolation: a missing or over-long name, a bad id or one already used, an unknown or switched-off
+                department, a bad daily rate.
+        """
+        if employee_id is None:
+            employee_id = uuid.uuid4().hex[:12]
+        elif not isinstance(employee_id, str) or not EMPLOYEE_ID_PATTERN.fullmatch(employee_id):
+            raise RuleViolation(
+                "employee_id_invalid",
+                f"an employee id is 1 to 64 letters, digits, dots, dashes or underscores, not {employee_id!r}",
+            )
+        first, last = _person_name(first_name, "first_name"), _person_name(last_name, "last_name")
+        rate = parse_daily_rate(daily_rate)
+        now = self._clock.now()
+        with self._db.write() as session:
+            self._clock.company(session)
+            if repository.get_employee(session, employee_id) is not None:
+                raise RuleViolation("employee_exists", f"the employee id {employee_id!r} is already used")
+            department_name = self._require_open_department(session, department)
+            record = EmployeeRecord(employee_id, self.company_id, first, last, department_name, rate, True, None)
+            repository.put_employee(session, record, now)
+            repository.audit(
+                session,
+                at=now,
+                actor=changed_by,
+                action="employee.added",
+                subject=employee_id,
+                name=record.full_name,
+                department=department_name,
+                daily_rate=rate,
+            )
+        log.info("employee %s added by %s", employee_id, changed_by)
+        return record
+
+    def update_employee(
+        self,
+        employee_id: str,
+        *,
+        first_name: str,
+        last_name: str,
+        department: str | None,
+        daily_rate: Decimal | int | str,
+        changed_by: str,
+    ) -> EmployeeRecord:
+        """Replace an employee's name, department and daily rate (the edit form sends them all).
+
+        Raises:
+            RuleViolation: `unknown_employee`, or a bad value as for `add_employee`. An employee may stay in a
+                department that was switched off, but not be moved into one.
+        """
+        first, last = _person_name(first_name, "first_name"), _person_name(last_name, "last_name")
+        rate = parse_daily_rate(daily_rate)
+        now = self._clock.now()
+        with self._db.write() as session:
+            current = self._employee(session, employee_id)
+            wanted = " ".join(department.split()) if department and department.strip() else None
+            department_name = (
+                current.department if wanted == current.department else self._require_open_department(session, wanted)
+            )
+            record = replace(current, first_name=first, last_name=last, department=department_name, daily_rate=rate)
+            repository.put_employee(session, record, now)
+            changes = {
+                key: (old, new)
+                for key, old, new in (
+                    ("first_name", current.first_name, first),
+                    ("last_name", current.last_name, last),
+                    ("department", current.department, department_name),
+                    ("daily_rate", current.daily_rate, rate),
+                )
+                if old != new
+            }
+            repository.audit(
+                session, at=now, actor=changed_by, action="employee.updated", subject=current.id, changes=changes
+            )
+        return record
+
+    def set_employee_active(self, employee_id: str, active: bool, *, changed_by: str) -> EmployeeRecord:
+        """Deactivate an employee (they can no longer punch, and their face templates are deleted at once, as sync
+        does on every kiosk) or activate them again (they need a new enrolment to punch by face).
+
+        Raises:
+            RuleViolation: `unknown_employee`, or `department_inactive` when reactivating into a switched-off
+                department.
+        """
+        if not isinstance(active, bool):
+            raise RuleViolation("setting_invalid", "an employee is active (true) or not (false)")
+        now = self._clock.now()
+        with self._db.write() as session:
+            current = self._employee(session, employee_id)
+            if active and current.department is not None:
+                self._require_open_department(session, current.department)
+            record = replace(current, active=active)
+            repository.put_employee(session, record, now)
+            removed = 0 if active else roster_store.delete_face_templates(session, current.id)
+            action = "employee.activated" if active else "employee.deactivated"
+            repository.audit(
+                session, at=now, actor=changed_by, action=action, subject=current.id, face_templates_deleted=removed
+            )
+        log.info("employee %s %s by %s", employee_id, "activated" if active else "deactivated", changed_by)
+        return record
+
+    # --- PINs -----------------------------------------------------------------------------------------------------
+
+    def set_pin(self, employee_id: str, pin: str, *, changed_by: str) -> None:
+        """Give an employee a PIN of 4 to 8 digits (stored hashed); any lock from wrong PINs is lifted.
+
+        Raises:
+            RuleViolation: `pin_format`, `unknown_employee`; EnvironmentProblem when the keyring is missing.
+        """
+        check_pin_format(pin, EMPLOYEE_PIN_DIGITS, "employee PIN")
+        pin_hash = hash_pin(pin, self._secrets.get_or_create(PIN_PEPPER), EMPLOYEE_PIN_DIGITS)
+        self._store_pin(employee_id, pin_hash, changed_by, "employee_pin.set")
+
+    def clear_pin(self, employee_id: str, *, changed_by: str) -> None:
+        """Remove an employee's PIN: they can then punch by face only."""
+        self._store_pin(employee_id, None, changed_by, "employee_pin.cleared")
+
+    def _store_pin(self, employee_id: str, pin_hash: str | None, changed_by: str, action: str) -> None:
+        now = self._clock.now()
+        with self._db.write() as session:
+            current = self._employee(session, employee_id)
+            record = replace(current, pin_hash=pin_hash)
+            repository.put_employee(session, record, now)
+            roster_store.put_pin_lockout(session, current.id, PinLockout(), now)
+            repository.audit(session, at=now, actor=changed_by, action=action, subject=current.id)
+
+    def identify_by_pin(self, employee_id: str, pin: str) -> PinIdentification:
+        """Identify an employee by their id and PIN, for punching without the camera.
+
+        While the employee's PIN entry is locked nothing is checked. Record the punch afterwards with
+        `TimeClock.record_punch(..., identified_by=IdentifiedBy.PIN)`.
+
+        Raises:
+            RuleViolation: `pin_punching_off` when the company does not allow PIN punching, `unknown_employee`,
+                `inactive_employee`, or `no_pin` when the employee has none.
+        """
+        now = self._clock.now()
+        with self._db.write() as session:
+            if not self._clock.company(session).pin_punching_allowed:
+                raise RuleViolation(
+                    "pin_punching_off", "PIN punching is turned off for this company; please use the camera"
+                )
+            employee = self._clock.employee(session, str(employee_id))
+            if employee.pin_hash is None:
+                raise RuleViolation("no_pin", f"{employee.full_name} has no PIN; a supervisor can set one")
+            lockout = roster_store.pin_lockout(session, employee.id)
+            if lockout.locked_until is not None and now < lockout.locked_until:
+                return PinIdentification(False, None, lockout.locked_until - now, lockout.failures)
+            if verify_pin(str(pin), employee.pin_hash, self._secrets.get_or_create(PIN_PEPPER)):
+                if lockout.failures:
+                    roster_store.put_pin_lockout(session, employee.id, PinLockout(), now)
+                return PinIdentification(True, employee)
+            failures = lockout.failures + 1
+            lock = lock_after(failures)
+            locked_until: datetime | None = now + lock if lock else None
+            roster_store.put_pin_lockout(session, employee.id, PinLockout(failures, locked_until), now)
+            repository.audit(
+                session,
+                at=now,
+                actor="unknown",
+                action="employee_pin.failed",
+                subject=employee.id,
+                failures=failures,
+                locked_for_seconds=int(lock.total_seconds()),
+            )
+        log.info("wrong PIN for employee %s (%d in a row)", employee.id, failures)
+        return PinIdentification(False, None, lock, failures)
