@@ -22,8 +22,10 @@ from sqlalchemy import Engine
 
 from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.incidents import IncidentStatus
+from kiosk.services.reports import Period
 from sync.central import add_kiosk, admin_engine, check_server, migrate
 from sync.incidents import list_incidents, pending_count, resolve
+from sync.reports import central_timesheet_csv
 from sync.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee, upsert_site
 
 log = logging.getLogger(__name__)
@@ -135,13 +137,13 @@ def _add_kiosk(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
-def _parse_time(text: str) -> datetime:
+def _parse_time(text: str, option: str = "--time") -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError as error:
-        raise RuleViolation("time_invalid", f"--time: {text!r} is not an ISO 8601 time") from error
+        raise RuleViolation("time_invalid", f"{option}: {text!r} is not an ISO 8601 time") from error
     if value.tzinfo is None:
-        raise RuleViolation("naive_time", f"--time: {text!r} has no offset; add Z or +HH:MM")
+        raise RuleViolation("naive_time", f"{option}: {text!r} has no offset; add Z or +HH:MM")
     return value.astimezone(UTC)
 
 
@@ -222,6 +224,15 @@ def _incidents_resolve(args: argparse.Namespace, engine: Engine) -> int:
     )
     final = resolved.final_logout_time
     print(f"incident {resolved.id} {resolved.status.value}: clock-out {final.isoformat() if final else ''}")
+    return 0
+
+
+def _timesheet(args: argparse.Namespace, engine: Engine) -> int:
+    period = Period.parse(args.first_day, args.last_day)
+    as_of = datetime.now(UTC) if args.as_of is None else _parse_time(args.as_of, "--as-of")
+    with engine.connect() as connection:
+        report = central_timesheet_csv(connection, args.company, period, site_id=args.site, as_of=as_of)
+    sys.stdout.write(report)
     return 0
 
 
@@ -324,6 +335,15 @@ def _add_incident_commands(command: Command) -> None:
 
     count = command("pending-count", _pending_count, "how many missed clock-outs await resolution")
     count.add_argument("--company")
+
+    sheet = command(
+        "timesheet", _timesheet, "print a company's timesheet CSV (the same columns as python main.py timesheet)"
+    )
+    sheet.add_argument("--company", required=True)
+    sheet.add_argument("--site", help="one site (needed when the company's sites are in different time zones)")
+    sheet.add_argument("--from", dest="first_day", metavar="DATE", help="first business day, YYYY-MM-DD")
+    sheet.add_argument("--to", dest="last_day", metavar="DATE", help="last business day, YYYY-MM-DD")
+    sheet.add_argument("--as-of", metavar="TIME", help="the moment the report describes (ISO 8601; default now)")
 
 
 def _no_subcommand(args: argparse.Namespace, engine: Engine) -> int:

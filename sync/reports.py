@@ -1,0 +1,127 @@
+"""Timesheets at head office, from the central facts, by the same code the kiosks use.
+
+The punches (whose time is the server-anchored one wherever the kiosk had synced), the corrections (including
+those of resolved missed clock-outs), the roster and rule sets are read from the central database and handed to the
+kiosk's own `build_timesheet` and `write_timesheet_csv`, with the same reading window and the same report blocking
+as `kiosk.services.reports`. A kiosk and head office holding the same facts therefore print the same CSV.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from kiosk.domain.errors import RuleViolation
+from kiosk.domain.incidents import MissedClockoutSettings
+from kiosk.domain.pay import DepartmentRules
+from kiosk.domain.timesheet import DaySummary, EmployeeTerms
+from kiosk.services.reports import LEAD_IN, LEAD_OUT, Period, ReportsBlocked
+from kiosk.services.timesheet_command import build_timesheet, write_timesheet_csv
+from sync.incidents import pending_count
+from sync.records import correction_from_row, punch_from_row
+from sync.schema import companies, corrections, departments, employees, punches, rule_sets, sites
+
+log = logging.getLogger(__name__)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _zone(connection: Connection, company_id: str, site_id: str | None) -> ZoneInfo:
+    query = select(sites.c.id, sites.c.timezone).where(sites.c.company_id == company_id)
+    if site_id is not None:
+        query = query.where(sites.c.id == site_id)
+    found = connection.execute(query).all()
+    if not found:
+        where = f"site {site_id!r} of company {company_id!r}" if site_id else f"a site of company {company_id!r}"
+        raise RuleViolation("unknown_site", f"there is no {where}")
+    zones = {row.timezone for row in found}
+    if len(zones) > 1:
+        raise RuleViolation(
+            "several_time_zones",
+            f"company {company_id!r} has sites in {', '.join(sorted(zones))}: choose one with --site",
+        )
+    return ZoneInfo(zones.pop())
+
+
+def central_timesheet(
+    connection: Connection,
+    company_id: str,
+    period: Period,
+    *,
+    site_id: str | None = None,
+    as_of: datetime,
+) -> list[DaySummary]:
+    """Day summaries of a company's employees (at one site, or all sites sharing one time zone).
+
+    Raises:
+        RuleViolation: unknown company or site, several time zones without a site.
+        ReportsBlocked: the company blocks reports while missed clock-outs are unresolved, and some are.
+    """
+    company = connection.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
+    if company is None:
+        raise RuleViolation("unknown_company", f"no company {company_id!r} in the central database")
+    if company["block_reports_on_pending"]:
+        unresolved = pending_count(connection, company_id=company_id)
+        if unresolved:
+            raise ReportsBlocked(unresolved)
+    zone = _zone(connection, company_id, site_id)
+    query = select(punches).where(punches.c.company_id == company_id)
+    if site_id is not None:
+        query = query.where(punches.c.site_id == site_id)
+    if period.first is not None:
+        query = query.where(punches.c.occurred_at >= _local_midnight(period.first, zone) - LEAD_IN)
+    if period.last is not None:
+        query = query.where(punches.c.occurred_at < _local_midnight(period.last + timedelta(days=1), zone) + LEAD_OUT)
+    facts = [punch_from_row(row) for row in connection.execute(query).mappings()]
+    known = {punch.id for punch in facts}
+    fixes = [
+        correction_from_row(row)
+        for row in connection.execute(select(corrections).where(corrections.c.company_id == company_id)).mappings()
+        if row["target_punch_id"] in known
+    ]
+    names = {
+        row.id: row.name
+        for row in connection.execute(
+            select(departments.c.id, departments.c.name).where(departments.c.company_id == company_id)
+        )
+    }
+    terms = {
+        row.id: EmployeeTerms(names.get(row.department_id, ""), row.daily_rate)
+        for row in connection.execute(select(employees).where(employees.c.company_id == company_id))
+    }
+    rules = {
+        names[row.department_id]: DepartmentRules(
+            name=names[row.department_id],
+            undertime=row.undertime,
+            shift_start=row.shift_start,
+            grace_minutes=row.grace_minutes,
+            half_day_after=row.half_day_after,
+            half_day_hours=row.half_day_hours,
+            regular_hours=row.regular_hours,
+        )
+        for row in connection.execute(select(rule_sets).where(rule_sets.c.company_id == company_id))
+    }
+    settings = MissedClockoutSettings(
+        missed_clockout_enabled=company["missed_clockout_enabled"],
+        block_reports_on_pending=company["block_reports_on_pending"],
+        open_session_limit=timedelta(minutes=company["open_session_limit_minutes"]),
+    )
+    summaries = build_timesheet(facts, fixes, terms, rules, tz=zone, policy=settings.session_policy(), as_of=as_of)
+    found = [summary for summary in summaries if period.contains(summary.business_date)]
+    log.info("central timesheet of %s %s: %d rows from %d punches", company_id, period, len(found), len(facts))
+    return found
+
+
+def central_timesheet_csv(
+    connection: Connection, company_id: str, period: Period, *, site_id: str | None = None, as_of: datetime
+) -> str:
+    """The central timesheet as the CSV `python main.py timesheet` prints."""
+    out = io.StringIO()
+    write_timesheet_csv(central_timesheet(connection, company_id, period, site_id=site_id, as_of=as_of), out)
+    return out.getvalue()
