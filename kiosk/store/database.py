@@ -39,7 +39,7 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -81,7 +81,7 @@ class Database:
             )
 
     def _migrate(self) -> None:
-        config = _alembic_config()
+        config = alembic_config()
         head = ScriptDirectory.from_config(config).get_current_head()
         with self.engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
@@ -90,9 +90,22 @@ class Database:
         if current is not None:
             self._backup(f"before-{head}")
         log.info("migrating %s from %s to %s", self.path, current, head)
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self.engine.connect() as connection:
+            # SQLite alters a table by copying it and dropping the old one, which foreign keys would refuse while
+            # other tables point at it; they are switched off for the migration (possible only outside a
+            # transaction) and checked as a whole before the migration commits.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise EnvironmentProblem(f"migrating {self.path} broke {len(broken)} references; not applied")
+            finally:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
     def _backup(self, label: str) -> Path:
         """Copy the database aside with SQLite's online backup, so a failed migration loses nothing."""

@@ -9,17 +9,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
 from kiosk.domain.errors import EnvironmentProblem
 from kiosk.domain.punches import IdentifiedBy, Punch, PunchKind
 from kiosk.store import repository
-from kiosk.store.database import Database
+from kiosk.store.database import Database, alembic_config
 from kiosk.store.repository import CompanyRecord
 from kiosk.store.schema import Base, SyncState
+from tests.support import make_world
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
@@ -125,3 +127,30 @@ def test_a_data_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> N
     blocker.write_text("not a folder")
     with pytest.raises(EnvironmentProblem, match="cannot create the data folder"):
         Database(blocker / "sub" / "kiosk.db")
+
+
+def test_a_database_full_of_data_is_migrated_from_the_first_revision(tmp_path: Path) -> None:
+    """Every migration after the first must carry real rows along (SQLite rebuilds tables to alter them)."""
+    path = tmp_path / "kiosk.db"
+    world = make_world(path)
+    punch = world.clock.record_punch("E1", PunchKind.CLOCK_IN, identified_by=IdentifiedBy.FACE).punch
+    world.close()
+    engine = create_engine(f"sqlite:///{path}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        command.downgrade(config, "0001")
+    engine.dispose()
+
+    reopened = Database(path)
+    try:
+        with reopened.read() as session:
+            assert punch is not None
+            assert repository.get_punch(session, punch.id) == punch
+            employee = repository.get_employee(session, "E1")
+        assert employee is not None and employee.department == "ENGINEER SA SITE"
+        assert reopened.integrity_check() == "ok"
+        assert list(tmp_path.glob("kiosk.db.before-*.bak"))
+    finally:
+        reopened.close()
