@@ -1,7 +1,8 @@
 """Missed clock-outs (DESIGN.md 3.5, seed 000): the employee's claim, the supervisor's resolution, the settings.
 
-The method names are the seed's API functions, with the same meaning. A claim and the clock-in it leads to are one
-transaction; a resolution, its closing correction and the audit entries are another.
+The method names are the seed's API functions, with the same meaning. A claim, the clock-in it leads to and the
+supervisors' review email (queued in the mail outbox) are one transaction; a resolution, its closing correction and
+the audit entries are another.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kiosk.domain.incidents import (
 )
 from kiosk.domain.punches import IdentifiedBy, Punch, PunchKind
 from kiosk.domain.sessions import WorkSession
+from kiosk.services import mail
 from kiosk.services.clock import trusted_now
 from kiosk.services.timeclock import PunchOutcome, PunchStatus, TimeClock
 from kiosk.store import repository
@@ -125,6 +127,15 @@ class MissedClockouts:
                 claimed_logout_time=claimed_logout_time,
                 reason=reason.value,
                 note=note,
+            )
+            # Queued with the claim, so no claim is ever recorded without the supervisors' notice.
+            mail.queue_missed_clockout_review(
+                session,
+                company=self._clock.company(session),
+                site=self._clock.site(session),
+                incident=incident,
+                zone=zone,
+                now=now,
             )
         log.info("missed clock-out claim %s by %s", incident.id, employee_id)
         clock_in = PunchOutcome(PunchStatus.RECORDED, employee, punch, punch.occurred_at.astimezone(zone), after)

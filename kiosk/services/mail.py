@@ -1,0 +1,310 @@
+"""Notification email: the missed clock-out review message (DESIGN.md 3.5) and the SMTP sender that delivers the
+outbox.
+
+The message is queued in the local outbox in the same transaction as the claim it reports, so a claim is never
+recorded without its notice. Sending happens later, outside any database transaction, when SMTP is configured:
+whatever cannot be sent stays queued and is tried again with a growing pause (one minute, doubling, at most an
+hour). The SMTP password lives in the keyring; everything else is a device setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from kiosk.domain.incidents import MissedClockoutIncident
+from kiosk.services.clock import TimeSource, trusted_now
+from kiosk.store import mail_outbox, repository
+from kiosk.store.database import Database
+from kiosk.store.mail_outbox import QueuedMail
+from kiosk.store.repository import CompanyRecord, SiteRecord
+from kiosk.store.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+SMTP_PASSWORD = "smtp-password"  # noqa: S105 - the name of the keyring entry, not a password
+SETTINGS_KEY = "mail"  # the device setting holding MailSettings as JSON
+MISSED_CLOCKOUT_REVIEW = "missed_clockout_review"
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """Where notification mail goes. Unconfigured (no host) is a valid state: mail then waits in the outbox.
+
+    `starttls` upgrades the connection before logging in and is on by default; `ca_file` names extra certificate
+    authorities to trust (a company's own), on top of the system's.
+    """
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    from_address: str | None = None
+    to_addresses: tuple[str, ...] = ()
+    starttls: bool = True
+    ca_file: str | None = None
+    timeout_seconds: int = 20
+
+    def __post_init__(self) -> None:
+        if self.host is not None and not _HOST.fullmatch(self.host):
+            raise RuleViolation("mail_setting_invalid", f"the SMTP host {self.host!r} is not a host name or address")
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 1 <= self.port <= 65535:
+            raise RuleViolation("mail_setting_invalid", f"the SMTP port must be 1 to 65535, not {self.port!r}")
+        if not isinstance(self.starttls, bool):
+            raise RuleViolation("mail_setting_invalid", "STARTTLS is on (true) or off (false)")
+        timeout = self.timeout_seconds
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 300:
+            raise RuleViolation("mail_setting_invalid", "the SMTP timeout must be 1 to 300 seconds")
+        if self.username is not None and (not self.username.strip() or len(self.username) > 320):
+            raise RuleViolation("mail_setting_invalid", "the SMTP user name is empty or too long")
+        for address in (self.from_address, *self.to_addresses):
+            if address is not None and not _ADDRESS.fullmatch(address):
+                raise RuleViolation(
+                    "mail_setting_invalid", f"{address!r} is not an email address such as hr@example.com"
+                )
+        if len(set(self.to_addresses)) != len(self.to_addresses):
+            raise RuleViolation("mail_setting_invalid", "a recipient is listed twice")
+        if self.host is not None and (self.from_address is None or not self.to_addresses):
+            raise RuleViolation("mail_setting_invalid", "with an SMTP host, give the sender and at least one recipient")
+        if self.ca_file is not None and not Path(self.ca_file).is_file():
+            raise RuleViolation("mail_setting_invalid", f"the certificate authority file {self.ca_file} does not exist")
+
+    @property
+    def is_configured(self) -> bool:
+        return self.host is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self) | {"to_addresses": list(self.to_addresses)}
+
+    @classmethod
+    def from_json(cls, value: Any) -> MailSettings:
+        """Settings from their stored JSON form.
+
+        Raises:
+            RuleViolation: `mail_setting_invalid` for a value of the wrong shape or out of bounds.
+        """
+        if not isinstance(value, dict):
+            raise RuleViolation("mail_setting_invalid", "the mail settings must be a JSON object")
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise RuleViolation("mail_setting_invalid", f"unknown mail setting(s): {', '.join(unknown)}")
+        values = dict(value)
+        recipients = values.get("to_addresses", [])
+        if not isinstance(recipients, list | tuple) or not all(isinstance(item, str) for item in recipients):
+            raise RuleViolation("mail_setting_invalid", "to_addresses must be a list of email addresses")
+        values["to_addresses"] = tuple(recipients)
+        return cls(**values)
+
+
+def load_mail_settings(session: Session) -> MailSettings:
+    stored = repository.device_values(session).get(SETTINGS_KEY)
+    return MailSettings() if stored is None else MailSettings.from_json(stored)
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z")  # +0800
+    return f"{local:%Y-%m-%d %H:%M} ({zone.key}, UTC{offset[:3]}:{offset[3:]})"
+
+
+def missed_clockout_review_message(
+    company: CompanyRecord, site: SiteRecord, incident: MissedClockoutIncident, zone: ZoneInfo
+) -> tuple[str, str]:
+    """Subject and body of the email telling supervisors that a missed clock-out claim waits for their review."""
+    subject = f"[{company.name}] Missed Clock-Out Requires Review"
+    lines = [
+        f"{incident.full_name} did not clock out and has submitted a missed clock-out claim.",
+        "",
+        f"Employee: {incident.full_name} ({incident.employee_id})",
+        f"Site: {site.name}",
+        f"Original clock-in: {_local(incident.login_time, zone)}",
+    ]
+    if incident.employee_claimed_logout_time is not None:
+        lines.append(f"Claimed clock-out: {_local(incident.employee_claimed_logout_time, zone)}")
+    if incident.employee_reason is not None:
+        lines.append(f"Reason: {incident.employee_reason.label}")
+    if incident.employee_note:
+        lines.append(f"Note: {incident.employee_note}")
+    lines += [
+        "",
+        "Where to review it: in the kiosk's admin mode (Review now, on the Unresolved Missed Clock-Outs banner),",
+        "or at head office with: python -m sync incidents list",
+        "",
+        f"Incident {incident.id}",
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def queue_missed_clockout_review(
+    session: Session,
+    *,
+    company: CompanyRecord,
+    site: SiteRecord,
+    incident: MissedClockoutIncident,
+    zone: ZoneInfo,
+    now: datetime,
+) -> str:
+    """Queue the review email inside the caller's transaction (the claim's); returns the message id."""
+    subject, body = missed_clockout_review_message(company, site, incident, zone)
+    return mail_outbox.queue_mail(
+        session, kind=MISSED_CLOCKOUT_REVIEW, subject=subject, body=body, related_id=str(incident.id), at=now
+    )
+
+
+def retry_pause(attempts: int) -> timedelta:
+    """The pause after `attempts` failed attempts: one minute, doubling, at most an hour."""
+    pause: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 10)  # past 2**6 minutes the hour cap rules
+    return min(pause, LONGEST_RETRY)
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    """What one round of sending did."""
+
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0  # unsent messages left in the outbox, due or not
+    configured: bool = True
+    last_error: str | None = None
+
+
+class Mailer:
+    """Sends the outbox over SMTP (stdlib smtplib), and keeps the mail settings."""
+
+    def __init__(self, database: Database, secrets: SecretStore, time_source: TimeSource) -> None:
+        self._db = database
+        self._secrets = secrets
+        self._time = time_source
+        self._sending = threading.Lock()  # two rounds at once would send a message twice
+
+    def _now(self) -> datetime:
+        return trusted_now(self._time.clock_facts())
+
+    def settings(self) -> MailSettings:
+        with self._db.read() as session:
+            return load_mail_settings(session)
+
+    def configure(self, settings: MailSettings, *, changed_by: str, password: str | None = None) -> None:
+        """Store the mail settings; a `password` given replaces the one in the keyring, an empty one removes it.
+
+        Raises:
+            RuleViolation: `mail_setting_invalid` (checked when `settings` was made); EnvironmentProblem without a
+                keyring, in which case nothing is stored.
+        """
+        if not isinstance(settings, MailSettings):
+            raise RuleViolation("mail_setting_invalid", "the mail settings must be MailSettings")
+        if password is not None:
+            if password:
+                self._secrets.put(SMTP_PASSWORD, password)
+            else:
+                self._secrets.delete(SMTP_PASSWORD)
+        now = self._now()
+        with self._db.write() as session:
+            repository.put_device_values(session, {SETTINGS_KEY: settings.to_json()}, now)
+            detail = settings.to_json() | {"password_changed": password is not None}
+            repository.audit(session, at=now, actor=changed_by, action="settings.mail", subject=None, **detail)
+
+    def outbox(self, *, unsent_only: bool = False) -> list[QueuedMail]:
+        """The queued and sent messages, newest first."""
+        with self._db.read() as session:
+            return mail_outbox.mail_messages(session, unsent_only=unsent_only)
+
+    def send_due(self) -> SendReport:
+        """Send every message that is due. Failures stay queued for a later round; nothing raises for a server
+        that is down or refuses, the report says what happened."""
+        with self._sending:
+            now = self._now()
+            with self._db.read() as session:
+                settings = load_mail_settings(session)
+                due = mail_outbox.due_mail(session, now)
+                waiting = mail_outbox.count_unsent(session)
+            if not settings.is_configured:
+                return SendReport(waiting=waiting, configured=False)
+            if not due:
+                return SendReport(waiting=waiting)
+            outcomes = self._deliver(settings, due)
+            finished = self._now()
+            with self._db.write() as session:
+                for message in due:
+                    error = outcomes[message.id]
+                    if error is None:
+                        mail_outbox.mark_sent(session, message.id, finished)
+                    else:
+                        pause = retry_pause(message.attempts + 1)
+                        mail_outbox.mark_failed(session, message.id, error, finished + pause)
+                waiting = mail_outbox.count_unsent(session)
+        failures = [error for error in outcomes.values() if error is not None]
+        if failures:
+            log.warning("mail: %d of %d messages not sent: %s", len(failures), len(due), failures[-1])
+        return SendReport(
+            sent=len(due) - len(failures),
+            failed=len(failures),
+            waiting=waiting,
+            last_error=failures[-1] if failures else None,
+        )
+
+    def _deliver(self, settings: MailSettings, messages: list[QueuedMail]) -> dict[str, str | None]:
+        """Send `messages` over one connection; the error of each one that failed (None for those sent)."""
+        # Both are set when the settings are configured, which the caller checked.
+        assert settings.host is not None
+        assert settings.from_address is not None
+        outcomes: dict[str, str | None] = {}
+        try:
+            password = self._secrets.get(SMTP_PASSWORD) if settings.username else None
+            if settings.username and password is None:
+                raise smtplib.SMTPException(
+                    "an SMTP user is set but the keyring holds no SMTP password; enter it in the mail settings"
+                )
+            with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds) as smtp:
+                smtp.ehlo()
+                if settings.starttls:
+                    context = ssl.create_default_context()
+                    if settings.ca_file is not None:
+                        context.load_verify_locations(cafile=settings.ca_file)
+                    smtp.starttls(context=context)
+                    smtp.ehlo()
+                if settings.username and password is not None:
+                    smtp.login(settings.username, password)
+                for message in messages:
+                    try:
+                        smtp.send_message(_email(settings, message))
+                        outcomes[message.id] = None
+                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+                        outcomes[message.id] = f"refused by {settings.host}: {error}"
+        except (OSError, smtplib.SMTPException, EnvironmentProblem) as error:
+            # The server down, refusing the login or TLS, or no keyring: everything not sent waits for a later round.
+            reason = f"cannot send through {settings.host}:{settings.port}: {error}"
+            for message in messages:
+                outcomes.setdefault(message.id, reason)
+        return outcomes
+
+
+def _email(settings: MailSettings, queued: QueuedMail) -> EmailMessage:
+    assert settings.from_address is not None
+    message = EmailMessage()
+    message["From"] = settings.from_address
+    message["To"] = ", ".join(settings.to_addresses)
+    message["Subject"] = queued.subject
+    message["Date"] = format_datetime(queued.created_at)
+    # The same id on every attempt: a retry after a reply that got lost is recognisable as the same message.
+    message["Message-ID"] = f"<{queued.id}@{settings.from_address.rsplit('@', 1)[1]}>"
+    message.set_content(queued.body)
+    return message
