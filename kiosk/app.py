@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +24,11 @@ from kiosk.store.secrets import SecretStore
 from kiosk.ui import launch
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.parts import PunchServices, UiParts
+from kiosk.ui.pipeline import PipelineSettings, VisionPipeline
 from kiosk.ui.sound import SoundPlayer
+from kiosk.vision.camera import CameraSource, CameraStatus
+from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
+from kiosk.vision.liveness import ChallengeStep, LivenessConfig, StepSettings, random_challenge
 
 if TYPE_CHECKING:
     import keyring.backend
@@ -42,6 +46,18 @@ class KioskOptions:
     camera: str | None = None
     data_dir: Path | None = None
     windowed: bool = False
+    no_camera: bool = False
+
+
+DEFAULT_CAMERA = "0"
+# Liveness strictness (a device setting): how many steps are asked and how long each may take.
+STRICTNESS_STEPS = {"relaxed": (2, 8.0), "normal": (2, 6.0), "strict": (3, 5.0)}
+
+
+def liveness_for(strictness: str) -> tuple[int, LivenessConfig]:
+    """The challenge length and liveness thresholds of a strictness setting."""
+    steps, time_limit = STRICTNESS_STEPS.get(strictness, STRICTNESS_STEPS["normal"])
+    return steps, LivenessConfig(step_time_limit_s=time_limit, steps=StepSettings())
 
 
 class KioskApp:
@@ -52,6 +68,8 @@ class KioskApp:
         keyring_backend: the keyring to keep secrets in (the OS one when None).
         time_source: where punch times come from (the PC's clock when None).
         sounds: the sound player (a silent one for tests and screen rendering).
+        challenge: makes each liveness attempt's steps (random, by the strictness setting, when None).
+        pipeline_settings: how face attempts start and end.
     """
 
     def __init__(
@@ -61,8 +79,13 @@ class KioskApp:
         keyring_backend: keyring.backend.KeyringBackend | None = None,
         time_source: TimeSource | None = None,
         sounds: SoundPlayer | None = None,
+        challenge: Callable[[], Sequence[ChallengeStep]] | None = None,
+        pipeline_settings: PipelineSettings | None = None,
     ) -> None:
         self.options = options
+        self._challenge = challenge
+        self._pipeline_settings = pipeline_settings
+        self.vision: VisionPipeline | None = None
         self._keyring_backend = keyring_backend
         self._time_source = time_source
         self._sounds = sounds
@@ -99,13 +122,39 @@ class KioskApp:
         def open_punching(settings: DeviceSettings) -> PunchServices:
             return self.punch_services(database, settings, time_source)
 
+        vision = None if self.options.no_camera else self._build_vision(settings)
         self._step("user interface")
         sounds = self._sounds or SoundPlayer()
-        kiosk = Kiosk(UiParts(setup=setup, open_punching=open_punching, sounds=sounds), settings)
+        kiosk = Kiosk(UiParts(setup=setup, open_punching=open_punching, sounds=sounds, vision=vision), settings)
         self.kiosk = kiosk
         self._closers.append(("user interface", kiosk.close))
+        if vision is not None:
+            self._step("camera loop")
+            vision.start()
         log.info("kiosk built (%s)", "set up" if settings.is_set_up else "first start: set-up screen")
         return kiosk
+
+    def _build_vision(self, settings: DeviceSettings) -> VisionPipeline:
+        camera = self.options.camera or DEFAULT_CAMERA
+        self._step(f"vision: landmark model, camera {camera}")
+        detector = FaceLandmarkDetector(RunningMode.VIDEO)
+        self._closers.append(("landmark detector", detector.close))
+        steps, liveness = liveness_for(settings.liveness_strictness)
+
+        def open_camera(on_status: Callable[[CameraStatus], None], pause: Callable[[float], None]) -> CameraSource:
+            return CameraSource(camera, on_status=on_status, sleep=pause)
+
+        pipeline = VisionPipeline(
+            open_camera,
+            detector,
+            recogniser=None,
+            challenge=self._challenge or (lambda: random_challenge(steps)),
+            liveness=liveness,
+            settings=self._pipeline_settings,
+        )
+        self.vision = pipeline
+        self._closers.append(("camera loop", pipeline.close))
+        return pipeline
 
     @staticmethod
     def punch_services(database: Database, settings: DeviceSettings, time_source: TimeSource) -> PunchServices:

@@ -13,6 +13,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="INDEX|FILE|URL",
         help="the camera: a device index (0 is the first USB camera), a video file or a stream URL (default 0)",
     )
+    parser.add_argument("--no-camera", action="store_true", help="run without a camera (PIN punching only)")
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="the kiosk's data folder (default: per user)")
     parser.add_argument("--windowed", action="store_true", help="run in a 1280x800 window instead of full screen")
     parser.set_defaults(handler=run)
@@ -23,4 +24,6 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.app import KioskOptions  # noqa: PLC0415
     from kiosk.app import run as run_kiosk  # noqa: PLC0415
 
-    return run_kiosk(KioskOptions(camera=args.camera, data_dir=args.data_dir, windowed=args.windowed))
+    return run_kiosk(
+        KioskOptions(camera=args.camera, data_dir=args.data_dir, windowed=args.windowed, no_camera=args.no_camera)
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import ClockoutReason, claim_required
@@ -34,10 +35,12 @@ from kiosk.ui.employee_screens import (
 )
 from kiosk.ui.messages import Messenger
 from kiosk.ui.parts import PunchServices, UiParts
+from kiosk.ui.pipeline import Verdict
 from kiosk.ui.setup_screen import SetupScreen
 from kiosk.ui.sound import Sound
 from kiosk.ui.tasks import Worker
 from kiosk.ui.window import KioskWindow
+from kiosk.vision.camera import CameraState, CameraStatus
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,16 @@ class Kiosk(QObject):
         self.claim.submitted.connect(self._submit_claim)
         self.claim.cancelled.connect(self.go_idle)
         self.idle.pin_button.hide()
+        self.window.stack.currentChanged.connect(self._screen_changed)
+        self.camera_status = CameraStatus(CameraState.CONNECTING)
+        vision = parts.vision
+        if vision is not None:
+            vision.frame_ready.connect(self._show_frame)
+            vision.camera_changed.connect(self._camera_changed)
+            vision.checking.connect(self._checking)
+            vision.verdict.connect(self._verdict)
+            vision.problem.connect(self.messenger.tell)
+        self._show_camera_status()
         if settings.is_set_up:
             self._open(settings)
         else:
@@ -142,6 +155,61 @@ class Kiosk(QObject):
             return
         self.idle.show_prompt("Look at the camera to punch")
         self.window.show_screen(self.idle)
+        self._screen_changed(0)
+
+    # --- the camera ---------------------------------------------------------------------------------------------
+
+    def _screen_changed(self, _index: int) -> None:
+        """Faces are looked for only while the idle screen is up."""
+        vision = self.parts.vision
+        if vision is None:
+            return
+        if self.window.current is self.idle and self.services is not None:
+            vision.arm()
+        else:
+            vision.hold()
+
+    def _show_frame(self, _image: QImage, _box: object) -> None:
+        vision = self.parts.vision
+        preview = vision.take_preview() if vision is not None else None
+        if preview is not None and self.window.current is self.idle:
+            self.idle.camera.set_frame(*preview)
+
+    def _camera_changed(self, status: CameraStatus) -> None:
+        self.camera_status = status
+        self._show_camera_status()
+
+    def _show_camera_status(self) -> None:
+        status = self.camera_status
+        if self.parts.vision is None:
+            text, caption = "No camera on this kiosk", "No camera. Ask your supervisor to punch for you."
+        elif status.state is CameraState.CONNECTED:
+            text, caption = "Camera on", ""
+        elif status.state is CameraState.CONNECTING:
+            text, caption = "Camera starting\u2026", "Starting the camera\u2026"
+        else:
+            text = f"Camera not working: {status.reason or status.state.value}" if status.reason else "Camera off"
+            caption = "The camera is not working. It reconnects by itself."
+        if caption and self.idle.pin_button.isVisible():
+            caption += " You can punch with your PIN."
+        self.idle.status.setText(text)
+        self.idle.camera.set_caption(caption, "text" if status.state is CameraState.CONNECTED else "stop")
+        if status.state is not CameraState.CONNECTED:
+            self.idle.camera.clear()
+
+    def _checking(self, prompt: str, percent: int) -> None:
+        if self.window.current is self.idle:
+            self.idle.show_prompt(prompt, percent)
+
+    def _verdict(self, verdict: Verdict) -> None:
+        if self.window.current is not self.idle or self.services is None:
+            return  # someone else is using the screens; the pipeline re-arms when idle comes back
+        if verdict.employee_id is not None:
+            self.identified(Identity(verdict.employee_id, IdentifiedBy.FACE, verdict.distance, True))
+        elif verdict.code == "liveness_failed":
+            self.not_identified("We could not confirm a live face", verdict.message or "Please try again.")
+        else:
+            self.not_identified("We could not recognise you", verdict.message or "Please try again.")
 
     # --- the employee's way through -------------------------------------------------------------------------------
 

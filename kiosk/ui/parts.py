@@ -9,6 +9,7 @@ from kiosk.services.device_settings import DeviceSettings
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
 from kiosk.services.timeclock import TimeClock
+from kiosk.ui.pipeline import VisionPipeline
 from kiosk.ui.sound import SoundPlayer
 
 
@@ -28,8 +29,10 @@ class UiParts:
         setup: set-up, device settings and the supervisor PIN.
         open_punching: builds the punch services for the settings of a kiosk that is set up.
         sounds: confirmation and problem sounds.
+        vision: the camera and face pipeline (None on a kiosk run without a camera).
     """
 
     setup: KioskSetup
     open_punching: Callable[[DeviceSettings], PunchServices]
     sounds: SoundPlayer = field(default_factory=SoundPlayer)
+    vision: VisionPipeline | None = None

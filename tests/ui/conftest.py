@@ -25,6 +25,7 @@ from kiosk.store.repository import CompanyRecord, EmployeeRecord
 from kiosk.store.secrets import SecretStore
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.sound import SoundPlayer
+from kiosk.vision.liveness import ChallengeStep
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
 
@@ -90,9 +91,22 @@ class RunningKiosk:
         return self.app.database
 
 
-def start_kiosk(qtbot: QtBot, folder: Path, keyring: MemoryKeyring, time: ManualTimeSource) -> RunningKiosk:
+def start_kiosk(
+    qtbot: QtBot,
+    folder: Path,
+    keyring: MemoryKeyring,
+    time: ManualTimeSource,
+    *,
+    camera: Path | None = None,
+    challenge: tuple[ChallengeStep, ...] = (ChallengeStep.BLINK,),
+) -> RunningKiosk:
+    """Build the kiosk as `main.py` does; with `camera` (a video file) its face pipeline runs on that file."""
     app = KioskApp(
-        KioskOptions(data_dir=folder), keyring_backend=keyring, time_source=time, sounds=SoundPlayer(enabled=False)
+        KioskOptions(data_dir=folder, camera=str(camera) if camera else None, no_camera=camera is None),
+        keyring_backend=keyring,
+        time_source=time,
+        sounds=SoundPlayer(enabled=False),
+        challenge=lambda: challenge,
     )
     kiosk = app.build()
     window = kiosk.window
@@ -107,6 +121,20 @@ def stop_kiosk(running: RunningKiosk) -> None:
     running.kiosk.window.allow_exit()
     running.kiosk.window.close()
     running.app.close()
+
+
+def faces_root() -> Path:
+    """The shared face data: $TIMECLOCK_FACES, else ../shared/faces beside the project root."""
+    override = os.environ.get("TIMECLOCK_FACES")
+    return Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared" / "faces"
+
+
+@pytest.fixture(scope="session")
+def faces() -> Path:
+    root = faces_root()
+    if not (root / "README.md").is_file():
+        pytest.fail(f"face test data not found at {root} (set TIMECLOCK_FACES to its folder)")
+    return root
 
 
 @pytest.fixture
@@ -129,3 +157,32 @@ def running(
     qtbot.waitUntil(lambda: showing(kiosk.kiosk, kiosk.kiosk.idle))
     yield kiosk
     stop_kiosk(kiosk)
+
+
+class Launcher:
+    """Starts the set-up kiosk (each test at most once) and stops it at the end of the test."""
+
+    def __init__(self, qtbot: QtBot, folder: Path, keyring: MemoryKeyring, time: ManualTimeSource) -> None:
+        self.qtbot, self.folder, self.keyring, self.time = qtbot, folder, keyring, time
+        self.running: RunningKiosk | None = None
+
+    def __call__(
+        self, camera: Path | None = None, challenge: tuple[ChallengeStep, ...] = (ChallengeStep.BLINK,)
+    ) -> RunningKiosk:
+        self.running = start_kiosk(self.qtbot, self.folder, self.keyring, self.time, camera=camera, challenge=challenge)
+        return self.running
+
+    def stop(self) -> None:
+        if self.running is not None:
+            stop_kiosk(self.running)
+
+
+@pytest.fixture
+def launch(
+    qtbot: QtBot, kiosk_folder: Path, memory_keyring: MemoryKeyring, clock: ManualTimeSource
+) -> Iterator[Launcher]:
+    """Set the kiosk up (three employees), then `launch(camera=...)` starts it."""
+    set_up_kiosk(kiosk_folder, memory_keyring, clock)
+    launcher = Launcher(qtbot, kiosk_folder, memory_keyring, clock)
+    yield launcher
+    launcher.stop()

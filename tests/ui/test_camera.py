@@ -1,0 +1,56 @@
+"""The camera paths of the kiosk, with real video files as the camera: preview, liveness, unplugging."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from kiosk.store import repository
+from kiosk.ui.pipeline import Verdict
+from kiosk.vision.camera import CameraState
+from tests.ui.conftest import Launcher, showing
+
+BLINKING = "video/focus_blink/mahie_test_4_low_fps.avi"  # blinks at 0.3 s, 3.3 s, ... (17 frames/s)
+SHORT = "video/dinoman_example_2blinks.mp4"  # 3 s
+
+
+def test_a_live_face_nobody_enrolled_is_told_plainly_and_nothing_is_recorded(
+    qtbot: QtBot, launch: Launcher, faces: Path
+) -> None:
+    running = launch(camera=faces / BLINKING)
+    kiosk = running.kiosk
+    assert running.app.vision is not None
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
+    with qtbot.waitSignal(running.app.vision.verdict, timeout=20000) as verdict:
+        pass
+    result = verdict.args[0]
+    assert isinstance(result, Verdict)
+    assert result.code == "not_recognised", result
+    assert result.liveness is not None
+    assert result.liveness.live
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.notice))
+    assert kiosk.notice.title.text() == "We could not recognise you"
+    assert kiosk.idle.camera.frames_painted > 10
+    with running.database.read() as session:
+        assert repository.all_punches(session, kiosk.settings.company_id or "") == []
+
+
+def test_camera_unplugged_and_back(qtbot: QtBot, launch: Launcher, faces: Path, tmp_path: Path) -> None:
+    clip = tmp_path / "camera.mp4"
+    shutil.copyfile(faces / SHORT, clip)
+    running = launch(camera=clip)
+    kiosk = running.kiosk
+    qtbot.waitUntil(lambda: kiosk.camera_status.state is CameraState.CONNECTED and kiosk.idle.camera.frames_painted > 3)
+    clip.rename(tmp_path / "away.mp4")  # the cable is pulled: the clip ends and cannot be opened again
+    qtbot.waitUntil(lambda: kiosk.camera_status.state is CameraState.RECONNECTING, timeout=10000)
+    assert "Camera not working" in kiosk.idle.status.text()
+    assert "not working" in kiosk.idle.camera.caption
+    painted = kiosk.idle.camera.frames_painted
+    (tmp_path / "away.mp4").rename(clip)  # plugged back in
+    qtbot.waitUntil(lambda: kiosk.camera_status.state is CameraState.CONNECTED, timeout=15000)
+    kiosk.go_idle()  # the clip's face may have started an attempt meanwhile
+    qtbot.waitUntil(lambda: kiosk.idle.camera.frames_painted > painted, timeout=5000)
+    assert kiosk.idle.status.text() == "Camera on"
+    assert kiosk.idle.camera.caption == ""
