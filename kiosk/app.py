@@ -1,6 +1,7 @@
 """Composition root: builds every part of the kiosk in a fixed, logged order and closes them in reverse.
 
-Order: configuration (data folder), store (the local database), secrets (the OS keyring), time, services, then the UI.
+Order: configuration (data folder), store (the local database), secrets (the OS keyring), sync (when this kiosk was
+provisioned), time (anchored by sync), services, vision (landmark model, camera loop), then the UI.
 Nothing else in the program builds a database, a keyring or a service; each part is handed what it needs.
 """
 
@@ -13,10 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.domain.punches import Punch
 from kiosk.services.clock import SystemTimeSource, TimeSource
+from kiosk.services.company_settings import CompanySettings
 from kiosk.services.device_settings import DeviceSettings
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
+from kiosk.services.reports import Reports
+from kiosk.services.roster import Roster
+from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
 from kiosk.store.database import Database
 from kiosk.store.location import data_dir
@@ -29,6 +35,8 @@ from kiosk.ui.sound import SoundPlayer
 from kiosk.vision.camera import CameraSource, CameraStatus
 from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
 from kiosk.vision.liveness import ChallengeStep, LivenessConfig, StepSettings, random_challenge
+from sync.credentials import ProfileStore
+from sync.service import KioskSyncService
 
 if TYPE_CHECKING:
     import keyring.backend
@@ -113,24 +121,42 @@ class KioskApp:
         self._closers.append(("store", database.close))
         self._step("secrets")
         secrets = SecretStore(self._keyring_backend)
+        settings = KioskSetup(database, secrets, SystemTimeSource()).settings()
+        self._step("sync")
+        sync = KioskSyncService.from_keyring(
+            database, ProfileStore(self._keyring_backend), interval=settings.sync_interval_seconds
+        )
+        if sync is not None:
+            self._closers.append(("sync", sync.close))
         self._step("time")
-        time_source = self._time_source or SystemTimeSource()
+        time_source = self._time_source or (sync.time_source if sync is not None else SystemTimeSource())
         self._step("services")
         setup = KioskSetup(database, secrets, time_source)
-        settings = setup.settings()
+        on_recorded = sync.on_recorded if sync is not None else None
 
         def open_punching(settings: DeviceSettings) -> PunchServices:
-            return self.punch_services(database, settings, time_source)
+            return self.punch_services(database, secrets, settings, time_source, on_recorded)
 
         vision = None if self.options.no_camera else self._build_vision(settings)
         self._step("user interface")
         sounds = self._sounds or SoundPlayer()
-        kiosk = Kiosk(UiParts(setup=setup, open_punching=open_punching, sounds=sounds, vision=vision), settings)
+        parts = UiParts(
+            setup=setup,
+            open_punching=open_punching,
+            sounds=sounds,
+            vision=vision,
+            sync=sync,
+            exports_dir=folder / "exports",
+        )
+        kiosk = Kiosk(parts, settings)
         self.kiosk = kiosk
         self._closers.append(("user interface", kiosk.close))
         if vision is not None:
             self._step("camera loop")
             vision.start()
+        if sync is not None:
+            self._step("sync schedule")
+            sync.start()
         log.info("kiosk built (%s)", "set up" if settings.is_set_up else "first start: set-up screen")
         return kiosk
 
@@ -157,8 +183,14 @@ class KioskApp:
         return pipeline
 
     @staticmethod
-    def punch_services(database: Database, settings: DeviceSettings, time_source: TimeSource) -> PunchServices:
-        """The punch use cases for a kiosk that is set up."""
+    def punch_services(
+        database: Database,
+        secrets: SecretStore,
+        settings: DeviceSettings,
+        time_source: TimeSource,
+        on_recorded: Callable[[Punch], None] | None = None,
+    ) -> PunchServices:
+        """The use cases of a kiosk that is set up."""
         if not (settings.company_id and settings.site_id and settings.kiosk_id):
             raise RuntimeError("punch services asked for before the kiosk was set up")
         clock = TimeClock(
@@ -167,8 +199,17 @@ class KioskApp:
             site_id=settings.site_id,
             kiosk_id=settings.kiosk_id,
             time_source=time_source,
+            on_recorded=on_recorded,
         )
-        return PunchServices(clock=clock, missed=MissedClockouts(database, clock))
+        missed = MissedClockouts(database, clock)
+        return PunchServices(
+            clock=clock,
+            missed=missed,
+            roster=Roster(database, clock, secrets),
+            overview=SiteOverview(database, clock, missed),
+            company=CompanySettings(database, clock, missed),
+            reports=Reports(database, clock),
+        )
 
     def close(self) -> None:
         """Close what was built, last first; a failure to close one part does not keep the others open."""

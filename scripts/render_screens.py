@@ -27,6 +27,7 @@ from kiosk.domain.incidents import ClockoutReason  # noqa: E402
 from kiosk.domain.punches import IdentifiedBy, PunchKind  # noqa: E402
 from kiosk.ui.kiosk import Identity, Kiosk  # noqa: E402
 from kiosk.ui.sound import SoundPlayer  # noqa: E402
+from kiosk.vision.liveness import ChallengeStep  # noqa: E402
 from tests.conftest import MemoryKeyring  # noqa: E402
 from tests.support import ManualTimeSource  # noqa: E402
 from tests.ui.conftest import SUPERVISOR_PIN, set_up_kiosk  # noqa: E402
@@ -49,13 +50,20 @@ class Renderer:
         self.out = out
         self.size = size
         self.count = 0
+        self.too_big: list[str] = []
 
     def save(self, name: str) -> None:
         QApplication.processEvents()
         self.count += 1
         path = self.out / f"{self.size[0]}x{self.size[1]}" / f"{self.count:02d}-{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.kiosk.window.grab().save(str(path))
+        picture = self.kiosk.window.grab()
+        picture.save(str(path))
+        if (picture.width(), picture.height()) != self.size:
+            print(
+                f"{path}: the screen needs {picture.width()}x{picture.height()}, more than the window", file=sys.stderr
+            )
+            self.too_big.append(path.name)
         print(path)
 
 
@@ -94,6 +102,17 @@ def walk(kiosk: Kiosk, time_source: ManualTimeSource, render: Renderer) -> None:
     kiosk.claim.submit.click()
     wait_until(lambda: window.current is kiosk.confirm)
     render.save("confirm-claim")
+    services = kiosk.services
+    assert services is not None
+    services.roster.set_pin("E2", "4321", changed_by="render")
+    services.roster.set_pin("E3", "8765", changed_by="render")
+    kiosk.punch_with_pin()
+    wait_until(lambda: window.current is kiosk.names)
+    render.save("pin-punch-names")
+    kiosk.names.pick("E2")
+    kiosk.employee_pin.keypad.type_digits("43")
+    render.save("pin-punch-pin")
+    kiosk.go_idle()
     walk_supervisor(kiosk, render)
 
 
@@ -113,6 +132,21 @@ def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
     admin.incidents.list.itemClicked.emit(admin.incidents.list.item(0))
     wait_until(lambda: window.current is admin.detail)
     render.save("incident-detail")
+    admin.show_on_site()
+    wait_until(lambda: window.current is admin.on_site)
+    render.save("on-site")
+    admin.show_today()
+    wait_until(lambda: window.current is admin.today)
+    render.save("todays-punches")
+    admin.show_employees()
+    wait_until(lambda: window.current is admin.employees)
+    render.save("employees")
+    admin.employees.pick("E1")
+    wait_until(lambda: window.current is admin.employee)
+    render.save("employee")
+    admin.show_export()
+    wait_until(lambda: window.current is admin.export)
+    render.save("timesheet-export")
     admin.show_settings()
     wait_until(lambda: window.current is admin.settings)
     render.save("settings")
@@ -126,9 +160,22 @@ def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
     render.save("supervisor-pin-locked")
 
 
+def walk_camera(app: KioskApp, render: Renderer) -> None:
+    """The idle screen with the live preview, the liveness prompt, and the verdict, from a video file."""
+    kiosk, vision = render.kiosk, app.vision
+    assert vision is not None
+    wait_until(lambda: kiosk.idle.camera.frames_painted > 5 and kiosk.idle.progress.isVisible(), 30)
+    render.save("idle-camera-liveness")
+    wait_until(lambda: kiosk.window.current is kiosk.notice, 30)
+    render.save("camera-verdict")
+    vision.close()  # the rest of the walk drives the screens directly
+    kiosk.go_idle()
+
+
 def render_setup(out: Path, size: tuple[int, int]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        app = KioskApp(KioskOptions(data_dir=Path(folder)), keyring_backend=MemoryKeyring(), sounds=SoundPlayer(False))
+        options = KioskOptions(data_dir=Path(folder), no_camera=True)
+        app = KioskApp(options, keyring_backend=MemoryKeyring(), sounds=SoundPlayer(False))
         kiosk = app.build()
         show(kiosk, size)
         Renderer(kiosk, out, size).save("first-start-set-up")
@@ -146,6 +193,7 @@ def show(kiosk: Kiosk, size: tuple[int, int]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "renders")
+    parser.add_argument("--camera", type=Path, help="a video file to show the camera screens with (else no camera)")
     args = parser.parse_args()
     application = QApplication.instance() or QApplication([])
     for size in SIZES:
@@ -154,15 +202,20 @@ def main() -> int:
             keyring, time_source = MemoryKeyring(), ManualTimeSource()
             set_up_kiosk(Path(folder), keyring, time_source)
             app = KioskApp(
-                KioskOptions(data_dir=Path(folder)),
+                KioskOptions(
+                    data_dir=Path(folder), camera=str(args.camera) if args.camera else None, no_camera=not args.camera
+                ),
                 keyring_backend=keyring,
                 time_source=time_source,
                 sounds=SoundPlayer(False),
+                challenge=lambda: (ChallengeStep.BLINK, ChallengeStep.TURN_LEFT),
             )
             kiosk = app.build()
             show(kiosk, size)
             renderer = Renderer(kiosk, args.out, size)
             renderer.count = 1
+            if args.camera:
+                walk_camera(app, renderer)
             walk(kiosk, time_source, renderer)
             kiosk.window.allow_exit()
             kiosk.window.close()

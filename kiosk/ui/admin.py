@@ -10,7 +10,8 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -28,13 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.incidents import NOTE_MAX_LENGTH, IncidentStatus, MissedClockoutIncident, MissedClockoutSettings
+from kiosk.domain.incidents import NOTE_MAX_LENGTH, IncidentStatus, MissedClockoutIncident
 from kiosk.domain.sessions import MAX_SESSION
+from kiosk.services.company_settings import CompanySettingsView
 from kiosk.services.device_settings import STRICTNESS, DeviceSettings
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS, PinCheck
-from kiosk.ui.employee_screens import PinScreen
-from kiosk.ui.messages import Level
+from kiosk.services.reports import Period
+from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
+from kiosk.ui.admin_views import EmployeeScreen, ExportScreen, ListScreen, employee_line, presence_lines, punch_lines
+from kiosk.ui.employee_screens import NamePickScreen, PinScreen
+from kiosk.ui.messages import Level, explain
+from kiosk.ui.parts import FaceEnrolment, PunchServices
 from kiosk.ui.widgets import ChoiceRow, DateTimePicker, button, label
+from sync.scheduler import SyncStatus
 
 if TYPE_CHECKING:
     from kiosk.ui.kiosk import Kiosk
@@ -204,48 +211,79 @@ class IncidentDetailScreen(QWidget):
 @dataclass(frozen=True, slots=True)
 class SettingsView:
     device: DeviceSettings
-    missed: MissedClockoutSettings
+    company: CompanySettingsView
+
+
+def sync_text(status: SyncStatus | None, zone: tzinfo | None) -> str:
+    """Sync status in words for the supervisor."""
+    if status is None:
+        return "Not connected to a central database: punches are kept on this kiosk only."
+    when = status.last_success.astimezone(zone).strftime("%a %d %b %H:%M") if status.last_success else "never"
+    lines = [f"Waiting to sync: {status.pending}", f"Last successful sync: {when}"]
+    if status.running:
+        lines.append("Syncing now\u2026")
+    if status.last_error:
+        kind = f" ({status.last_error_kind.value})" if status.last_error_kind else ""
+        lines.append(f"Last problem{kind}: {status.last_error}")
+    if status.stopped:
+        lines.append("Sync is stopped until the kiosk is provisioned again.")
+    return "\n".join(lines)
 
 
 class SettingsScreen(QWidget):
     """Missed clock-out rules, camera strictness and the idle time."""
 
     save = Signal(dict)
+    sync_now = Signal()
     back = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.missed_enabled = QCheckBox("Ask for a claim when someone did not clock out")
         self.block_reports = QCheckBox("Block reports and payroll exports while claims are unresolved")
+        self.pin_punching = QCheckBox("Employees may punch with a PIN")
+        self.sync_status = label("", "small")
+        self.sync_button = button("Sync now", "accent", self.sync_now.emit)
         self.liveness = ChoiceRow([(value.capitalize(), value) for value in STRICTNESS])
         self.matching = ChoiceRow([(value.capitalize(), value) for value in STRICTNESS])
         self.idle_seconds = ChoiceRow([(f"{seconds} s", seconds) for seconds in IDLE_CHOICES])
         self.form = form = QFormLayout()
         form.addRow(self.missed_enabled)
         form.addRow(self.block_reports)
+        form.addRow(self.pin_punching)
         form.addRow("Liveness check", self.liveness)
         form.addRow("Face matching", self.matching)
         form.addRow("Back to the idle screen after", self.idle_seconds)
-        self.extra = QVBoxLayout()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(label("Settings", "title"))
         layout.addLayout(form)
-        layout.addLayout(self.extra)
+        sync = QHBoxLayout()
+        sync.addWidget(self.sync_status, 3)
+        sync.addWidget(self.sync_button, 1)
+        layout.addLayout(sync)
         layout.addStretch(1)
+        self.save_button = button("Save", "go", self._save)
+        self.back_button = button("Back", "quiet", self.back.emit)
         row = QHBoxLayout()
-        row.addWidget(button("Save", "go", self._save), 2)
-        row.addWidget(button("Back", "quiet", self.back.emit), 1)
+        row.addWidget(self.save_button, 2)
+        row.addWidget(self.back_button, 1)
         layout.addLayout(row)
 
     def show_settings(self, view: SettingsView) -> None:
-        self.missed_enabled.setChecked(view.missed.missed_clockout_enabled)
-        self.block_reports.setChecked(view.missed.block_reports_on_pending)
+        self.missed_enabled.setChecked(view.company.missed_clockout_enabled)
+        self.block_reports.setChecked(view.company.block_reports_on_pending)
+        self.pin_punching.setChecked(view.company.pin_punching_allowed)
         self.liveness.set_value(view.device.liveness_strictness)
         self.matching.set_value(view.device.matching_strictness)
         if view.device.idle_timeout_seconds not in IDLE_CHOICES:
             self.idle_seconds = self._replace_idle_row(view.device.idle_timeout_seconds)
         self.idle_seconds.set_value(view.device.idle_timeout_seconds)
+
+    def show_sync(self, status: SyncStatus | None, zone: tzinfo | None = None) -> None:
+        self.sync_status.setText(sync_text(status, zone))
+        self.sync_button.setVisible(status is not None)
+        self.sync_button.setEnabled(status is not None and not status.running)
 
     def _replace_idle_row(self, seconds: int) -> ChoiceRow:
         """A stored idle time that is not among the usual choices (set elsewhere) is offered too."""
@@ -259,6 +297,7 @@ class SettingsScreen(QWidget):
             {
                 "missed_clockout_enabled": self.missed_enabled.isChecked(),
                 "block_reports_on_pending": self.block_reports.isChecked(),
+                "pin_punching_allowed": self.pin_punching.isChecked(),
                 "liveness_strictness": self.liveness.value,
                 "matching_strictness": self.matching.value,
                 "idle_timeout_seconds": self.idle_seconds.value,
@@ -281,13 +320,34 @@ class AdminMode(QObject):
         self.incidents = IncidentListScreen()
         self.detail = IncidentDetailScreen()
         self.settings = SettingsScreen()
-        for screen in (self.pin, self.home, self.incidents, self.detail, self.settings):
+        self.on_site = ListScreen("Who is on site now")
+        self.today = ListScreen("Today's punches")
+        self.employees = NamePickScreen("Employees")
+        self.employee = EmployeeScreen()
+        self.new_pin = PinScreen("New PIN", 8)
+        self.export = ExportScreen()
+        screens = (self.pin, self.home, self.incidents, self.detail, self.settings, self.on_site, self.today)
+        for screen in (*screens, self.employees, self.employee, self.new_pin, self.export):
             kiosk.window.add_screen(screen)
         self.pin.entered.connect(self._check_pin)
         self.pin.back.connect(kiosk.go_idle)
         self.home.review.clicked.connect(self.show_incidents)
         self.home.add_task("Missed clock-outs", self.show_incidents)
-        self.home.add_task("Settings", self.show_settings)
+        self.home.add_task("Who is on site", self.show_on_site)
+        self.home.add_task("Today's punches", self.show_today)
+        self.home.add_task("Employees: faces and PINs", self.show_employees)
+        self.home.add_task("Timesheet export", self.show_export)
+        self.home.add_task("Settings and sync", self.show_settings)
+        for back in (self.on_site.back, self.today.back, self.employees.back, self.export.back):
+            back.connect(self.show_home)
+        self.employees.picked.connect(self.open_employee)
+        self.employee.back.connect(self.show_employees)
+        self.employee.set_pin.connect(self._ask_new_pin)
+        self.employee.delete_face.connect(self._delete_face)
+        self.new_pin.entered.connect(self._save_pin)
+        self.new_pin.back.connect(lambda: self.open_employee(self.employee.employee_id))
+        self.export.export.connect(self._export)
+        self.settings.sync_now.connect(self._sync_now)
         self.home.leave.clicked.connect(kiosk.go_idle)
         self.home.exit.clicked.connect(self.exit_kiosk)
         self.incidents.back.connect(self.show_home)
@@ -302,6 +362,10 @@ class AdminMode(QObject):
         self._lock_timer.setInterval(1000)
         self._lock_timer.timeout.connect(self._tick_lock)
         self._locked_seconds = 0
+        self.enrolment: FaceEnrolment | None = kiosk.parts.enrolment
+
+    def _zone(self) -> tzinfo | None:
+        return self.kiosk.place.zone if self.kiosk.place is not None else None
 
     @property
     def actor(self) -> str:
@@ -427,11 +491,11 @@ class AdminMode(QObject):
 
         def shown(view: SettingsView) -> None:
             self.settings.show_settings(view)
+            sync = self.kiosk.parts.sync
+            self.settings.show_sync(sync.status() if sync is not None else None, self._zone())
             self.kiosk.window.show_screen(self.settings)
 
-        self.kiosk.database.submit(
-            lambda: SettingsView(setup.settings(), services.missed.get_missed_clockout_settings()), shown
-        )
+        self.kiosk.database.submit(lambda: SettingsView(setup.settings(), services.company.get()), shown)
 
     def _save_settings(self, values: dict[str, object]) -> None:
         services = self.kiosk.services
@@ -440,20 +504,160 @@ class AdminMode(QObject):
         setup, actor = self.kiosk.parts.setup, self.actor
         missed_enabled = bool(values.pop("missed_clockout_enabled"))
         block = bool(values.pop("block_reports_on_pending"))
+        pin_punching = bool(values.pop("pin_punching_allowed"))
 
         def save() -> DeviceSettings:
             device = setup.update_settings(actor, **values)
-            services.missed.update_missed_clockout_enabled(missed_enabled, changed_by=actor)
-            services.missed.update_block_reports_on_pending(block, changed_by=actor)
+            services.company.set_missed_clockout_enabled(missed_enabled, changed_by=actor)
+            services.company.set_block_reports_on_pending(block, changed_by=actor)
+            services.company.set_pin_punching_allowed(pin_punching, changed_by=actor)
             return device
 
         def saved(device: DeviceSettings) -> None:
             self.kiosk.settings = device
             self.kiosk.window.set_idle_seconds(device.idle_timeout_seconds)
+            self.kiosk.refresh_place()
             self.kiosk.messenger.tell("Settings saved", Level.SUCCESS)
             self.show_home()
 
         self.kiosk.database.submit(save, saved)
+
+    def _services(self) -> PunchServices | None:
+        """The services, once the PIN was given (else the PIN is asked for)."""
+        if not self._require():
+            return None
+        return self.kiosk.services
+
+    def show_on_site(self) -> None:
+        services = self._services()
+        if services is None:
+            return
+
+        def shown(present: list[Presence]) -> None:
+            self.on_site.show_lines(*presence_lines(present))
+            self.kiosk.window.show_screen(self.on_site)
+
+        self.kiosk.database.submit(services.overview.on_site_now, shown)
+
+    def show_today(self) -> None:
+        services = self._services()
+        if services is None:
+            return
+
+        def shown(punches: list[PunchLine]) -> None:
+            self.today.show_lines(*punch_lines(punches))
+            self.kiosk.window.show_screen(self.today)
+
+        self.kiosk.database.submit(services.overview.todays_punches, shown)
+
+    def show_employees(self) -> None:
+        services = self._services()
+        if services is None:
+            return
+
+        def shown(rows: list[EmployeeOverview]) -> None:
+            self.employees.show_names([(row.employee.id, employee_line(row)) for row in rows], "No employees yet.")
+            self.kiosk.window.show_screen(self.employees)
+
+        self.kiosk.database.submit(lambda: services.overview.employee_list(active_only=True), shown)
+
+    def open_employee(self, employee_id: str) -> None:
+        services = self._services()
+        if services is None:
+            return
+
+        def shown(rows: list[EmployeeOverview]) -> None:
+            row = next((row for row in rows if row.employee.id == employee_id), None)
+            if row is None:
+                self.kiosk.messenger.tell("That employee is no longer on the roster", Level.PROBLEM)
+                return
+            self.employee.show_employee(row, enrolment_available=self.enrolment is not None)
+            self.kiosk.window.show_screen(self.employee)
+
+        self.kiosk.database.submit(lambda: services.overview.employee_list(active_only=True), shown)
+
+    def _ask_new_pin(self) -> None:
+        self.new_pin.title.setText(f"New PIN for {self.employee.name.text()} (4 to 8 digits)")
+        self.new_pin.reset("")
+        self.kiosk.window.show_screen(self.new_pin)
+
+    def _save_pin(self, pin: str) -> None:
+        services = self._services()
+        if services is None:
+            return
+        employee_id, actor = self.employee.employee_id, self.actor
+
+        def saved(_: None) -> None:
+            self.kiosk.messenger.tell("PIN saved", Level.SUCCESS)
+            self.open_employee(employee_id)
+
+        def failed(error: BaseException) -> None:
+            self.new_pin.reset(explain(error))
+
+        self.kiosk.database.submit(lambda: services.roster.set_pin(employee_id, pin, changed_by=actor), saved, failed)
+
+    def _delete_face(self) -> None:
+        enrolment = self.enrolment
+        if enrolment is None or not self._require():
+            return
+        employee_id, actor = self.employee.employee_id, self.actor
+
+        def deleted(removed: int) -> None:
+            self.kiosk.messenger.tell(f"Face data deleted ({removed} samples)", Level.SUCCESS)
+            self.open_employee(employee_id)
+
+        self.kiosk.database.submit(lambda: enrolment.delete_biometrics(employee_id, deleted_by=actor), deleted)
+
+    def show_export(self) -> None:
+        services = self._services()
+        if services is None:
+            return
+
+        def shown(today: date) -> None:
+            self.export.show_period(today)
+            self.kiosk.window.show_screen(self.export)
+
+        self.kiosk.database.submit(services.overview.business_day, shown)
+
+    def _export(self, first: date, last: date) -> None:
+        services, folder = self._services(), self.kiosk.parts.exports_dir
+        if services is None or folder is None:
+            return
+
+        def export() -> Path:
+            text = services.reports.timesheet_csv(Period(first, last))
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"timesheet_{first.isoformat()}_{last.isoformat()}.csv"
+            target.write_text(text, encoding="utf-8")
+            return target
+
+        def done(target: Path) -> None:
+            self.export.result.setText(f"Saved to {target}")
+            self.kiosk.messenger.tell("Timesheet exported", Level.SUCCESS)
+
+        def failed(error: BaseException) -> None:
+            self.export.result.setText(explain(error))
+            self.kiosk.messenger.report(error)
+
+        self.kiosk.database.submit(export, done, failed)
+
+    def _sync_now(self) -> None:
+        sync = self.kiosk.parts.sync
+        if sync is None or not self._require():
+            return
+        self.settings.sync_button.setEnabled(False)
+
+        def done(status: SyncStatus) -> None:
+            self.settings.show_sync(status)
+            self.kiosk.messenger.tell(
+                status.last_error or "Synced", Level.PROBLEM if status.last_error else Level.SUCCESS
+            )
+
+        def failed(error: BaseException) -> None:
+            self.settings.sync_button.setEnabled(True)
+            self.kiosk.messenger.report(error)
+
+        self.kiosk.sync_worker.submit(sync.scheduler.sync_now, done, failed)
 
     def exit_kiosk(self) -> None:
         """Close the kiosk (only from supervisor mode, that is after the PIN)."""

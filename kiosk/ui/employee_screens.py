@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -76,7 +78,7 @@ class Header(QFrame):
         super().__init__(parent)
         self.zone = ZoneInfo("UTC")
         self.time = label("", "huge")
-        self.date = label("", "muted")
+        self.date = label("", "muted", wrap=False)
         self.site = label("", "title")
         self.site.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         left = QVBoxLayout()
@@ -378,3 +380,44 @@ class ClaimScreen(QWidget):
             return
         self.set_busy(True)
         self.submitted.emit(self.picker.value, reason, self.note.text())
+
+
+class NamePickScreen(QWidget):
+    """Tap your name: the first step of punching with a PIN (and of choosing an employee in supervisor mode)."""
+
+    picked = Signal(str)  # employee id
+    back = Signal()
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = label(title, "title")
+        self.list = QListWidget()
+        self.list.itemClicked.connect(lambda item: self.picked.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.empty = label("", "muted")
+        self.names: dict[str, str] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 24, 40, 24)
+        layout.addWidget(self.title)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(button("Back", "quiet", self.back.emit))
+
+    def show_names(self, rows: list[tuple[str, str]], empty_text: str = "Nobody to choose.") -> None:
+        """`rows` are (employee id, text shown)."""
+        self.list.clear()
+        self.names = dict(rows)
+        for employee_id, text in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, employee_id)
+            self.list.addItem(item)
+        self.empty.setText("" if rows else empty_text)
+        self.empty.setVisible(not rows)
+
+    def pick(self, employee_id: str) -> None:
+        """Tap the row of `employee_id`."""
+        for index in range(self.list.count()):
+            item = self.list.item(index)
+            if item.data(Qt.ItemDataRole.UserRole) == employee_id:
+                self.list.itemClicked.emit(item)
+                return
+        raise LookupError(employee_id)

@@ -8,10 +8,11 @@ which is the only place that touches widgets.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.domain.errors import RuleViolation
@@ -20,7 +21,9 @@ from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.domain.sessions import MAX_SESSION, EmployeeStatus, WorkSession
 from kiosk.services.device_settings import DeviceSettings
 from kiosk.services.missed_clockouts import ClaimOutcome
+from kiosk.services.roster import PinIdentification
 from kiosk.services.timeclock import EmployeeView, Place, PunchOutcome, PunchStatus
+from kiosk.store.repository import EmployeeRecord
 from kiosk.ui.admin import AdminMode
 from kiosk.ui.employee_screens import (
     DONE_WORDS,
@@ -29,7 +32,9 @@ from kiosk.ui.employee_screens import (
     ConfirmScreen,
     GreetScreen,
     IdleScreen,
+    NamePickScreen,
     NoticeScreen,
+    PinScreen,
     describe_state,
     local_time,
 )
@@ -43,6 +48,8 @@ from kiosk.ui.window import KioskWindow
 from kiosk.vision.camera import CameraState, CameraStatus
 
 log = logging.getLogger(__name__)
+
+STATUS_REFRESH_MS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,7 @@ class Kiosk(QObject):
     ready = Signal()  # set up and showing the idle screen
     punched = Signal(object)  # a PunchOutcome that was confirmed on screen
     claimed = Signal(object)  # a ClaimOutcome that was confirmed on screen
+    pin_refused = Signal(object)  # a PinIdentification that was not accepted
 
     def __init__(self, parts: UiParts, settings: DeviceSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +87,7 @@ class Kiosk(QObject):
         self.settings = settings
         self.messenger = Messenger(self)
         self.database = Worker("database", self.messenger.report, self)
+        self.sync_worker = Worker("sync-now", self.messenger.report, self)
         self.window = KioskWindow(self.messenger, settings.idle_timeout_seconds)
         self.window.idle_timeout.connect(self.go_idle)
         self.services: PunchServices | None = None
@@ -91,10 +100,34 @@ class Kiosk(QObject):
         self.confirm = ConfirmScreen()
         self.notice = NoticeScreen()
         self.claim = ClaimScreen()
-        for screen in (self.setup_screen, self.idle, self.greet, self.confirm, self.notice, self.claim):
+        self.names = NamePickScreen("Tap your name")
+        self.employee_pin = PinScreen("Your PIN", 8)
+        self.pin_employee: tuple[str, str] | None = None  # id and name of who is typing their PIN
+        screens = (self.setup_screen, self.idle, self.greet, self.confirm, self.notice, self.claim, self.names)
+        for screen in (*screens, self.employee_pin):
             self.window.add_screen(screen)
         self.window.set_resting_screen(self.idle)
         self.admin = AdminMode(self)
+        self._connect()
+        self.camera_status = CameraStatus(CameraState.CONNECTING)
+        vision = parts.vision
+        if vision is not None:
+            vision.frame_ready.connect(self._show_frame)
+            vision.camera_changed.connect(self._camera_changed)
+            vision.checking.connect(self._checking)
+            vision.verdict.connect(self._verdict)
+            vision.problem.connect(self.messenger.tell)
+        self._status_timer = QTimer(self.idle)
+        self._status_timer.timeout.connect(self._show_camera_status)
+        self._status_timer.start(STATUS_REFRESH_MS)
+        self._show_camera_status()
+        if settings.is_set_up:
+            self._open(settings)
+        else:
+            self.window.show_screen(self.setup_screen)
+
+    def _connect(self) -> None:
+        """Wire the screens' signals to what they lead to."""
         self.setup_screen.submitted.connect(self._set_up)
         self.idle.supervisor_requested.connect(self.admin.ask_pin)
         self.greet.chosen.connect(self.punch)
@@ -106,20 +139,13 @@ class Kiosk(QObject):
         self.claim.submitted.connect(self._submit_claim)
         self.claim.cancelled.connect(self.go_idle)
         self.idle.pin_button.hide()
+        self.idle.pin_requested.connect(self.punch_with_pin)
+        self.notice.pin_requested.connect(self.punch_with_pin)
+        self.names.picked.connect(self._ask_employee_pin)
+        self.names.back.connect(self.go_idle)
+        self.employee_pin.back.connect(self.go_idle)
+        self.employee_pin.entered.connect(self._check_employee_pin)
         self.window.stack.currentChanged.connect(self._screen_changed)
-        self.camera_status = CameraStatus(CameraState.CONNECTING)
-        vision = parts.vision
-        if vision is not None:
-            vision.frame_ready.connect(self._show_frame)
-            vision.camera_changed.connect(self._camera_changed)
-            vision.checking.connect(self._checking)
-            vision.verdict.connect(self._verdict)
-            vision.problem.connect(self.messenger.tell)
-        self._show_camera_status()
-        if settings.is_set_up:
-            self._open(settings)
-        else:
-            self.window.show_screen(self.setup_screen)
 
     # --- start ----------------------------------------------------------------------------------------------------
 
@@ -140,9 +166,22 @@ class Kiosk(QObject):
         self.services = services
         self.database.submit(services.clock.place, self._placed)
 
+    def refresh_place(self) -> None:
+        """Read the company and site again (a setting such as PIN punching changed)."""
+        services = self.services
+        if services is not None:
+            self.database.submit(services.clock.place, self._replaced)
+
+    def _replaced(self, place: Place) -> None:
+        self.place = place
+        self.idle.pin_button.setVisible(place.company.pin_punching_allowed)
+        self._show_camera_status()
+
     def _placed(self, place: Place) -> None:
         self.place = place
         self.idle.header.set_place(place.site.name, place.company.name, place.zone)
+        self.idle.pin_button.setVisible(place.company.pin_punching_allowed)
+        self._show_camera_status()
         self.go_idle()
         self.ready.emit()
 
@@ -192,10 +231,19 @@ class Kiosk(QObject):
             caption = "The camera is not working. It reconnects by itself."
         if caption and self.idle.pin_button.isVisible():
             caption += " You can punch with your PIN."
-        self.idle.status.setText(text)
+        self.idle.status.setText(f"{text}  \u00b7  {self._sync_line()}")
         self.idle.camera.set_caption(caption, "text" if status.state is CameraState.CONNECTED else "stop")
         if status.state is not CameraState.CONNECTED:
             self.idle.camera.clear()
+
+    def _sync_line(self) -> str:
+        sync = self.parts.sync
+        if sync is None:
+            return "Offline kiosk: punches are kept here"
+        status = sync.status()
+        waiting = f"{status.pending} waiting to sync" if status.pending else "all synced"
+        online = "offline" if status.last_error else "online"
+        return f"{online}, {waiting}"
 
     def _checking(self, prompt: str, percent: int) -> None:
         if self.window.current is self.idle:
@@ -357,6 +405,50 @@ class Kiosk(QObject):
         self.notice.show_notice(title, text, offer_retry=True, offer_pin=self.idle.pin_button.isVisible())
         self.window.show_screen(self.notice)
 
+    # --- punching with a PIN ---------------------------------------------------------------------------------------
+
+    def punch_with_pin(self) -> None:
+        """Tap your name, then type your PIN (when the company allows it)."""
+        services = self._punching()
+
+        def shown(employees: list[EmployeeRecord]) -> None:
+            ordered = sorted(employees, key=lambda e: (e.last_name.lower(), e.first_name.lower()))
+            rows = [(e.id, f"{e.last_name}, {e.first_name}") for e in ordered if e.pin_hash is not None]
+            self.names.show_names(rows, "Nobody has a PIN yet. A supervisor can set one.")
+            self.window.show_screen(self.names)
+
+        self.database.submit(lambda: services.roster.employees(active_only=True), shown)
+
+    def _ask_employee_pin(self, employee_id: str) -> None:
+        name = self.names.names.get(employee_id, "")
+        self.pin_employee = (employee_id, name)
+        self.employee_pin.title.setText(f"{name}: your PIN")
+        self.employee_pin.reset("")
+        self.window.show_screen(self.employee_pin)
+
+    def _check_employee_pin(self, pin: str) -> None:
+        services, chosen = self._punching(), self.pin_employee
+        if chosen is None:
+            return
+        self.employee_pin.keypad.set_enabled_keys(False)
+
+        def checked(found: PinIdentification) -> None:
+            if found.accepted and found.employee is not None:
+                self.identified(Identity(found.employee.id, IdentifiedBy.PIN))
+                return
+            self.parts.sounds.play(Sound.PROBLEM)
+            seconds = math.ceil(found.locked_for.total_seconds())
+            hint = f"Too many wrong PINs. Try again in {seconds} s." if seconds > 0 else "Wrong PIN. Try again."
+            self.employee_pin.reset(hint)
+            self.employee_pin.keypad.set_enabled_keys(seconds <= 0)
+            self.pin_refused.emit(found)
+
+        def failed(error: BaseException) -> None:
+            self.employee_pin.reset()
+            self.messenger.report(error)
+
+        self.database.submit(lambda: services.roster.identify_by_pin(chosen[0], pin), checked, failed)
+
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def _punching(self) -> PunchServices:
@@ -372,4 +464,5 @@ class Kiosk(QObject):
     def close(self) -> None:
         """Finish queued database work and stop the workers (the window is closed by then)."""
         self.database.close()
+        self.sync_worker.close()
         self.parts.sounds.close()

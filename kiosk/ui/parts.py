@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
+from kiosk.services.company_settings import CompanySettings
 from kiosk.services.device_settings import DeviceSettings
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
+from kiosk.services.reports import Reports
+from kiosk.services.roster import Roster
+from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
 from kiosk.ui.pipeline import VisionPipeline
 from kiosk.ui.sound import SoundPlayer
+from sync.service import KioskSyncService
+
+
+class FaceEnrolment(Protocol):
+    """Face enrolment: consent, guided capture, deletion of an employee's biometric data."""
+
+    def delete_biometrics(self, employee_id: str, *, deleted_by: str) -> int:
+        """Remove the employee's face templates and withdraw their consent; how many were removed."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +33,10 @@ class PunchServices:
 
     clock: TimeClock
     missed: MissedClockouts
+    roster: Roster
+    overview: SiteOverview
+    company: CompanySettings
+    reports: Reports
 
 
 @dataclass
@@ -30,9 +48,15 @@ class UiParts:
         open_punching: builds the punch services for the settings of a kiosk that is set up.
         sounds: confirmation and problem sounds.
         vision: the camera and face pipeline (None on a kiosk run without a camera).
+        sync: the central sync (None on a kiosk that was never provisioned).
+        exports_dir: the folder timesheet exports are written to.
+        enrolment: face enrolment and deletion (None while the kiosk has no face recognition).
     """
 
     setup: KioskSetup
     open_punching: Callable[[DeviceSettings], PunchServices]
     sounds: SoundPlayer = field(default_factory=SoundPlayer)
     vision: VisionPipeline | None = None
+    sync: KioskSyncService | None = None
+    exports_dir: Path | None = None
+    enrolment: FaceEnrolment | None = None
