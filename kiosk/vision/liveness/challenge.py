@@ -6,7 +6,9 @@ A step is answered only by a sustained movement that starts after the step was a
   be seen at rest, so a head already turned when the step starts does not count;
 - then it must cross the enter threshold and stay beyond the exit threshold (hysteresis) for `hold_s` seconds and
   at least `hold_frames` frames: one turned frame, or a single spike of the smile score, is not enough;
-- a frame without the face breaks the hold.
+- a frame without the face breaks the hold;
+- looking up counts only with the head facing forward (within the turn exit threshold), because a head turn moves
+  the pitch estimate too: the monitor replay in ../shared/faces "looked up" by 13 degrees while turning left.
 
 Head-pose signs follow `FaceObservation`: turning to the person's own left is a positive yaw in the unmirrored camera
 picture; the kiosk's mirrored preview does not change that.
@@ -15,6 +17,7 @@ picture; the kiosk's mirrored preview does not change that.
 from __future__ import annotations
 
 import enum
+import math
 import random
 import secrets
 from collections.abc import Sequence
@@ -128,6 +131,9 @@ class StepJudge:
         if self.step is ChallengeStep.TURN_RIGHT:
             return -signals.yaw_delta, s.turn_enter_deg, s.turn_exit_deg
         if self.step is ChallengeStep.LOOK_UP:
+            # A turn drags the pitch estimate along; only a look up with the head facing forward counts.
+            if abs(signals.yaw_delta) >= s.turn_exit_deg:
+                return -math.inf, s.look_up_enter_deg, s.look_up_exit_deg
             return signals.pitch_delta, s.look_up_enter_deg, s.look_up_exit_deg
         enter = max(s.smile_enter, signals.smile_neutral + s.smile_rise)
         return signals.smile, enter, min(s.smile_exit, enter - 0.05)
