@@ -168,7 +168,7 @@ def table(faces: Path) -> None:
         matched: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         passive: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         print()
-        print(f"{'file':<44} {'label':<10} {'kiosk pass':>10}  {'matched challenge':<30} {'matched':<40} passive")
+        print(f"{'file':<50} {'label':<10} {'kiosk pass':>10}  {'matched challenge':<30} {'matched':<40} passive")
         for item in items:
             name = str(item.path.relative_to(faces)) if item.path.is_relative_to(faces) else item.path.name
             kiosk_text = ""
@@ -188,7 +188,7 @@ def table(faces: Path) -> None:
             passive[group][1] += 1
             verdict = f"{'LIVE' if live else 'refused'} {reasons}"
             passive_verdict = f"{'LIVE' if passive_live else 'refused'} {passive_reasons}"
-            print(f"{name:<44} {item.label:<10} {kiosk_text:>10}  {steps:<30} {verdict:<40} {passive_verdict}")
+            print(f"{name:<50} {item.label:<10} {kiosk_text:>10}  {steps:<30} {verdict:<40} {passive_verdict}")
         print()
         print("APCER per attack kind (share of attack attempts accepted as live):")
         for kind in sorted({item.kind for item in items if item.label == "attack"}):
