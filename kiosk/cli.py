@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.ui import command as kiosk_command
 
     kiosk_command.register(parser)  # no command: the kiosk itself
-    from kiosk.services import timesheet_command
+    from kiosk.services import selftest_command, timesheet_command
     from kiosk.vision import commands as vision_commands
     from kiosk.vision import fetch_models_command
     from sync import provision_command
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch_models_command.register(subparsers)
     vision_commands.register(subparsers)
     provision_command.register(subparsers)
+    selftest_command.register(subparsers)
     return parser
 
 
