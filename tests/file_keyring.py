@@ -44,3 +44,12 @@ class FileKeyring(keyring.backend.KeyringBackend):
         if secrets.pop(f"{service}/{username}", None) is None:
             raise keyring.errors.PasswordDeleteError(username)
         self._path.write_text(json.dumps(secrets), encoding="utf-8")
+
+
+def process_environment(keyring_file: Path | None) -> dict[str, str]:
+    """The environment for a kiosk command run as a process: this one's, with its keyring in `keyring_file`, or with
+    no keyring at all (as on a headless Linux box without a Secret Service) when None."""
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHON_KEYRING_BACKEND"}
+    if keyring_file is None:
+        return environment | {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    return environment | {"PYTHON_KEYRING_BACKEND": f"{__name__}.FileKeyring", FILE_VARIABLE: str(keyring_file)}

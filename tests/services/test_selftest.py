@@ -16,7 +16,7 @@ from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.store.database import Database
 from kiosk.store.location import DATABASE_FILE
 from kiosk.store.secrets import SecretStore
-from tests.file_keyring import FILE_VARIABLE, FileKeyring
+from tests.file_keyring import FILE_VARIABLE, FileKeyring, process_environment
 from tests.support import ManualTimeSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +33,7 @@ def faces() -> Path:
 
 
 def selftest(*options: str, keyring_file: Path | None) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHON_KEYRING_BACKEND"}
-    if keyring_file is not None:
-        environment |= {"PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring", FILE_VARIABLE: str(keyring_file)}
-    else:
-        # The fail backend is what a headless Linux box without a Secret Service ends up with.
-        environment["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    environment = process_environment(keyring_file)
     command = [sys.executable, str(ROOT / "main.py"), "selftest", *options]
     return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False, timeout=300)
 
