@@ -97,5 +97,6 @@ def test_acknowledged_punches_survive_sigkill(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # each kill starts a fresh Python process: minutes on a loaded 2-core machine
 def test_acknowledged_punches_survive_200_sigkills(tmp_path: Path) -> None:
     kill_many_times(tmp_path, kills=200)
