@@ -22,7 +22,7 @@ import logging
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -46,7 +46,7 @@ K = TypeVar("K", bound=Hashable)
 FloatArray = npt.NDArray[np.float32]
 
 
-class MatchReason(str, Enum):
+class MatchReason(StrEnum):
     """Why a probe was or was not matched; stable strings for the audit log and the screens."""
 
     MATCH = "match"
@@ -140,7 +140,9 @@ class TemplateGallery(Generic[K]):
         """Build a gallery from a (N, 128) matrix and the owner of each row."""
         rows = np.asarray(matrix, dtype=np.float32)
         if rows.ndim != 2 or rows.shape[1] != ENCODING_SIZE or rows.shape[0] != len(owners):
-            raise RuleViolation("gallery_shape", f"expected ({len(owners)}, {ENCODING_SIZE}) encodings, got {rows.shape}")
+            raise RuleViolation(
+                "gallery_shape", f"expected ({len(owners)}, {ENCODING_SIZE}) encodings, got {rows.shape}"
+            )
         return cls(zip(owners, rows, strict=True))
 
     @property
@@ -251,7 +253,9 @@ class MatchVoter(Generic[K]):
 
     def add(self, result: MatchResult[K], timestamp: float) -> Vote[K]:
         """Count one frame's result, seen at `timestamp` (seconds, monotonic), and return the vote so far."""
-        if self._last_time is not None and (timestamp - self._last_time > self.max_gap_s or timestamp < self._last_time):
+        if self._last_time is not None and (
+            timestamp - self._last_time > self.max_gap_s or timestamp < self._last_time
+        ):
             self._streak.clear()
         self._last_time = timestamp
         if result.employee is None:

@@ -22,7 +22,7 @@ fail the matching gate.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -37,7 +37,7 @@ _SHARPNESS_SIDE = 128
 _INNER_SHARE = 0.6
 
 
-class Gate(str, Enum):
+class Gate(StrEnum):
     """The quality gates, as stable strings for screens, logs and tests."""
 
     FACE_SIZE = "face_size"
@@ -189,8 +189,8 @@ def measure_face(
     face = grey[c_top:c_bottom, c_left:c_right]
     resized = cv2.resize(face, (_SHARPNESS_SIDE, _SHARPNESS_SIDE), interpolation=cv2.INTER_AREA)
     sharpness = float(cv2.Laplacian(resized, cv2.CV_64F).var())
-    margin_y = int(round(face.shape[0] * (1 - _INNER_SHARE) / 2))
-    margin_x = int(round(face.shape[1] * (1 - _INNER_SHARE) / 2))
+    margin_y = round(face.shape[0] * (1 - _INNER_SHARE) / 2)
+    margin_x = round(face.shape[1] * (1 - _INNER_SHARE) / 2)
     inner = face[margin_y : face.shape[0] - margin_y, margin_x : face.shape[1] - margin_x]
     brightness = float(inner.mean()) if inner.size else float(face.mean())
     face_px = min(bottom - top, right - left) / scale
@@ -207,22 +207,16 @@ def check_quality(
     if m.face_px < rules.min_face_px:
         failures.append(GateFailure(Gate.FACE_SIZE, m.face_px, rules.min_face_px, "Move closer to the camera."))
     if m.in_frame < rules.min_in_frame:
-        failures.append(
-            GateFailure(Gate.IN_FRAME, m.in_frame, rules.min_in_frame, "Center your face in the picture.")
-        )
+        failures.append(GateFailure(Gate.IN_FRAME, m.in_frame, rules.min_in_frame, "Center your face in the picture."))
     if m.sharpness < rules.min_sharpness:
-        failures.append(
-            GateFailure(Gate.SHARPNESS, m.sharpness, rules.min_sharpness, "Hold still for a moment.")
-        )
+        failures.append(GateFailure(Gate.SHARPNESS, m.sharpness, rules.min_sharpness, "Hold still for a moment."))
     if m.brightness < rules.min_brightness:
         failures.append(
             GateFailure(Gate.TOO_DARK, m.brightness, rules.min_brightness, "More light is needed on your face.")
         )
     elif m.brightness > rules.max_brightness:
         failures.append(
-            GateFailure(
-                Gate.TOO_BRIGHT, m.brightness, rules.max_brightness, "Too much light: step out of the glare."
-            )
+            GateFailure(Gate.TOO_BRIGHT, m.brightness, rules.max_brightness, "Too much light: step out of the glare.")
         )
     if pose is not None and m.yaw is not None and m.pitch is not None and not pose.contains(m.yaw, m.pitch):
         off_yaw = max(pose.yaw[0] - m.yaw, m.yaw - pose.yaw[1], 0.0)
