@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from kiosk.domain.errors import RuleViolation
+from kiosk.vision import recognition_commands
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[Any]"
 
@@ -139,4 +140,8 @@ def _run_landmarks(args: argparse.Namespace) -> int:
     return 0
 
 
-VISION_COMMANDS: tuple[Callable[[SubParsers], None], ...] = (register_landmarks, register_liveness)
+VISION_COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
+    register_landmarks,
+    register_liveness,
+    recognition_commands.register,
+)

@@ -141,6 +141,11 @@ class FaceEncoder:
     ) -> None:
         self.close()
 
+    @property
+    def detector(self) -> FaceLandmarkDetector:
+        """The IMAGE-mode landmark detector the faces are found with."""
+        return self._detector
+
     def close(self) -> None:
         """Release the detector when this encoder made it. Safe to call twice."""
         if self._owns_detector:
