@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
@@ -32,11 +32,13 @@ from kiosk.domain.punches import (
 )
 from kiosk.store.schema import (
     AuditEntry,
+    BiometricConsent,
     Company,
     CorrectionRow,
     Department,
     DeviceSetting,
     Employee,
+    FaceTemplate,
     IncidentRow,
     PunchRow,
     Site,
@@ -381,6 +383,105 @@ def employees(session: Session, company_id: str, *, active_only: bool = False) -
         query = query.where(Employee.active.is_(True))
     rows = session.execute(query.order_by(Employee.last_name, Employee.first_name, Employee.id)).all()
     return [_employee(row[0], row[1]) for row in rows]
+
+
+# --- biometrics: consent and encrypted face templates ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    id: str
+    employee_id: str
+    text_version: str
+    consented_at: datetime
+    recorded_by: str
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTemplate:
+    """A face template as kept: `sealed` is the encrypted blob, opaque to the store."""
+
+    id: str
+    employee_id: str
+    sealed: bytes
+    pose: str
+    created_at: datetime
+
+
+def _consent(row: BiometricConsent) -> ConsentRecord:
+    return ConsentRecord(row.id, row.employee_id, row.text_version, row.consented_at, row.recorded_by, row.withdrawn_at)
+
+
+def add_consent(
+    session: Session, *, employee_id: str, text_version: str, consented_at: datetime, recorded_by: str
+) -> ConsentRecord:
+    """Record an employee's consent to face templates (a new row; earlier consents stay as history)."""
+    row = BiometricConsent(
+        id=str(uuid.uuid4()),
+        employee_id=employee_id,
+        text_version=text_version,
+        consented_at=consented_at,
+        recorded_by=recorded_by,
+        withdrawn_at=None,
+    )
+    session.add(row)
+    session.flush()
+    return _consent(row)
+
+
+def current_consent(session: Session, employee_id: str) -> ConsentRecord | None:
+    """The employee's latest consent that was not withdrawn, if any."""
+    row = session.scalars(
+        select(BiometricConsent)
+        .where(BiometricConsent.employee_id == employee_id, BiometricConsent.withdrawn_at.is_(None))
+        .order_by(BiometricConsent.consented_at.desc(), BiometricConsent.id)
+        .limit(1)
+    ).first()
+    return None if row is None else _consent(row)
+
+
+def withdraw_consents(session: Session, employee_id: str, at: datetime) -> int:
+    """Mark every standing consent of the employee withdrawn at `at`; returns how many."""
+    result = session.execute(
+        update(BiometricConsent)
+        .where(BiometricConsent.employee_id == employee_id, BiometricConsent.withdrawn_at.is_(None))
+        .values(withdrawn_at=at)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def add_face_template(session: Session, template: StoredTemplate) -> None:
+    """Keep one encrypted template (pending upload to the central database)."""
+    session.add(
+        FaceTemplate(
+            id=template.id,
+            employee_id=template.employee_id,
+            sealed=template.sealed,
+            pose=template.pose,
+            created_at=template.created_at,
+            sync_state=SyncState.PENDING,
+        )
+    )
+
+
+def face_templates(
+    session: Session, employee_id: str | None = None, *, active_only: bool = True
+) -> list[StoredTemplate]:
+    """Stored templates, of one employee or of all (by default only of active employees), grouped by employee."""
+    query = select(FaceTemplate).join(Employee, Employee.id == FaceTemplate.employee_id)
+    if employee_id is not None:
+        query = query.where(FaceTemplate.employee_id == employee_id)
+    if active_only:
+        query = query.where(Employee.active.is_(True))
+    rows = session.scalars(query.order_by(FaceTemplate.employee_id, FaceTemplate.created_at, FaceTemplate.id)).all()
+    return [StoredTemplate(row.id, row.employee_id, row.sealed, row.pose, row.created_at) for row in rows]
+
+
+def delete_face_templates(session: Session, employee_id: str) -> int:
+    """Remove every template of the employee; returns how many were removed."""
+    result = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id == employee_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- missed clock-out incidents ------------------------------------------------------------------------------------
