@@ -24,14 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.ui import command as kiosk_command
 
     kiosk_command.register(parser)  # no command: the kiosk itself
-    from kiosk.services import mail_command, selftest_command, timesheet_command
+    from kiosk.services import enrolment_commands, mail_command, selftest_command, timesheet_command
     from kiosk.vision import commands as vision_commands
     from kiosk.vision import fetch_models_command
     from sync import provision_command
 
     timesheet_command.register(subparsers)
     fetch_models_command.register(subparsers)
-    vision_commands.register(subparsers)
+    vision_commands.register(subparsers, enrolment_commands.register)
     provision_command.register(subparsers)
     selftest_command.register(subparsers)
     mail_command.register(subparsers)

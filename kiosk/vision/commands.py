@@ -19,11 +19,14 @@ from kiosk.vision import recognition_commands
 SubParsers: TypeAlias = "argparse._SubParsersAction[Any]"
 
 
-def register(subparsers: SubParsers) -> None:
-    """Add the `vision` command group and every vision sub-command."""
+def register(subparsers: SubParsers, *more: Callable[[SubParsers], None]) -> None:
+    """Add the `vision` command group and every vision sub-command.
+
+    `more` adds sub-commands that live in higher layers (enrolment works on the store through the services).
+    """
     parser = subparsers.add_parser("vision", help="camera, face landmarks, liveness and face matching tools")
     vision_subparsers = parser.add_subparsers(dest="vision_command", metavar="VISION_COMMAND", required=True)
-    for register_commands in VISION_COMMANDS:
+    for register_commands in (*VISION_COMMANDS, *more):
         register_commands(vision_subparsers)
 
 

@@ -1,7 +1,7 @@
 """Encryption of face templates at rest (AES-256-GCM).
 
 A sealed template is ``version (1 byte) | nonce (12 bytes) | ciphertext of 128 little-endian float32 | tag (16)``,
-545 bytes in all. The nonce is random per template (96 bits: no realistic collision for the few thousand templates a
+541 bytes in all. The nonce is random per template (96 bits: no realistic collision for the few thousand templates a
 kiosk holds under one key). The associated data binds the blob to its employee, so a template copied onto another
 employee's row in the database fails authentication instead of letting one person punch as another.
 

@@ -1,0 +1,434 @@
+"""Enrolling employees' faces, identifying them, and the biometric privacy rules around both.
+
+* **Consent first.** A template is kept only for an employee with a standing consent (who recorded it, when, and the
+  version of the text they agreed to). Consent and templates are written in one transaction, consent first; a
+  failed enrolment leaves neither.
+* **Several samples across poses.** From the camera, `EnrolmentSession` asks for two frontal samples, then the head
+  turned slightly to the person's left, then to their right; every sample passes the quality gates for the pose
+  asked. From photo files, each photo must pass the gates and show a frontal or slightly turned head, and at least
+  one must be frontal. All samples must show the same person, and a face that is already enrolled under another
+  employee is refused (one person, one identity on the clock).
+* **Encrypted at rest.** Templates are sealed with AES-256-GCM (`kiosk.vision.templates`) under a key kept in the OS
+  keyring; the database holds only the sealed bytes. No picture and no plaintext template is ever written to disk.
+* **Deletion.** `delete_biometrics` removes every template of the employee and withdraws the consent; the audit log
+  records that it happened, never any biometric value.
+
+Re-enrolling replaces the employee's templates in the same transaction, so an employee never has a mix of old and new
+samples, and never none when the new enrolment fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from kiosk.services.clock import TimeSource, trusted_now
+from kiosk.store import repository
+from kiosk.store.database import Database
+from kiosk.store.repository import ConsentRecord, StoredTemplate
+from kiosk.store.secrets import TEMPLATE_KEY, SecretStore
+from kiosk.vision.matcher import MatchPolicy, MatchResult, TemplateGallery
+from kiosk.vision.quality import PoseRange, QualityReport, check_quality
+from kiosk.vision.templates import KEY_BYTES, TemplateCipher, TemplateIntegrityError
+
+if TYPE_CHECKING:
+    from kiosk.vision.encodings import FaceEncoder, FaceSample, ImageArray
+    from kiosk.vision.landmarks import FaceObservation
+
+log = logging.getLogger(__name__)
+
+CONSENT_TEXT_VERSION = "face-consent-1"
+CONSENT_TEXT = (
+    "I agree that this time clock keeps encrypted templates of my face, computed from the pictures taken now, and "
+    "compares them with my face when I punch in or out. No picture of my face is kept. I can withdraw this consent "
+    "at any time; my face templates are then deleted, and I punch with my PIN or with a supervisor."
+)
+
+# Yaw > 0 is a head turned to the person's own left (kiosk.vision.landmarks). The ranges do not overlap, so every
+# photo gets exactly one pose name.
+FRONTAL_POSE = PoseRange("frontal", (-10.0, 10.0), (-20.0, 20.0), "Look straight at the camera.")
+SLIGHT_LEFT_POSE = PoseRange("slight_left", (10.0, 35.0), (-20.0, 20.0), "Turn your head a little to your left.")
+SLIGHT_RIGHT_POSE = PoseRange("slight_right", (-35.0, -10.0), (-20.0, 20.0), "Turn your head a little to your right.")
+ENROLMENT_POSES = (FRONTAL_POSE, SLIGHT_LEFT_POSE, SLIGHT_RIGHT_POSE)
+CAMERA_PLAN: tuple[tuple[PoseRange, int], ...] = ((FRONTAL_POSE, 2), (SLIGHT_LEFT_POSE, 1), (SLIGHT_RIGHT_POSE, 1))
+MAX_TEMPLATES = 12
+
+
+@dataclass(frozen=True, eq=False)
+class EnrolmentSample:
+    """One accepted sample: the pose it shows and its encoding (kept in memory only until sealed)."""
+
+    pose: str
+    encoding: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class EnrolmentStep:
+    """What the camera enrolment made of one frame, for the screen.
+
+    Attributes:
+        accepted: the frame gave a sample.
+        wanted: the pose asked for next (None when the session is complete).
+        advice: what to tell the person (the failed gate's advice, the next pose's, or an empty string).
+        quality: the gates' verdict on the frame's face, when there was one.
+    """
+
+    accepted: bool
+    wanted: PoseRange | None
+    advice: str
+    quality: QualityReport | None = None
+
+
+class EnrolmentSession:
+    """Collects quality-gated samples across poses from camera frames, following `plan`.
+
+    Feed it each frame with the face the landmark pass observed; it asks for the poses in turn and refuses frames
+    whose face fails a gate for the pose asked or is not the person of the earlier samples.
+    """
+
+    def __init__(
+        self,
+        encoder: FaceEncoder,
+        plan: Sequence[tuple[PoseRange, int]] = CAMERA_PLAN,
+        policy: MatchPolicy | None = None,
+    ) -> None:
+        """Args:
+        encoder: computes the encodings (its quality limits apply).
+        plan: the poses to collect, in order, and how many samples of each.
+        policy: its threshold decides whether two samples show the same person.
+        """
+        if not plan or any(count < 1 for _, count in plan):
+            raise RuleViolation("enrolment_plan", "an enrolment plan needs at least one sample of each pose it lists")
+        self._encoder = encoder
+        self._queue = [pose for pose, count in plan for _ in range(count)]
+        self._policy = policy or MatchPolicy()
+        self._samples: list[EnrolmentSample] = []
+
+    @property
+    def wanted(self) -> PoseRange | None:
+        """The pose asked for next, None once every sample is collected."""
+        return self._queue[len(self._samples)] if len(self._samples) < len(self._queue) else None
+
+    @property
+    def complete(self) -> bool:
+        """True when every sample of the plan is collected."""
+        return self.wanted is None
+
+    @property
+    def samples(self) -> tuple[EnrolmentSample, ...]:
+        """The samples collected so far."""
+        return tuple(self._samples)
+
+    def offer(self, frame_rgb: ImageArray, face: FaceObservation | None) -> EnrolmentStep:
+        """Judge one frame (and the user's face the landmark pass found in it, if any)."""
+        wanted = self.wanted
+        if wanted is None:
+            return EnrolmentStep(False, None, "")
+        if face is None:
+            return EnrolmentStep(False, wanted, "Step in front of the camera.")
+        sample = self._encoder.sample_from_observation(frame_rgb, face, pose=wanted)
+        if not sample.quality.passed:
+            return EnrolmentStep(False, wanted, sample.quality.advice, sample.quality)
+        if self._samples:
+            distance = float(np.linalg.norm(self._samples[0].encoding - sample.encoding))
+            if distance >= self._policy.threshold:
+                log.info("enrolment frame refused: face %.3f away from the first sample", distance)
+                return EnrolmentStep(
+                    False, wanted, "Only the person being enrolled should face the camera.", sample.quality
+                )
+        self._samples.append(EnrolmentSample(wanted.name, sample.encoding))
+        following = self.wanted
+        return EnrolmentStep(True, following, following.advice if following else "", sample.quality)
+
+
+def pose_of(sample: FaceSample) -> PoseRange | None:
+    """The enrolment pose a sample's head pose falls in, or None when it is turned too far."""
+    observation = sample.observation
+    for pose in ENROLMENT_POSES:
+        if pose.contains(observation.yaw, observation.pitch):
+            return pose
+    return None
+
+
+@dataclass(frozen=True)
+class EnrolmentResult:
+    """An enrolment that was kept: how many templates of which poses, and the consent it rests on."""
+
+    employee_id: str
+    templates: int
+    poses: tuple[str, ...]
+    consent: ConsentRecord
+    replaced: int
+
+
+@dataclass(frozen=True)
+class LoadedGallery:
+    """Every usable template in one gallery; `unreadable` lists the ids of templates that failed authentication."""
+
+    gallery: TemplateGallery[str]
+    unreadable: tuple[str, ...]
+
+
+class BiometricEnrolment:
+    """Consent, enrolment, identification and deletion of face templates on the local database."""
+
+    def __init__(
+        self,
+        database: Database,
+        secrets: SecretStore,
+        time_source: TimeSource,
+        *,
+        policy: MatchPolicy | None = None,
+    ) -> None:
+        """Args:
+        database: the local store.
+        secrets: the keyring access; the template key is made there on first use.
+        time_source: when consents, templates and audit entries happen.
+        policy: the match threshold and margin.
+        """
+        self._db = database
+        self._secrets = secrets
+        self._time = time_source
+        self.policy = policy or MatchPolicy()
+
+    def _now(self) -> datetime:
+        return trusted_now(self._time.clock_facts())
+
+    def _cipher(self) -> TemplateCipher:
+        stored = self._secrets.get_or_create(TEMPLATE_KEY, KEY_BYTES)
+        try:
+            key = bytes.fromhex(stored)
+        except ValueError:
+            key = b""
+        if len(key) != KEY_BYTES:
+            raise EnvironmentProblem(
+                f"the face-template key in the keyring ({TEMPLATE_KEY!r}) is not {KEY_BYTES} bytes of hex; "
+                "restore the kiosk's key, or delete it and re-enrol every employee"
+            )
+        return TemplateCipher(key)
+
+    def _active_employee(self, employee_id: str) -> None:
+        with self._db.read() as session:
+            employee = repository.get_employee(session, employee_id)
+        if employee is None:
+            raise RuleViolation("unknown_employee", f"there is no employee {employee_id!r} on this kiosk")
+        if not employee.active:
+            raise RuleViolation("inactive_employee", f"employee {employee_id!r} is no longer active")
+
+    def consent_of(self, employee_id: str) -> ConsentRecord | None:
+        """The employee's standing consent, if any."""
+        with self._db.read() as session:
+            return repository.current_consent(session, employee_id)
+
+    def record_consent(
+        self, employee_id: str, *, recorded_by: str, text_version: str = CONSENT_TEXT_VERSION
+    ) -> ConsentRecord:
+        """Record that the employee consented to face templates, as witnessed by `recorded_by`."""
+        self._active_employee(employee_id)
+        recorder, version = _check_consent_fields(recorded_by, text_version)
+        now = self._now()
+        with self._db.write() as session:
+            consent = repository.add_consent(
+                session, employee_id=employee_id, text_version=version, consented_at=now, recorded_by=recorder
+            )
+            repository.audit(
+                session, at=now, actor=recorder, action="biometrics.consent", subject=employee_id, text_version=version
+            )
+        return consent
+
+    def enrol(
+        self,
+        employee_id: str,
+        samples: Sequence[EnrolmentSample],
+        *,
+        enrolled_by: str,
+        consent_recorded_by: str | None = None,
+        consent_text_version: str = CONSENT_TEXT_VERSION,
+    ) -> EnrolmentResult:
+        """Seal and keep the samples as the employee's templates, replacing any earlier ones.
+
+        Args:
+            employee_id: the employee enrolled.
+            samples: at least one frontal sample, all of the same person, at most `MAX_TEMPLATES`.
+            enrolled_by: who ran the enrolment (audit log).
+            consent_recorded_by: when given, the employee's consent is recorded (by this person) in the same
+                transaction, before the templates; when None, a standing consent must already be on record.
+            consent_text_version: the version of the consent text the employee agreed to.
+
+        Raises:
+            RuleViolation: unknown or inactive employee, no consent, bad samples, or a face enrolled as someone else.
+        """
+        self._active_employee(employee_id)
+        if not enrolled_by.strip():
+            raise RuleViolation("enrolled_by_missing", "say who runs the enrolment")
+        consent_fields = None
+        if consent_recorded_by is not None:
+            consent_fields = _check_consent_fields(consent_recorded_by, consent_text_version)
+        elif self.consent_of(employee_id) is None:
+            raise RuleViolation(
+                "no_consent",
+                f"employee {employee_id!r} has not consented to face templates; record the consent first",
+            )
+        self._check_samples(employee_id, samples)
+        cipher = self._cipher()
+        now = self._now()
+        sealed = [
+            StoredTemplate(str(uuid.uuid4()), employee_id, cipher.seal(sample.encoding, employee_id), sample.pose, now)
+            for sample in samples
+        ]
+        with self._db.write() as session:
+            if consent_fields is not None:
+                recorder, version = consent_fields
+                repository.add_consent(
+                    session, employee_id=employee_id, text_version=version, consented_at=now, recorded_by=recorder
+                )
+                repository.audit(
+                    session,
+                    at=now,
+                    actor=recorder,
+                    action="biometrics.consent",
+                    subject=employee_id,
+                    text_version=version,
+                )
+            consent = repository.current_consent(session, employee_id)
+            if consent is None:  # withdrawn between the check above and this transaction
+                raise RuleViolation("no_consent", f"employee {employee_id!r} has withdrawn consent")
+            replaced = repository.delete_face_templates(session, employee_id)
+            for template in sealed:
+                repository.add_face_template(session, template)
+            poses = tuple(sample.pose for sample in samples)
+            repository.audit(
+                session,
+                at=now,
+                actor=enrolled_by.strip(),
+                action="biometrics.enrolled",
+                subject=employee_id,
+                templates=len(sealed),
+                poses=list(poses),
+                replaced=replaced,
+                consent=consent.id,
+            )
+        log.info("enrolled employee %s: %d templates (%d replaced)", employee_id, len(sealed), replaced)
+        return EnrolmentResult(employee_id, len(sealed), poses, consent, replaced)
+
+    def _check_samples(self, employee_id: str, samples: Sequence[EnrolmentSample]) -> None:
+        if not samples:
+            raise RuleViolation("no_samples", "an enrolment needs at least one face sample")
+        if len(samples) > MAX_TEMPLATES:
+            raise RuleViolation("too_many_samples", f"an enrolment keeps at most {MAX_TEMPLATES} samples")
+        if not any(sample.pose == FRONTAL_POSE.name for sample in samples):
+            raise RuleViolation("no_frontal_sample", "an enrolment needs at least one sample looking straight ahead")
+        first = samples[0].encoding
+        for index, sample in enumerate(samples[1:], start=2):
+            distance = float(np.linalg.norm(first - sample.encoding))
+            if distance >= self.policy.threshold:
+                raise RuleViolation(
+                    "mixed_faces", f"sample {index} does not show the same person as sample 1 (distance {distance:.2f})"
+                )
+        others = self.load_gallery().gallery
+        for sample in samples:
+            found = others.identify(sample.encoding, MatchPolicy(self.policy.threshold, 0.0))
+            if found.employee is not None and found.employee != employee_id:
+                raise RuleViolation(
+                    "face_enrolled_elsewhere",
+                    f"this face is already enrolled as employee {found.employee!r} (distance {found.distance:.2f}); "
+                    "delete that enrolment first if it is wrong",
+                )
+
+    def samples_from_files(self, paths: Sequence[Path], encoder: FaceEncoder) -> list[EnrolmentSample]:
+        """Quality-gated samples from photo files; every file must pass, or nothing is returned.
+
+        Raises:
+            RuleViolation: listing every file that is unreadable, has no face, fails a gate or is turned too far.
+        """
+        if not paths:
+            raise RuleViolation("no_samples", "give at least one photo to enrol from")
+        samples: list[EnrolmentSample] = []
+        problems: list[str] = []
+        for path in paths:
+            try:
+                sample = encoder.sample_from_file(path, pose=None)
+            except RuleViolation as error:
+                problems.append(error.message)
+                continue
+            pose = pose_of(sample)
+            if pose is None:
+                problems.append(f"{path}: the head is turned too far; use photos looking at or near the camera")
+                continue
+            quality = check_quality(sample.quality.measurements, encoder.limits, pose)
+            if not quality.passed:
+                gates = ", ".join(str(gate) for gate in quality.failed_gates)
+                problems.append(f"{path}: failed the {gates} check ({quality.advice})")
+                continue
+            samples.append(EnrolmentSample(pose.name, sample.encoding))
+        if problems:
+            raise RuleViolation("bad_samples", "cannot enrol from these photos: " + "; ".join(problems))
+        return samples
+
+    def delete_biometrics(self, employee_id: str, *, deleted_by: str) -> int:
+        """Remove every face template of the employee and withdraw their consent; returns how many were removed."""
+        if not deleted_by.strip():
+            raise RuleViolation("deleted_by_missing", "say who deletes the biometric data")
+        with self._db.read() as session:
+            if repository.get_employee(session, employee_id) is None:
+                raise RuleViolation("unknown_employee", f"there is no employee {employee_id!r} on this kiosk")
+        now = self._now()
+        with self._db.write() as session:
+            removed = repository.delete_face_templates(session, employee_id)
+            withdrawn = repository.withdraw_consents(session, employee_id, now)
+            repository.audit(
+                session,
+                at=now,
+                actor=deleted_by.strip(),
+                action="biometrics.deleted",
+                subject=employee_id,
+                templates=removed,
+                consents_withdrawn=withdrawn,
+            )
+        log.info("deleted %d face templates of employee %s", removed, employee_id)
+        return removed
+
+    def load_gallery(self) -> LoadedGallery:
+        """All templates of active employees, opened, in one gallery.
+
+        A template that fails authentication (altered, or sealed under another key) is left out and listed, so one
+        bad row does not stop the kiosk from recognising everyone else; it is logged as an error.
+        """
+        with self._db.read() as session:
+            stored = repository.face_templates(session)
+        if not stored:
+            return LoadedGallery(TemplateGallery([]), ())
+        cipher = self._cipher()
+        opened: list[tuple[str, npt.NDArray[np.float32]]] = []
+        unreadable: list[str] = []
+        for template in stored:
+            try:
+                opened.append((template.employee_id, cipher.open(template.sealed, template.employee_id)))
+            except TemplateIntegrityError as error:
+                log.error("face template %s left out: %s", template.id, error)
+                unreadable.append(template.id)
+        return LoadedGallery(TemplateGallery(opened), tuple(unreadable))
+
+    def identify(self, encoding: npt.ArrayLike) -> MatchResult[str]:
+        """Match one encoding against every enrolled employee under the policy."""
+        return self.load_gallery().gallery.identify(encoding, self.policy)
+
+
+def _check_consent_fields(recorded_by: str, text_version: str) -> tuple[str, str]:
+    recorder, version = recorded_by.strip(), text_version.strip()
+    if not recorder:
+        raise RuleViolation("consent_recorder_missing", "say who recorded the employee's consent")
+    if len(recorder) > 100:
+        raise RuleViolation("consent_recorder_too_long", "the name of who recorded the consent is too long")
+    if not version or len(version) > 40:
+        raise RuleViolation("consent_version", "the consent text version must be 1 to 40 characters")
+    return recorder, version
