@@ -30,7 +30,7 @@ def register(vision_subparsers: SubParsers) -> None:
         type=float,
         default=None,
         metavar="T",
-        help="distance threshold for a list without folds (default: the kiosk's, chosen on LFW pairsDevTrain)",
+        help="distance threshold for a list without folds (default 0.63, chosen on LFW pairsDevTrain)",
     )
     verify.add_argument(
         "--cache",
@@ -44,10 +44,17 @@ def register(vision_subparsers: SubParsers) -> None:
 
 
 def _run_verify_pairs(args: argparse.Namespace) -> int:
-    from kiosk.vision.lfw import EncodingCache, encode_files, evaluate_pairs, pair_distances, read_pairs  # noqa: PLC0415
-    from kiosk.vision.matcher import DEFAULT_THRESHOLD, MatchPolicy  # noqa: PLC0415
+    from kiosk.vision.lfw import (  # noqa: PLC0415
+        VERIFICATION_THRESHOLD,
+        EncodingCache,
+        encode_files,
+        evaluate_pairs,
+        pair_distances,
+        read_pairs,
+    )
+    from kiosk.vision.matcher import MatchPolicy  # noqa: PLC0415
 
-    threshold = DEFAULT_THRESHOLD if args.threshold is None else MatchPolicy(threshold=args.threshold).threshold
+    threshold = VERIFICATION_THRESHOLD if args.threshold is None else MatchPolicy(threshold=args.threshold).threshold
     if args.workers is not None and args.workers < 1:
         raise RuleViolation("bad_workers", "--workers must be at least 1")
     if not args.images.is_dir():

@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.vision.lfw import (
+    VERIFICATION_THRESHOLD,
     IdentificationFigures,
     ImageRef,
     PairList,
@@ -22,7 +23,6 @@ from kiosk.vision.lfw import (
     read_pairs,
     verify_at,
 )
-from kiosk.vision.matcher import DEFAULT_THRESHOLD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -218,5 +218,5 @@ def test_view_one_test_pairs_reach_the_published_level(faces_dir: Path, tmp_path
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["pairs"] == 1000
-    assert result["threshold"] == DEFAULT_THRESHOLD
+    assert result["threshold"] == VERIFICATION_THRESHOLD
     assert result["accuracy"] > 0.97
