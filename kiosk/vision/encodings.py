@@ -120,16 +120,16 @@ class FaceEncoder:
         jitters: int = 1,
     ) -> None:
         """Args:
-        detector: an IMAGE-mode landmark detector to use; a new one is made (and owned) when None.
+        detector: an IMAGE-mode landmark detector to use; when None, one is made (and owned) on first need.
         model_path: the landmark model for a new detector (the project's fetched copy when None).
         max_faces: how many faces a new detector reports, among which the user's face is picked.
         limits: the quality gates' limits.
         jitters: face_recognition's `num_jitters` for every encoding.
         """
-        from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode  # noqa: PLC0415
-
         self._owns_detector = detector is None
-        self._detector = detector or FaceLandmarkDetector(RunningMode.IMAGE, max_faces=max_faces, model_path=model_path)
+        self._detector = detector
+        self._max_faces = max_faces
+        self._model_path = model_path
         self.limits = limits or QualityLimits()
         self.jitters = jitters
 
@@ -143,13 +143,21 @@ class FaceEncoder:
 
     @property
     def detector(self) -> FaceLandmarkDetector:
-        """The IMAGE-mode landmark detector the faces are found with."""
+        """The IMAGE-mode landmark detector photos are searched with (made on first use when none was given, so
+        an encoder that only encodes faces the camera loop already found never loads a second MediaPipe graph)."""
+        if self._detector is None:
+            from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode  # noqa: PLC0415
+
+            self._detector = FaceLandmarkDetector(
+                RunningMode.IMAGE, max_faces=self._max_faces, model_path=self._model_path
+            )
         return self._detector
 
     def close(self) -> None:
         """Release the detector when this encoder made it. Safe to call twice."""
-        if self._owns_detector:
+        if self._owns_detector and self._detector is not None:
             self._detector.close()
+            self._detector = None
 
     def sample_from_observation(
         self,
@@ -174,7 +182,7 @@ class FaceEncoder:
         """
         from kiosk.vision.landmarks import pick_user_face  # noqa: PLC0415
 
-        faces = self._detector.detect(image_rgb)
+        faces = self.detector.detect(image_rgb)
         user = pick_user_face(faces)
         if user is None:
             raise NoFaceFound(where)

@@ -200,7 +200,10 @@ def measure_face(
 def check_quality(
     measurements: FaceMeasurements, limits: QualityLimits | None = None, pose: PoseRange | None = FRONTAL
 ) -> QualityReport:
-    """Run every gate on `measurements`; `pose` None skips the pose gate (no landmarks pose available)."""
+    """Run every gate on `measurements`; `pose` None skips the pose gate (no landmarks pose available).
+
+    Light is judged before sharpness: a dark face also has little contrast, and more light is the fix for both.
+    """
     rules = limits or QualityLimits()
     m = measurements
     failures: list[GateFailure] = []
@@ -208,8 +211,6 @@ def check_quality(
         failures.append(GateFailure(Gate.FACE_SIZE, m.face_px, rules.min_face_px, "Move closer to the camera."))
     if m.in_frame < rules.min_in_frame:
         failures.append(GateFailure(Gate.IN_FRAME, m.in_frame, rules.min_in_frame, "Center your face in the picture."))
-    if m.sharpness < rules.min_sharpness:
-        failures.append(GateFailure(Gate.SHARPNESS, m.sharpness, rules.min_sharpness, "Hold still for a moment."))
     if m.brightness < rules.min_brightness:
         failures.append(
             GateFailure(Gate.TOO_DARK, m.brightness, rules.min_brightness, "More light is needed on your face.")
@@ -218,6 +219,8 @@ def check_quality(
         failures.append(
             GateFailure(Gate.TOO_BRIGHT, m.brightness, rules.max_brightness, "Too much light: step out of the glare.")
         )
+    if m.sharpness < rules.min_sharpness:
+        failures.append(GateFailure(Gate.SHARPNESS, m.sharpness, rules.min_sharpness, "Hold still for a moment."))
     if pose is not None and m.yaw is not None and m.pitch is not None and not pose.contains(m.yaw, m.pitch):
         off_yaw = max(pose.yaw[0] - m.yaw, m.yaw - pose.yaw[1], 0.0)
         off_pitch = max(pose.pitch[0] - m.pitch, m.pitch - pose.pitch[1], 0.0)
