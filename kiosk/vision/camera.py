@@ -4,7 +4,9 @@
 read files, which run through the same code. A source never raises because the device misbehaves: an unplugged
 camera, a stream that drops or a file that is missing becomes a `CameraStatus` (`RECONNECTING` with the reason), the
 source retries with a growing delay, and the status goes back to `CONNECTED` when frames flow again. Only when a
-limit of attempts is set and reached does it give up (`FAILED`); a finished file or photo is `ENDED`.
+limit of attempts is set and reached does it give up (`FAILED`); a finished file or photo is `ENDED`. A driver that
+hangs inside a read (rather than failing it) cannot be interrupted from the same thread, so the kiosk reads its
+camera in a worker thread.
 
 Every `Frame` carries three times:
 

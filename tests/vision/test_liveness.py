@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,3 +223,28 @@ def test_liveness_command_refuses_bad_input(tmp_path: Path) -> None:
         with pytest.raises(RuleViolation) as raised:
             _run_command(["vision", "liveness", *extra])
         assert raised.value.code == code
+
+
+def test_main_py_runs_the_liveness_command(faces_dir: Path) -> None:
+    """The command as people type it, through main.py, in its own process."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "vision",
+            "liveness",
+            "--video",
+            str(faces_dir / "video/dinoman_example_2blinks.mp4"),
+            "--challenge",
+            "blink",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["live"] is True
+    assert report["blinks"] == 2
