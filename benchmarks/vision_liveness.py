@@ -1,6 +1,6 @@
 """Liveness figures: time per frame at 640 x 480, and the verdicts on every clip and still of ../shared/faces.
 
-    python benchmarks/vision_liveness.py [--faces DIR] [--timing-frames N] [--skip-table]
+    python benchmarks/vision_liveness.py [--faces DIR] [--timing-frames N] [--skip-table] [--kiosk-steps 2|3]
 
 1. Time per frame, on the first N frames of focus_blink/mahie_test_1.avi (640 x 480): MediaPipe landmarks (VIDEO
    mode, two faces), then the liveness update (blink detector, step judge, passive checks), p50 / p95 / max.
@@ -8,7 +8,8 @@
 2. A table over every clip and still in video/ and spoof/ (labels from their labels.csv), plus a rendered attack our
    data has no recording of (a print tilted in front of the camera, tests/vision/synthetic.py), in three modes:
 
-   - kiosk: every ordered two-step challenge (20 of them) is asked of each attack; APCER is the share that passed.
+   - kiosk: every ordered challenge of `--kiosk-steps` steps (20 of two steps, 60 of three) is asked of each video
+     attack (five of them of each still); APCER is the share that passed.
      Bona fide recordings were not made in answer to prompts, so this mode says nothing about them;
    - matched: the challenge the recording happens to perform (e.g. turn_left,turn_right for the head-turn clip and its
      monitor replay), with a 30 s time limit per step since nobody in the recordings was prompted: the worst case
@@ -157,13 +158,13 @@ def timing(faces: Path, frames: int) -> None:
     print("  target: total p95 under 30 ms")
 
 
-def table(faces: Path) -> None:
+def table(faces: Path, kiosk_steps: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         synthetic = write_tilted_print_clip(
             faces / "spoof/silent_face/image_T1_real.jpg", Path(scratch) / "tilted_print.mp4"
         )
         items = catalogue(faces, synthetic)
-        every_pair = list(itertools.permutations(ChallengeStep, 2))
+        every_pair = list(itertools.permutations(ChallengeStep, kiosk_steps))
         kiosk: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         matched: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
         passive: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -216,13 +217,16 @@ def main() -> int:
     parser.add_argument("--faces", type=Path, default=default_faces(), help="the shared face data folder")
     parser.add_argument("--timing-frames", type=int, default=600, help="frames to time (default 600)")
     parser.add_argument("--skip-table", action="store_true", help="only measure the time per frame")
+    parser.add_argument(
+        "--kiosk-steps", type=int, choices=(2, 3), default=2, help="steps of the kiosk-mode challenges (default 2)"
+    )
     args = parser.parse_args()
     if not (args.faces / "README.md").is_file():
         print(f"face data not found at {args.faces} (set TIMECLOCK_FACES)", file=sys.stderr)
         return 1
     timing(args.faces, args.timing_frames)
     if not args.skip_table:
-        table(args.faces)
+        table(args.faces, args.kiosk_steps)
     return 0
 
 
