@@ -117,6 +117,7 @@ class VisionPipeline(QObject):
     checking = Signal(str, int)  # prompt, progress percent
     attempt_started = Signal()
     verdict = Signal(object)  # Verdict
+    captured = Signal(object)  # what the capture function returned for a frame (enrolment feedback)
     problem = Signal(str)  # an unexpected error in the loop (already logged)
 
     def __init__(
@@ -148,6 +149,7 @@ class VisionPipeline(QObject):
         self._preview_lock = threading.Lock()
         self._preview: tuple[QImage, tuple[int, int, int, int] | None] | None = None
         self._camera: CameraSource | None = None
+        self._capture_offer: Callable[[npt.NDArray[np.uint8], FaceObservation | None], object] | None = None
         self.frames_read = 0
         self.status = CameraStatus(CameraState.CONNECTING)
 
@@ -164,6 +166,15 @@ class VisionPipeline(QObject):
     def hold(self) -> None:
         """Stop starting attempts (someone is using the screens); the preview goes on."""
         self._armed.clear()
+
+    def capture(self, offer: Callable[[npt.NDArray[np.uint8], FaceObservation | None], object]) -> None:
+        """Offer frames to `offer` on the recognition worker (one at a time, skipping frames while it is busy) and
+        emit each answer as `captured`, until `stop_capture`. No punching attempt starts meanwhile."""
+        self._armed.clear()
+        self._capture_offer = offer
+
+    def stop_capture(self) -> None:
+        self._capture_offer = None
 
     def take_preview(self) -> tuple[QImage, tuple[int, int, int, int] | None] | None:
         """The newest preview image (None when it was already taken)."""
@@ -210,6 +221,10 @@ class VisionPipeline(QObject):
                 faces = self._detector.detect_for_video(frame.rgb(), last_ms)
                 face = pick_user_face(faces)
                 self._publish(frame, face)
+                offer = self._capture_offer
+                if offer is not None:
+                    self._offer(offer, frame, face)
+                    continue
                 mode = attempt.step(mode, frame, face)
             except Exception as error:  # the loop must outlive any one frame's failure
                 log.exception("camera loop: a frame failed")
@@ -234,6 +249,30 @@ class VisionPipeline(QObject):
             self.frame_ready.emit(image, box)
 
     # --- recognition worker ---------------------------------------------------------------------------------------
+
+    def _offer(
+        self,
+        offer: Callable[[npt.NDArray[np.uint8], FaceObservation | None], object],
+        frame: Frame,
+        face: FaceObservation | None,
+    ) -> None:
+        if self._in_flight.is_set():
+            return
+        self._in_flight.set()
+        image = frame.rgb()
+
+        def work() -> None:
+            try:
+                answer = offer(image, face)
+                if self._capture_offer is offer:
+                    self.captured.emit(answer)
+            except Exception as error:
+                log.exception("capture failed on a frame")
+                self.problem.emit(f"The camera capture had a problem ({type(error).__name__}); it goes on.")
+            finally:
+                self._in_flight.clear()
+
+        self._recognition.submit(work)
 
     def _recognise(self, frame: Frame, face: FaceObservation, fresh: bool) -> None:
         """Hand the frame to the recognition worker unless it is busy (then this frame is skipped)."""
