@@ -22,7 +22,8 @@ def test_every_screen_fits_and_its_buttons_are_large(qtbot: QtBot, launch: Launc
     for index in range(window.stack.count()):
         window.stack.setCurrentIndex(index)
         QApplication.processEvents()
-        screen = window.stack.currentWidget()
+        screen = window.stack.widget(index)
+        assert screen is not None
         assert window.height() == size[1], f"{type(screen).__name__} needs more height than the screen has"
         for widget in screen.findChildren(QPushButton):
             if widget.isVisible():
