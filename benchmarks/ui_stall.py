@@ -67,7 +67,7 @@ def main() -> int:
             keyring_backend=keyring,
             time_source=clock,
             sounds=SoundPlayer(enabled=False),
-            challenge=lambda: (ChallengeStep.BLINK,),
+            challenge=(ChallengeStep.BLINK,),
         )
         kiosk = app.build()
         kiosk.window.resize(1280, 800)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,11 +30,10 @@ from kiosk.store.secrets import SecretStore
 from kiosk.ui import launch
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.parts import PunchServices, UiParts
-from kiosk.ui.pipeline import PipelineSettings, VisionPipeline
+from kiosk.ui.pipeline import PipelineSettings, VisionPipeline, VisionSpec
 from kiosk.ui.sound import SoundPlayer
-from kiosk.vision.camera import CameraSource, CameraStatus
-from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
-from kiosk.vision.liveness import ChallengeStep, LivenessConfig, StepSettings, random_challenge
+from kiosk.vision.liveness import ChallengeStep, LivenessConfig, StepSettings
+from kiosk.vision.models import require_model
 from sync.credentials import ProfileStore
 from sync.service import KioskSyncService
 
@@ -76,7 +75,7 @@ class KioskApp:
         keyring_backend: the keyring to keep secrets in (the OS one when None).
         time_source: where punch times come from (the PC's clock when None).
         sounds: the sound player (a silent one for tests and screen rendering).
-        challenge: makes each liveness attempt's steps (random, by the strictness setting, when None).
+        challenge: the same steps for every liveness attempt (random ones, by the strictness setting, when None).
         pipeline_settings: how face attempts start and end.
     """
 
@@ -87,7 +86,7 @@ class KioskApp:
         keyring_backend: keyring.backend.KeyringBackend | None = None,
         time_source: TimeSource | None = None,
         sounds: SoundPlayer | None = None,
-        challenge: Callable[[], Sequence[ChallengeStep]] | None = None,
+        challenge: tuple[ChallengeStep, ...] | None = None,
         pipeline_settings: PipelineSettings | None = None,
     ) -> None:
         self.options = options
@@ -152,7 +151,7 @@ class KioskApp:
         self.kiosk = kiosk
         self._closers.append(("user interface", kiosk.close))
         if vision is not None:
-            self._step("camera loop")
+            self._step("vision process")
             vision.start()
         if sync is not None:
             self._step("sync schedule")
@@ -163,23 +162,18 @@ class KioskApp:
     def _build_vision(self, settings: DeviceSettings) -> VisionPipeline:
         camera = self.options.camera or DEFAULT_CAMERA
         self._step(f"vision: landmark model, camera {camera}")
-        detector = FaceLandmarkDetector(RunningMode.VIDEO)
-        self._closers.append(("landmark detector", detector.close))
         steps, liveness = liveness_for(settings.liveness_strictness)
-
-        def open_camera(on_status: Callable[[CameraStatus], None], pause: Callable[[float], None]) -> CameraSource:
-            return CameraSource(camera, on_status=on_status, sleep=pause)
-
-        pipeline = VisionPipeline(
-            open_camera,
-            detector,
-            recogniser=None,
-            challenge=self._challenge or (lambda: random_challenge(steps)),
+        spec = VisionSpec(
+            camera=camera,
+            model_path=require_model(),  # a missing or corrupt model stops the start with a clear message
+            challenge=self._challenge,
+            challenge_length=steps,
             liveness=liveness,
-            settings=self._pipeline_settings,
+            settings=self._pipeline_settings or PipelineSettings(),
         )
+        pipeline = VisionPipeline(spec)
         self.vision = pipeline
-        self._closers.append(("camera loop", pipeline.close))
+        self._closers.append(("vision process", pipeline.close))
         return pipeline
 
     @staticmethod

@@ -168,7 +168,8 @@ def walk_camera(app: KioskApp, render: Renderer) -> None:
     render.save("idle-camera-liveness")
     wait_until(lambda: kiosk.window.current is kiosk.notice, 30)
     render.save("camera-verdict")
-    vision.close()  # the rest of the walk drives the screens directly
+    vision.hold()  # the rest of the walk drives the screens directly
+    vision.close()
     kiosk.go_idle()
 
 
@@ -208,7 +209,7 @@ def main() -> int:
                 keyring_backend=keyring,
                 time_source=time_source,
                 sounds=SoundPlayer(False),
-                challenge=lambda: (ChallengeStep.BLINK, ChallengeStep.TURN_LEFT),
+                challenge=(ChallengeStep.BLINK, ChallengeStep.TURN_LEFT),
             )
             kiosk = app.build()
             show(kiosk, size)

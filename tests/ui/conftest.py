@@ -106,7 +106,7 @@ def start_kiosk(
         keyring_backend=keyring,
         time_source=time,
         sounds=SoundPlayer(enabled=False),
-        challenge=lambda: challenge,
+        challenge=challenge,
     )
     kiosk = app.build()
     window = kiosk.window

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from kiosk.store import repository
 from kiosk.ui.pipeline import Verdict
+from kiosk.ui.responsiveness import StallMonitor
 from kiosk.vision.camera import CameraState
 from tests.ui.conftest import Launcher, showing
 
@@ -17,24 +19,29 @@ SHORT = "video/dinoman_example_2blinks.mp4"  # 3 s
 
 
 def test_a_live_face_nobody_enrolled_is_told_plainly_and_nothing_is_recorded(
-    qtbot: QtBot, launch: Launcher, faces: Path
+    qtbot: QtBot, launch: Launcher, faces: Path, record_property: Callable[[str, object], None]
 ) -> None:
     running = launch(camera=faces / BLINKING)
     kiosk = running.kiosk
     assert running.app.vision is not None
     qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
-    with qtbot.waitSignal(running.app.vision.verdict, timeout=20000) as verdict:
+    qtbot.waitUntil(lambda: kiosk.idle.camera.frames_painted > 0, timeout=30000)
+    monitor = StallMonitor()
+    monitor.start()
+    with qtbot.waitSignal(running.app.vision.verdict, timeout=40000) as verdict:
         pass
     result = verdict.args[0]
     assert isinstance(result, Verdict)
     assert result.code == "not_recognised", result
-    assert result.liveness is not None
-    assert result.liveness.live
+    assert result.live is True
     qtbot.waitUntil(lambda: showing(kiosk, kiosk.notice))
     assert kiosk.notice.title.text() == "We could not recognise you"
     assert kiosk.idle.camera.frames_painted > 10
     with running.database.read() as session:
         assert repository.all_punches(session, kiosk.settings.company_id or "") == []
+    monitor.stop()
+    assert monitor.ticks > 100  # the GUI thread kept running its event loop while the video was analysed
+    record_property("gui_stall_ms", round(monitor.longest_ms, 1))  # the figure; benchmarks/ui_stall.py reports it
 
 
 def test_camera_unplugged_and_back(qtbot: QtBot, launch: Launcher, faces: Path, tmp_path: Path) -> None:
@@ -42,7 +49,10 @@ def test_camera_unplugged_and_back(qtbot: QtBot, launch: Launcher, faces: Path, 
     shutil.copyfile(faces / SHORT, clip)
     running = launch(camera=clip)
     kiosk = running.kiosk
-    qtbot.waitUntil(lambda: kiosk.camera_status.state is CameraState.CONNECTED and kiosk.idle.camera.frames_painted > 3)
+    qtbot.waitUntil(
+        lambda: kiosk.camera_status.state is CameraState.CONNECTED and kiosk.idle.camera.frames_painted > 3,
+        timeout=30000,  # the vision process starts (and loads its model) first
+    )
     clip.rename(tmp_path / "away.mp4")  # the cable is pulled: the clip ends and cannot be opened again
     qtbot.waitUntil(lambda: kiosk.camera_status.state is CameraState.RECONNECTING, timeout=10000)
     assert "Camera not working" in kiosk.idle.status.text()

@@ -42,7 +42,7 @@ def test_not_recognised_then_punching_with_a_pin(qtbot: QtBot, launch: Launcher,
     qtbot.waitUntil(lambda: showing(kiosk, admin.employee) and "PIN set" in admin.employee.facts.text())
     kiosk.go_idle()
 
-    qtbot.waitUntil(lambda: showing(kiosk, kiosk.notice), timeout=20000)  # the camera saw a face nobody enrolled
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.notice), timeout=40000)  # the camera saw a face nobody enrolled
     assert kiosk.notice.title.text() == "We could not recognise you"
     assert kiosk.notice.pin_button.isVisible()
     click(qtbot, kiosk.notice.pin_button)

@@ -1,0 +1,227 @@
+"""The camera and face loop, run in a child process of the kiosk.
+
+MediaPipe's landmark detector holds Python's global interpreter lock for the whole of each call (30 ms on average,
+several hundred milliseconds when the CPU is busy), so in a thread of the kiosk's own process it would freeze the
+screen in step with the camera. In a process of its own it cannot: the kiosk's GUI thread only receives finished
+things through a pipe, read by a thread that does nothing but hand them on.
+
+This module imports no Qt. `run` is the child's entry point; the parent side is `kiosk.ui.pipeline.VisionPipeline`.
+Messages to the parent are tuples: ("frame", index, width, height, box, pixels), ("status", CameraStatus),
+("attempt",), ("checking", prompt, percent), ("verdict", Verdict), ("problem", text), ("stopped", frames_read).
+Commands from the parent: ("arm",), ("hold",), ("stop",).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import os
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.vision.camera import CameraSource, Frame
+from kiosk.vision.landmarks import FaceLandmarkDetector, FaceObservation, RunningMode, pick_user_face
+from kiosk.vision.liveness import ChallengeStep, LivenessConfig, LivenessSession, random_challenge
+
+log = logging.getLogger(__name__)
+
+VISION_NICENESS = 5
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """How an attempt starts and ends.
+
+    Attributes:
+        face_frames_to_start: consecutive frames with a face before an attempt starts (a passer-by does not).
+        min_face_share: the face's width as a share of the frame's, at least (the person stands at the kiosk).
+        recognise_within_s: after liveness passed, how long recognition may still take.
+    """
+
+    face_frames_to_start: int = 3
+    min_face_share: float = 0.12
+    recognise_within_s: float = 4.0
+
+
+@dataclass(frozen=True)
+class VisionSpec:
+    """Everything the child process needs, in a form that crosses a process boundary.
+
+    Attributes:
+        camera: device index, file or URL.
+        model_path: the verified landmark model.
+        challenge: a fixed challenge for every attempt (tests, demonstrations); None asks `challenge_length` random
+            steps each time.
+        challenge_length: steps of a random challenge.
+        liveness: the liveness thresholds.
+        settings: how attempts start and end.
+    """
+
+    camera: str
+    model_path: Path
+    challenge: tuple[ChallengeStep, ...] | None = None
+    challenge_length: int = 2
+    liveness: LivenessConfig = field(default_factory=LivenessConfig)
+    settings: PipelineSettings = field(default_factory=PipelineSettings)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The end of an attempt: who (when recognised and live) or why not."""
+
+    employee_id: str | None
+    distance: float | None
+    live: bool | None  # None when liveness was not reached
+    reasons: tuple[str, ...]  # liveness reason codes
+    code: str  # "identified", "liveness_failed", "not_recognised"
+    message: str
+
+    @property
+    def identified(self) -> bool:
+        return self.employee_id is not None
+
+
+class Mode(enum.Enum):
+    WATCHING = "watching"  # waiting for a face to start an attempt
+    CHECKING = "checking"  # liveness challenge running
+    HOLDING = "holding"  # a verdict was given; preview only until the parent re-arms
+
+
+def mirrored_box(face: FaceObservation) -> tuple[int, int, int, int]:
+    """The face box as (x, y, width, height) in the mirrored preview."""
+    top, right, bottom, left = face.box
+    return (face.frame_width - right, top, right - left, bottom - top)
+
+
+class _Loop:
+    def __init__(self, spec: VisionSpec, events: Connection, commands: Connection) -> None:
+        self.spec = spec
+        self.events = events
+        self.commands = commands
+        self.settings = spec.settings
+        self.armed = True
+        self.stopping = False
+        self.mode = Mode.WATCHING
+        self.face_frames = 0
+        self.session: LivenessSession | None = None
+        self.frames_read = 0
+
+    def send(self, *message: object) -> None:
+        self.events.send(message)
+
+    def pause(self, seconds: float) -> None:
+        """The camera's wait between reconnection attempts, cut short by a command."""
+        if self.commands.poll(seconds):
+            self.read_commands()
+
+    def read_commands(self) -> None:
+        while self.commands.poll():
+            command = self.commands.recv()[0]
+            if command == "stop":
+                self.stopping = True
+            elif command == "arm":
+                self.armed = True
+                if self.mode is Mode.HOLDING:
+                    self.mode = Mode.WATCHING
+                    self.face_frames = 0
+            elif command == "hold":
+                self.armed = False
+                if self.mode is Mode.CHECKING:
+                    self.mode = Mode.WATCHING
+                    self.session = None
+
+    def challenge(self) -> tuple[ChallengeStep, ...]:
+        if self.spec.challenge is not None:
+            return self.spec.challenge
+        return random_challenge(self.spec.challenge_length)  # the system's secure random source
+
+    def run(self) -> None:
+        detector = FaceLandmarkDetector(RunningMode.VIDEO, model_path=self.spec.model_path)
+        camera: CameraSource | None = None
+        # MediaPipe's video mode wants ever-increasing timestamps; a new source (a file played again) starts at 0.
+        offset_ms, last_ms = 0, -1
+        try:
+            while not self.stopping:
+                try:
+                    self.read_commands()
+                    if camera is None or camera.finished:
+                        if camera is not None:
+                            camera.close()
+                            offset_ms = last_ms + 1
+                            if self.mode is Mode.CHECKING:
+                                self.mode, self.session = Mode.WATCHING, None
+                        camera = CameraSource(
+                            self.spec.camera, on_status=lambda status: self.send("status", status), sleep=self.pause
+                        )
+                    frame = camera.read()
+                    if frame is None:
+                        continue
+                    self.frames_read += 1
+                    last_ms = max(last_ms + 1, offset_ms + frame.timestamp_ms)
+                    face = pick_user_face(detector.detect_for_video(frame.rgb(), last_ms))
+                    self.publish(frame, face)
+                    self.step(frame, face)
+                except (BrokenPipeError, EOFError):
+                    break  # the kiosk is gone
+                except Exception as error:  # the loop must outlive any one frame's failure
+                    log.exception("camera loop: a frame failed")
+                    self.send("problem", f"The camera check had a problem ({type(error).__name__}); it goes on.")
+                    self.mode, self.session = Mode.WATCHING, None
+                    self.pause(0.2)
+        finally:
+            if camera is not None:
+                camera.close()
+            detector.close()
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self.send("stopped", self.frames_read)
+
+    def publish(self, frame: Frame, face: FaceObservation | None) -> None:
+        mirrored = np.ascontiguousarray(frame.image[:, ::-1, ::-1])
+        box = mirrored_box(face) if face is not None else None
+        self.send("frame", frame.index, frame.width, frame.height, box, mirrored.tobytes())
+
+    def step(self, frame: Frame, face: FaceObservation | None) -> None:
+        if self.mode is Mode.HOLDING or not self.armed:
+            return
+        if self.mode is Mode.WATCHING:
+            big_enough = face is not None and face.box_width >= self.settings.min_face_share * face.frame_width
+            self.face_frames = self.face_frames + 1 if big_enough else 0
+            if self.face_frames < self.settings.face_frames_to_start:
+                return
+            self.session = LivenessSession(self.challenge(), self.spec.liveness)
+            self.mode = Mode.CHECKING
+            self.send("attempt")
+        session = self.session
+        assert session is not None
+        session.update(frame, face)
+        if not session.finished:
+            steps = len(session.challenge)
+            current = session.current_step
+            done = steps if current is None else session.challenge.index(current)
+            self.send("checking", session.prompt or "Hold still", round(100 * done / steps))
+            return
+        result = session.result()
+        log.info("liveness: %s %s", result.live, result.reason_codes)
+        reasons = tuple(result.reason_codes)
+        if not result.live:
+            message = result.reasons[0].message if result.reasons else ""
+            self.end(Verdict(None, None, False, reasons, "liveness_failed", message))
+            return
+        self.end(Verdict(None, None, True, reasons, "not_recognised", "No faces are enrolled on this kiosk."))
+
+    def end(self, verdict: Verdict) -> None:
+        self.mode, self.session, self.face_frames = Mode.HOLDING, None, 0
+        self.send("verdict", verdict)
+
+
+def run(spec: VisionSpec, events: Connection, commands: Connection, log_level: int = logging.WARNING) -> None:
+    """The child process's entry point: run the loop until told to stop or the kiosk goes away."""
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s vision %(name)s: %(message)s")
+    if hasattr(os, "nice"):
+        # On a small kiosk PC the camera loop could take every core; the screen must win when they compete.
+        os.nice(VISION_NICENESS)
+    _Loop(spec, events, commands).run()
