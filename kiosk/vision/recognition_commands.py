@@ -1,7 +1,7 @@
-"""`python main.py vision verify-pairs | enroll | identify`: face recognition from the command line.
+"""`python main.py vision verify-pairs`: score an LFW-format pair list and print one JSON object.
 
-`verify-pairs` scores an LFW-format pair list and prints one JSON object. `enroll` and `identify` work on the local
-kiosk database (see `kiosk.services.enrolment`).
+The protocol is described in `kiosk.vision.lfw`. `vision enroll`, `identify` and `forget` work on the kiosk's database,
+so they live with the services (`kiosk.services.enrolment_commands`).
 """
 
 from __future__ import annotations
