@@ -61,6 +61,7 @@ SLIGHT_RIGHT_POSE = PoseRange("slight_right", (-35.0, -10.0), (-20.0, 20.0), "Tu
 ENROLMENT_POSES = (FRONTAL_POSE, SLIGHT_LEFT_POSE, SLIGHT_RIGHT_POSE)
 CAMERA_PLAN: tuple[tuple[PoseRange, int], ...] = ((FRONTAL_POSE, 2), (SLIGHT_LEFT_POSE, 1), (SLIGHT_RIGHT_POSE, 1))
 MAX_TEMPLATES = 12
+SAMPLE_INTERVAL_S = 0.3
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,11 +101,14 @@ class EnrolmentSession:
         encoder: FaceEncoder,
         plan: Sequence[tuple[PoseRange, int]] = CAMERA_PLAN,
         policy: MatchPolicy | None = None,
+        min_interval_s: float = SAMPLE_INTERVAL_S,
     ) -> None:
         """Args:
         encoder: computes the encodings (its quality limits apply).
         plan: the poses to collect, in order, and how many samples of each.
         policy: its threshold decides whether two samples show the same person.
+        min_interval_s: shortest time between two kept samples, so that two samples of one pose are not two
+            copies of the same instant.
         """
         if not plan or any(count < 1 for _, count in plan):
             raise RuleViolation("enrolment_plan", "an enrolment plan needs at least one sample of each pose it lists")
@@ -112,6 +116,8 @@ class EnrolmentSession:
         self._queue = [pose for pose, count in plan for _ in range(count)]
         self._policy = policy or MatchPolicy()
         self._samples: list[EnrolmentSample] = []
+        self._min_interval_s = min_interval_s
+        self._last_kept: float | None = None
 
     @property
     def wanted(self) -> PoseRange | None:
@@ -128,13 +134,15 @@ class EnrolmentSession:
         """The samples collected so far."""
         return tuple(self._samples)
 
-    def offer(self, frame_rgb: ImageArray, face: FaceObservation | None) -> EnrolmentStep:
-        """Judge one frame (and the user's face the landmark pass found in it, if any)."""
+    def offer(self, frame_rgb: ImageArray, face: FaceObservation | None, at: float) -> EnrolmentStep:
+        """Judge one frame seen at monotonic time `at` (and the user's face the landmark pass found in it, if any)."""
         wanted = self.wanted
         if wanted is None:
             return EnrolmentStep(False, None, "")
         if face is None:
             return EnrolmentStep(False, wanted, "Step in front of the camera.")
+        if self._last_kept is not None and at - self._last_kept < self._min_interval_s:
+            return EnrolmentStep(False, wanted, wanted.advice)
         sample = self._encoder.sample_from_observation(frame_rgb, face, pose=wanted)
         if not sample.quality.passed:
             return EnrolmentStep(False, wanted, sample.quality.advice, sample.quality)
@@ -146,6 +154,7 @@ class EnrolmentSession:
                     False, wanted, "Only the person being enrolled should face the camera.", sample.quality
                 )
         self._samples.append(EnrolmentSample(wanted.name, sample.encoding))
+        self._last_kept = at
         following = self.wanted
         return EnrolmentStep(True, following, following.advice if following else "", sample.quality)
 

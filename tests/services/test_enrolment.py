@@ -276,6 +276,7 @@ def test_camera_enrolment_collects_frontal_left_and_right_from_a_head_turn_clip(
     assert capture.isOpened(), f"cannot open {clip}"
     session = EnrolmentSession(encoder)
     wanted_log: list[str] = []
+    kept_at: list[float] = []
     with FaceLandmarkDetector(RunningMode.VIDEO, model_path=default_model_path()) as detector:
         index = 0
         while not session.complete:
@@ -286,14 +287,18 @@ def test_camera_enrolment_collects_frontal_left_and_right_from_a_head_turn_clip(
             if index % 3:
                 continue  # every third frame is plenty and keeps the test quick
             rgb = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-            face = pick_user_face(detector.detect_for_video(rgb, int(index * 1000 / 30)))
-            step = session.offer(rgb, face)
+            at = index / 30
+            face = pick_user_face(detector.detect_for_video(rgb, int(at * 1000)))
+            step = session.offer(rgb, face, at)
             if step.accepted:
                 wanted_log.append(session.samples[-1].pose)
+                kept_at.append(at)
     capture.release()
 
     assert session.complete, f"collected only {wanted_log}"
     assert wanted_log == ["frontal", "frontal", "slight_left", "slight_right"]
+    # Two samples of one pose are not two copies of one instant.
+    assert kept_at[1] - kept_at[0] >= 0.3
     result = enrolment.enrol("E3", list(session.samples), enrolled_by="Lim", consent_recorded_by="Lim")
     assert result.poses == ("frontal", "frontal", "slight_left", "slight_right")
 

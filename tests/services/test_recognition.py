@@ -69,8 +69,8 @@ def _frames(path: Path, first: int, last: int, step: int) -> Iterator[tuple[floa
 def clip_samples(encoder: FaceEncoder, faces: Path) -> list[EnrolmentSample]:
     """Enrolment samples (frontal, left, right) taken from the first 400 frames of the head-turn clip."""
     session = EnrolmentSession(encoder)
-    for _, rgb, face in _frames(faces / HEAD_TURN, 0, 400, 3):
-        session.offer(rgb, face)  # type: ignore[arg-type]
+    for at, rgb, face in _frames(faces / HEAD_TURN, 0, 400, 3):
+        session.offer(rgb, face, at)  # type: ignore[arg-type]
         if session.complete:
             break
     assert session.complete
