@@ -146,6 +146,13 @@ class TemplateGallery(Generic[K]):
             )
         return cls(zip(owners, rows, strict=True))
 
+    def export(self) -> tuple[list[K], FloatArray]:
+        """The owner of each row and a copy of the (N, 128) matrix, e.g. to send the gallery to another process
+        (`from_matrix` rebuilds it)."""
+        counts = np.diff(np.append(self._starts, len(self._matrix)))
+        owners = [employee for employee, count in zip(self._employees, counts, strict=True) for _ in range(count)]
+        return owners, self._matrix.copy()
+
     @property
     def employees(self) -> tuple[K, ...]:
         """The employees with at least one template, in gallery order."""

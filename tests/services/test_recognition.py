@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from kiosk.services.enrolment import BiometricEnrolment, EnrolmentSample, EnrolmentSession
-from kiosk.services.recognition import ConfirmedMatch, FaceRecogniser
+from kiosk.services.recognition import FaceRecogniser
 from kiosk.store.secrets import SecretStore
 from kiosk.vision.encodings import FaceEncoder
 from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode, pick_user_face
 from kiosk.vision.models import default_model_path, is_valid_model
+from kiosk.vision.recognition import ConfirmedMatch
 from tests.conftest import MemoryKeyring
 from tests.support import KioskWorld
 from tests.vision.conftest import faces_root

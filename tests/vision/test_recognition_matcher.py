@@ -192,3 +192,19 @@ def test_vote_settings_are_checked() -> None:
         MatchVoter[str](required=0)
     with pytest.raises(RuleViolation):
         MatchVoter[str](max_gap_s=0)
+
+
+def test_a_gallery_survives_export_and_rebuild_across_a_pipe() -> None:
+    import pickle
+
+    rng = np.random.default_rng(6)
+    templates = _unit(rng, 9)
+    owners = ["anna", "anna", "ben", "carl", "carl", "carl", "dora", "dora", "eve"]
+    gallery = TemplateGallery(zip(owners, templates, strict=True))
+
+    rebuilt = TemplateGallery.from_matrix(*pickle.loads(pickle.dumps(gallery.export())))
+
+    assert rebuilt.employees == gallery.employees
+    assert rebuilt.template_count == 9
+    for probe in templates:
+        assert rebuilt.identify(probe) == gallery.identify(probe)
