@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, delete, func, select, text, union, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
@@ -33,6 +36,7 @@ from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRo
 from sync import schema as central
 from sync.clock import AnchoredClock
 from sync.connection import CentralConnector, CentralProfile
+from sync.errors import CentralUnreachable
 from sync.incidents import incident_from_rows, incident_rows
 from sync.push import BatchOutcome, send_batch
 from sync.records import correction_from_row, correction_row, punch_from_row, punch_row
@@ -102,8 +106,9 @@ class KioskSync:
     # --- one full sync -------------------------------------------------------------------------------------------
 
     def run_once(self) -> tuple[PushReport, PullReport]:
-        """Anchor the clock, push everything pending, pull what changed. Errors propagate to the caller."""
-        with self._engine.connect() as connection:
+        """Anchor the clock, push everything pending, pull what changed. Errors propagate to the caller; a lost
+        connection as `CentralUnreachable`, a refused login as `CentralAuthRefused`."""
+        with _link_errors(), self._engine.connect() as connection:
             if self.clock is not None:
                 driver = connection.connection.driver_connection
                 assert driver is not None
@@ -115,12 +120,12 @@ class KioskSync:
 
     def push(self) -> PushReport:
         """Push everything pending."""
-        with self._engine.connect() as connection:
+        with _link_errors(), self._engine.connect() as connection:
             return self._push(connection)
 
     def pull(self) -> PullReport:
         """Pull what changed since the last pull."""
-        with self._engine.connect() as connection:
+        with _link_errors(), self._engine.connect() as connection:
             return self._pull(connection)
 
     def pending_count(self) -> int:
@@ -375,18 +380,19 @@ class KioskSync:
                 removed = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id.in_(inactive)))
                 report.templates_removed += int(removed.rowcount)  # type: ignore[attr-defined]
             self._apply_templates(session, changed["face_templates"], inactive, report)
+            held = _existing_ids(session, PunchRow, [str(row["id"]) for row in changed["punches"]])
             for row in changed["punches"]:
-                punch = punch_from_row(row)
-                if repository.get_punch(session, punch.id) is None:
-                    repository.add_punch(
-                        session,
-                        punch,
-                        company_id=row["company_id"],
-                        site_id=row["site_id"],
-                        recorded_at=row["recorded_at"],
-                        sync_state=SyncState.REMOTE,
-                    )
-                    report.punches += 1
+                if str(row["id"]) in held:
+                    continue
+                repository.add_punch(
+                    session,
+                    punch_from_row(row),
+                    company_id=row["company_id"],
+                    site_id=row["site_id"],
+                    recorded_at=row["recorded_at"],
+                    sync_state=SyncState.REMOTE,
+                )
+                report.punches += 1
             for row in changed["corrections"]:
                 if session.get(CorrectionRow, str(row["id"])) is None:
                     repository.add_correction(
@@ -464,7 +470,28 @@ class KioskSync:
         return 1
 
 
+@contextmanager
+def _link_errors() -> Iterator[None]:
+    """A connection that breaks in the middle of a sync is the network's or the server's problem: say so."""
+    try:
+        yield
+    except DBAPIError as error:
+        if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
+            raise CentralUnreachable(f"lost the connection to the central database: {error.orig}".strip()) from error
+        raise
+
+
 RESOLVED = (IncidentStatus.APPROVED, IncidentStatus.REJECTED)
+_ID_CHUNK = 500
+
+
+def _existing_ids(session: Session, row_class: type[Any], ids: Sequence[str]) -> set[str]:
+    """Which of `ids` the local table holds already (asked in chunks: SQLite limits bound parameters)."""
+    held: set[str] = set()
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        held.update(session.scalars(select(row_class.id).where(row_class.id.in_(chunk))))
+    return held
 
 
 def _rank(status: IncidentStatus) -> int:
