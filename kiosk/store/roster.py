@@ -14,9 +14,17 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
-from kiosk.domain.punches import Punch
-from kiosk.store.repository import punch_from_row
-from kiosk.store.schema import Department, Employee, EmployeePinLockout, FaceTemplate, PunchRow, SyncState
+from kiosk.domain.punches import Correction, Punch
+from kiosk.store.repository import correction_from_row, punch_from_row
+from kiosk.store.schema import (
+    CorrectionRow,
+    Department,
+    Employee,
+    EmployeePinLockout,
+    FaceTemplate,
+    PunchRow,
+    SyncState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +166,13 @@ def delete_face_templates(session: Session, employee_id: str) -> int:
     """Remove an employee's face templates (biometric data is the one thing that is deleted); returns how many."""
     result = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id == employee_id))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def corrections_since(session: Session, company_id: str, since: datetime) -> list[Correction]:
+    """A company's corrections about punches at or after `since` (by the corrected time, or for a void by when it
+    was made), the company-wide counterpart of `repository.corrections_of(..., since=...)`."""
+    query = select(CorrectionRow).where(
+        CorrectionRow.company_id == company_id,
+        func.coalesce(CorrectionRow.effective_at, CorrectionRow.made_at) >= since,
+    )
+    return [correction_from_row(row) for row in session.scalars(query.order_by(CorrectionRow.made_at))]

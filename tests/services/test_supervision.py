@@ -98,3 +98,28 @@ def test_the_employee_list_and_the_banner_count(world: KioskWorld, overview: Sit
     assert (rows["E3"].employee.active, rows["E3"].status, rows["E3"].since) == (False, EmployeeStatus.OFF, None)
     assert [row.employee.id for row in overview.employee_list(active_only=True)] == ["E2", "E1"]
     assert overview.pending_clockout_count() == 1
+
+
+def test_claims_and_resolutions_show_as_the_punch_screen_sees_them(world: KioskWorld, overview: SiteOverview) -> None:
+    punch_at(world, MIDNIGHT - timedelta(hours=16), "E1", PunchKind.CLOCK_IN)  # yesterday 08:00, never closed
+    world.time.set(MIDNIGHT + timedelta(hours=8))
+    (row,) = [row for row in overview.employee_list() if row.employee.id == "E1"]
+    assert (row.status, row.unexplained_sessions) == (EmployeeStatus.ON_SHIFT, 0)
+    assert overview.on_site_now()[0].missed_clockout
+
+    claim = world.missed.create_and_submit_clockout_claim(
+        "E1", MIDNIGHT - timedelta(hours=7), "forgot", identified_by=FACE
+    )
+    (row,) = [row for row in overview.employee_list() if row.employee.id == "E1"]
+    assert (row.status, row.unexplained_sessions) == (EmployeeStatus.ON_SHIFT, 0)
+    assert row.since is not None and row.since.isoformat() == "2026-11-03T08:00:00+08:00"  # today's clock-in
+    world.missed.resolve_missed_clockout(claim.incident.id, approve=True, resolved_by="supervisor")
+    (present,) = overview.on_site_now()
+    assert (present.employee.id, present.since.isoformat(), present.missed_clockout) == (
+        "E1",
+        "2026-11-03T08:00:00+08:00",
+        False,
+    )
+    state = world.clock.employee_view("E1").state
+    assert state.status is EmployeeStatus.ON_SHIFT
+    assert state.unresolved == ()
