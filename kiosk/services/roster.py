@@ -321,7 +321,7 @@ class Roster:
                 self._require_open_department(session, current.department)
             record = replace(current, active=active)
             repository.put_employee(session, record, now)
-            removed = 0 if active else roster_store.delete_face_templates(session, current.id)
+            removed = 0 if active else repository.delete_face_templates(session, current.id)
             action = "employee.activated" if active else "employee.deactivated"
             repository.audit(
                 session, at=now, actor=changed_by, action=action, subject=current.id, face_templates_deleted=removed

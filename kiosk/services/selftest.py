@@ -29,8 +29,8 @@ from kiosk.store.database import Database
 from kiosk.store.location import DATABASE_FILE, database_path
 from kiosk.store.secrets import PIN_PEPPER, SecretStore
 from kiosk.vision.camera import Backoff, CameraSource
-from kiosk.vision.commands import read_image_rgb
-from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode, pick_user_face
+from kiosk.vision.encodings import FaceEncoder, encode_face, load_still_image
+from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
 from kiosk.vision.models import require_model
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,8 @@ class SelfTest:
         height, width = BLANK_FRAME_SIZE
         box = (height // 4, width * 3 // 4, height * 3 // 4, width // 4)
         with _timer() as elapsed:
-            encoding = _encode(np.zeros((height, width, 3), dtype=np.uint8), box)
+            encoding = encode_face(np.zeros((height, width, 3), dtype=np.uint8), box)
+        _require_encoding(encoding)
         return f"face_recognition (dlib) model loaded; {len(encoding)} values in {elapsed():.0f} ms"
 
     def check_camera(self) -> str:
@@ -167,16 +168,16 @@ class SelfTest:
 
     def check_frame(self) -> str:
         assert self.frame is not None
-        image = read_image_rgb(self.frame)
-        faces = self._landmarks().detect(image)
-        user = pick_user_face(faces)
-        if user is None:
-            raise CheckFailed(f"no face found in {self.frame}")
-        encoding = _encode(image, user.box)
-        top, right, bottom, left = user.box
+        image = load_still_image(self.frame)
+        with FaceEncoder(self._landmarks()) as encoder:
+            sample = encoder.sample_from_image(image, str(self.frame))
+        _require_encoding(sample.encoding)
+        face = sample.observation
+        quality = sample.quality
+        verdict = "pass" if quality.passed else f"fail ({', '.join(quality.failed_gates)}: {quality.advice})"
         return (
-            f"{len(faces)} face(s) in {self.frame}; the user's is {right - left}x{bottom - top} px, "
-            f"yaw {user.yaw:.0f} deg, encoded into {len(encoding)} values"
+            f"{sample.faces_in_picture} face(s) in {self.frame}; the user's is {face.box_width}x{face.box_height} px, "
+            f"yaw {face.yaw:.0f} deg, encoded into {len(sample.encoding)} values; quality gates {verdict}"
         )
 
 
@@ -209,16 +210,11 @@ def _open_and_inspect(path: Path) -> tuple[str, str]:
     return revision, f"set up for {company.name}, site {site.name} ({site.timezone})"
 
 
-def _encode(image_rgb: Any, box: tuple[int, int, int, int]) -> list[float]:
-    import face_recognition  # noqa: PLC0415  (loads dlib's models, which is what this check is about)
-
-    found = face_recognition.face_encodings(image_rgb, known_face_locations=[box], num_jitters=1, model="small")
-    if len(found) != 1 or len(found[0]) != ENCODING_LENGTH:
-        raise CheckFailed(f"face_recognition gave {len(found)} encoding(s) instead of one of {ENCODING_LENGTH} values")
-    values = [float(value) for value in found[0]]
-    if not all(math.isfinite(value) for value in values):
+def _require_encoding(encoding: Any) -> None:
+    if len(encoding) != ENCODING_LENGTH:
+        raise CheckFailed(f"the face encoding has {len(encoding)} values instead of {ENCODING_LENGTH}")
+    if not all(math.isfinite(float(value)) for value in encoding):
         raise CheckFailed("the face encoding holds values that are not numbers")
-    return values
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
@@ -160,12 +160,6 @@ def face_template_counts(session: Session, company_id: str) -> dict[str, int]:
         .group_by(FaceTemplate.employee_id)
     ).all()
     return {employee_id: int(count) for employee_id, count in rows}
-
-
-def delete_face_templates(session: Session, employee_id: str) -> int:
-    """Remove an employee's face templates (biometric data is the one thing that is deleted); returns how many."""
-    result = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id == employee_id))
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def corrections_since(session: Session, company_id: str, since: datetime) -> list[Correction]:
