@@ -18,6 +18,7 @@ from kiosk.domain.punches import Punch
 from kiosk.services.clock import SystemTimeSource, TimeSource
 from kiosk.services.company_settings import CompanySettings
 from kiosk.services.device_settings import DeviceSettings
+from kiosk.services.enrolment import BiometricEnrolment
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
 from kiosk.services.reports import Reports
@@ -131,6 +132,7 @@ class KioskApp:
         time_source = self._time_source or (sync.time_source if sync is not None else SystemTimeSource())
         self._step("services")
         setup = KioskSetup(database, secrets, time_source)
+        enrolment = BiometricEnrolment(database, secrets, time_source)
         on_recorded = sync.on_recorded if sync is not None else None
 
         def open_punching(settings: DeviceSettings) -> PunchServices:
@@ -146,6 +148,7 @@ class KioskApp:
             vision=vision,
             sync=sync,
             exports_dir=folder / "exports",
+            enrolment=enrolment,
         )
         kiosk = Kiosk(parts, settings)
         self.kiosk = kiosk

@@ -33,13 +33,16 @@ from kiosk.domain.incidents import NOTE_MAX_LENGTH, IncidentStatus, MissedClocko
 from kiosk.domain.sessions import MAX_SESSION
 from kiosk.services.company_settings import CompanySettingsView
 from kiosk.services.device_settings import STRICTNESS, DeviceSettings
+from kiosk.services.enrolment import CAMERA_PLAN, CONSENT_TEXT, BiometricEnrolment, EnrolmentResult
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS, PinCheck
 from kiosk.services.reports import Period
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.ui.admin_views import EmployeeScreen, ExportScreen, ListScreen, employee_line, presence_lines, punch_lines
 from kiosk.ui.employee_screens import NamePickScreen, PinScreen
+from kiosk.ui.enrol_screens import CaptureScreen, ConsentScreen
 from kiosk.ui.messages import Level, explain
-from kiosk.ui.parts import FaceEnrolment, PunchServices
+from kiosk.ui.parts import PunchServices
+from kiosk.ui.pipeline import CaptureStep
 from kiosk.ui.widgets import ChoiceRow, DateTimePicker, button, label
 from sync.scheduler import SyncStatus
 
@@ -310,6 +313,8 @@ class AdminMode(QObject):
 
     unlocked = Signal()
     pin_refused = Signal(object)  # the PinCheck
+    enrolment_progress = Signal(object)  # CaptureStep shown
+    enrolled = Signal(object)  # EnrolmentResult
 
     def __init__(self, kiosk: Kiosk) -> None:
         super().__init__(kiosk)
@@ -326,9 +331,22 @@ class AdminMode(QObject):
         self.employee = EmployeeScreen()
         self.new_pin = PinScreen("New PIN", 8)
         self.export = ExportScreen()
+        self.consent = ConsentScreen()
+        self.capture = CaptureScreen()
         screens = (self.pin, self.home, self.incidents, self.detail, self.settings, self.on_site, self.today)
-        for screen in (*screens, self.employees, self.employee, self.new_pin, self.export):
+        for screen in (*screens, self.employees, self.employee, self.new_pin, self.export, self.consent, self.capture):
             kiosk.window.add_screen(screen)
+        self._connect()
+        self._unlock_at = 0.0
+        self._lock_timer = QTimer(self.pin)  # dies with the screen it counts down on
+        self._lock_timer.setInterval(1000)
+        self._lock_timer.timeout.connect(self._tick_lock)
+        self._locked_seconds = 0
+        self.enrolment: BiometricEnrolment | None = kiosk.parts.enrolment
+
+    def _connect(self) -> None:
+        """Wire the supervisor screens to what they lead to."""
+        kiosk = self.kiosk
         self.pin.entered.connect(self._check_pin)
         self.pin.back.connect(kiosk.go_idle)
         self.home.review.clicked.connect(self.show_incidents)
@@ -344,6 +362,12 @@ class AdminMode(QObject):
         self.employee.back.connect(self.show_employees)
         self.employee.set_pin.connect(self._ask_new_pin)
         self.employee.delete_face.connect(self._delete_face)
+        self.employee.enrol.connect(self._ask_consent)
+        self.consent.agreed.connect(self._start_capture)
+        self.consent.declined.connect(lambda: self.open_employee(self.employee.employee_id))
+        self.capture.cancelled.connect(self._cancel_capture)
+        if kiosk.parts.vision is not None:
+            kiosk.parts.vision.captured.connect(self._captured)
         self.new_pin.entered.connect(self._save_pin)
         self.new_pin.back.connect(lambda: self.open_employee(self.employee.employee_id))
         self.export.export.connect(self._export)
@@ -357,12 +381,6 @@ class AdminMode(QObject):
         self.detail.reject.connect(self._reject)
         self.settings.back.connect(self.show_home)
         self.settings.save.connect(self._save_settings)
-        self._unlock_at = 0.0
-        self._lock_timer = QTimer(self.pin)  # dies with the screen it counts down on
-        self._lock_timer.setInterval(1000)
-        self._lock_timer.timeout.connect(self._tick_lock)
-        self._locked_seconds = 0
-        self.enrolment: FaceEnrolment | None = kiosk.parts.enrolment
 
     def _zone(self) -> tzinfo | None:
         return self.kiosk.place.zone if self.kiosk.place is not None else None
@@ -595,6 +613,55 @@ class AdminMode(QObject):
             self.new_pin.reset(explain(error))
 
         self.kiosk.database.submit(lambda: services.roster.set_pin(employee_id, pin, changed_by=actor), saved, failed)
+
+    def _ask_consent(self) -> None:
+        if not self._require():
+            return
+        self.consent.show_consent(self.employee.name.text(), CONSENT_TEXT)
+        self.kiosk.window.show_screen(self.consent)
+
+    def _start_capture(self) -> None:
+        vision = self.kiosk.parts.vision
+        if vision is None or not self._require():
+            self.kiosk.messenger.tell("This kiosk has no camera to enrol with", Level.PROBLEM)
+            return
+        total = sum(count for _, count in CAMERA_PLAN)
+        self.capture.start(self.employee.name.text(), total, CAMERA_PLAN[0][0].advice)
+        self.kiosk.window.show_screen(self.capture)
+        vision.start_enrolment()
+
+    def _cancel_capture(self) -> None:
+        vision = self.kiosk.parts.vision
+        if vision is not None:
+            vision.stop_enrolment()
+        self.open_employee(self.employee.employee_id)
+
+    def _captured(self, step: CaptureStep) -> None:
+        if self.kiosk.window.current is not self.capture:
+            return
+        self.capture.show_step(step.collected, step.advice)
+        self.enrolment_progress.emit(step)
+        if not step.complete:
+            return
+        enrolment = self.enrolment
+        if enrolment is None:
+            return
+        employee_id, actor, samples = self.employee.employee_id, self.actor, step.samples
+
+        def enrolled(result: EnrolmentResult) -> None:
+            self.kiosk.messenger.tell(f"Face enrolled: {result.templates} samples", Level.SUCCESS)
+            self.enrolled.emit(result)
+            self.open_employee(employee_id)
+
+        def failed(error: BaseException) -> None:
+            self.kiosk.messenger.report(error)
+            self.open_employee(employee_id)
+
+        self.kiosk.database.submit(
+            lambda: enrolment.enrol(employee_id, samples, enrolled_by=actor, consent_recorded_by=actor),
+            enrolled,
+            failed,
+        )
 
     def _delete_face(self) -> None:
         enrolment = self.enrolment

@@ -40,7 +40,7 @@ from kiosk.ui.employee_screens import (
 )
 from kiosk.ui.messages import Messenger
 from kiosk.ui.parts import PunchServices, UiParts
-from kiosk.ui.pipeline import Verdict
+from kiosk.ui.pipeline import Verdict, VisionPipeline
 from kiosk.ui.setup_screen import SetupScreen
 from kiosk.ui.sound import Sound
 from kiosk.ui.tasks import Worker
@@ -204,15 +204,29 @@ class Kiosk(QObject):
         if vision is None:
             return
         if self.window.current is self.idle and self.services is not None:
+            self._send_gallery(vision)
             vision.arm()
-        else:
+        elif self.window.current is not self.admin.capture:
             vision.hold()
+
+    def _send_gallery(self, vision: VisionPipeline) -> None:
+        """Give the face loop the current templates (enrolments, deletions and syncs count from the next person)."""
+        enrolment = self.parts.enrolment
+        if enrolment is None:
+            return
+        self.database.submit(
+            enrolment.load_gallery, lambda loaded: vision.set_gallery(loaded.gallery, enrolment.policy)
+        )
 
     def _show_frame(self, _image: QImage, _box: object) -> None:
         vision = self.parts.vision
         preview = vision.take_preview() if vision is not None else None
-        if preview is not None and self.window.current is self.idle:
+        if preview is None:
+            return
+        if self.window.current is self.idle:
             self.idle.camera.set_frame(*preview)
+        elif self.window.current is self.admin.capture:
+            self.admin.capture.camera.set_frame(*preview)
 
     def _camera_changed(self, status: CameraStatus) -> None:
         self.camera_status = status

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from kiosk.services.company_settings import CompanySettings
 from kiosk.services.device_settings import DeviceSettings
+from kiosk.services.enrolment import BiometricEnrolment
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
 from kiosk.services.reports import Reports
@@ -18,13 +18,6 @@ from kiosk.services.timeclock import TimeClock
 from kiosk.ui.pipeline import VisionPipeline
 from kiosk.ui.sound import SoundPlayer
 from sync.service import KioskSyncService
-
-
-class FaceEnrolment(Protocol):
-    """Face enrolment: consent, guided capture, deletion of an employee's biometric data."""
-
-    def delete_biometrics(self, employee_id: str, *, deleted_by: str) -> int:
-        """Remove the employee's face templates and withdraw their consent; how many were removed."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +43,7 @@ class UiParts:
         vision: the camera and face pipeline (None on a kiosk run without a camera).
         sync: the central sync (None on a kiosk that was never provisioned).
         exports_dir: the folder timesheet exports are written to.
-        enrolment: face enrolment and deletion (None while the kiosk has no face recognition).
+        enrolment: face consent, enrolment, deletion and the templates recognition uses.
     """
 
     setup: KioskSetup
@@ -59,4 +52,4 @@ class UiParts:
     vision: VisionPipeline | None = None
     sync: KioskSyncService | None = None
     exports_dir: Path | None = None
-    enrolment: FaceEnrolment | None = None
+    enrolment: BiometricEnrolment | None = None

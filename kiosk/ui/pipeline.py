@@ -17,10 +17,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.ui import vision_process
-from kiosk.ui.vision_process import PipelineSettings, Verdict, VisionSpec
+from kiosk.ui.vision_process import CaptureStep, PipelineSettings, Verdict, VisionSpec
 from kiosk.vision.camera import CameraState, CameraStatus
+from kiosk.vision.matcher import MatchPolicy, TemplateGallery
 
-__all__ = ["PipelineSettings", "Verdict", "VisionPipeline", "VisionSpec"]
+__all__ = ["CaptureStep", "PipelineSettings", "Verdict", "VisionPipeline", "VisionSpec"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class VisionPipeline(QObject):
     attempt_started = Signal()
     verdict = Signal(object)  # Verdict
     problem = Signal(str)  # an unexpected error in the loop (already logged there)
+    captured = Signal(object)  # CaptureStep: enrolment progress
 
     def __init__(self, spec: VisionSpec, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +85,17 @@ class VisionPipeline(QObject):
         """Stop starting attempts (someone is using the screens); the preview goes on."""
         self._send("hold")
 
+    def set_gallery(self, gallery: TemplateGallery[str], policy: MatchPolicy) -> None:
+        """The enrolled templates (opened by the kiosk) to recognise people against, from the next attempt on."""
+        self._send("gallery", gallery, policy)
+
+    def start_enrolment(self) -> None:
+        """Collect enrolment samples from the camera; progress arrives as `captured`."""
+        self._send("enrol")
+
+    def stop_enrolment(self) -> None:
+        self._send("stop_enrol")
+
     def take_preview(self) -> tuple[QImage, tuple[int, int, int, int] | None] | None:
         """The newest preview image (None when it was already taken)."""
         with self._preview_lock:
@@ -108,6 +121,8 @@ class VisionPipeline(QObject):
                 self.attempt_started.emit()
             elif kind == "verdict":
                 self.verdict.emit(message[1])
+            elif kind == "captured":
+                self.captured.emit(message[1])
             elif kind == "problem":
                 self.problem.emit(message[1])
             elif kind == "stopped":

@@ -6,9 +6,14 @@ screen in step with the camera. In a process of its own it cannot: the kiosk's G
 things through a pipe, read by a thread that does nothing but hand them on.
 
 This module imports no Qt. `run` is the child's entry point; the parent side is `kiosk.ui.pipeline.VisionPipeline`.
+Recognition runs on a worker thread of the child (one frame in flight; frames that come while it is busy are not
+queued), with the templates the kiosk opened and sent (the key to open them stays with the kiosk's keyring).
+Enrolment capture uses the same worker.
+
 Messages to the parent are tuples: ("frame", index, width, height, box, pixels), ("status", CameraStatus),
-("attempt",), ("checking", prompt, percent), ("verdict", Verdict), ("problem", text), ("stopped", frames_read).
-Commands from the parent: ("arm",), ("hold",), ("stop",).
+("attempt",), ("checking", prompt, percent), ("verdict", Verdict), ("captured", CaptureStep), ("problem", text),
+("stopped", frames_read). Commands from the parent: ("arm",), ("hold",), ("gallery", TemplateGallery, MatchPolicy),
+("enrol",), ("stop_enrol",), ("stop",).
 """
 
 from __future__ import annotations
@@ -17,15 +22,24 @@ import contextlib
 import enum
 import logging
 import os
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
+from kiosk.services.enrolment import CAMERA_PLAN, BiometricEnrolment, EnrolmentSample, EnrolmentSession, LoadedGallery
+from kiosk.services.recognition import ConfirmedMatch, FaceRecogniser
 from kiosk.vision.camera import CameraSource, Frame
+from kiosk.vision.encodings import FaceEncoder
 from kiosk.vision.landmarks import FaceLandmarkDetector, FaceObservation, RunningMode, pick_user_face
 from kiosk.vision.liveness import ChallengeStep, LivenessConfig, LivenessSession, random_challenge
+from kiosk.vision.matcher import MatchPolicy, TemplateGallery
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +84,38 @@ class VisionSpec:
 
 
 @dataclass(frozen=True)
+class CaptureStep:
+    """Enrolment progress after one frame, for the capture screen.
+
+    Attributes:
+        collected: samples accepted so far.
+        total: samples the plan wants.
+        advice: what to tell the person (a quality gate's advice or the next pose).
+        samples: every sample, once `collected == total` (else empty).
+    """
+
+    collected: int
+    total: int
+    advice: str
+    samples: tuple[EnrolmentSample, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.collected >= self.total
+
+
+class _SentTemplates:
+    """Stands in for the enrolment service inside the child: the templates the kiosk opened and sent, as a gallery."""
+
+    def __init__(self, gallery: TemplateGallery[str], policy: MatchPolicy) -> None:
+        self.gallery = gallery
+        self.policy = policy
+
+    def load_gallery(self) -> LoadedGallery:
+        return LoadedGallery(self.gallery, ())
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The end of an attempt: who (when recognised and live) or why not."""
 
@@ -109,6 +155,18 @@ class _Loop:
         self.face_frames = 0
         self.session: LivenessSession | None = None
         self.frames_read = 0
+        self.fresh = True
+        self.reasons: tuple[str, ...] = ()
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recognition")
+        self.busy = threading.Event()
+        self.results: queue.SimpleQueue[tuple[int, ConfirmedMatch | CaptureStep | None, str]] = queue.SimpleQueue()
+        self.attempt_number = 0
+        self.encoder: FaceEncoder | None = None
+        self.recogniser: FaceRecogniser | None = None
+        self.enrolling: EnrolmentSession | None = None
+        self.live_at: float | None = None
+        self.identified: ConfirmedMatch | None = None
+        self.advice = ""
 
     def send(self, *message: object) -> None:
         self.events.send(message)
@@ -120,7 +178,8 @@ class _Loop:
 
     def read_commands(self) -> None:
         while self.commands.poll():
-            command = self.commands.recv()[0]
+            message = self.commands.recv()
+            command = message[0]
             if command == "stop":
                 self.stopping = True
             elif command == "arm":
@@ -128,11 +187,64 @@ class _Loop:
                 if self.mode is Mode.HOLDING:
                     self.mode = Mode.WATCHING
                     self.face_frames = 0
+            elif command == "gallery":
+                self.use_gallery(message[1], message[2])
+            elif command == "enrol":
+                self.enrolling = EnrolmentSession(self.face_encoder())
+                self.attempt_number += 1
+                self.mode, self.session, self.armed = Mode.HOLDING, None, False
+            elif command == "stop_enrol":
+                self.enrolling = None
+                self.attempt_number += 1
             elif command == "hold":
                 self.armed = False
                 if self.mode is Mode.CHECKING:
                     self.mode = Mode.WATCHING
                     self.session = None
+
+    def face_encoder(self) -> FaceEncoder:
+        if self.encoder is None:
+            self.encoder = FaceEncoder(model_path=self.spec.model_path)
+        return self.encoder
+
+    def use_gallery(self, gallery: TemplateGallery[str], policy: MatchPolicy) -> None:
+        """New templates from the kiosk (enrolments, deletions, a sync): used from the next attempt on."""
+        if len(gallery) == 0:
+            self.recogniser = None
+            return
+        templates = cast(BiometricEnrolment, _SentTemplates(gallery, policy))
+        self.recogniser = FaceRecogniser(templates, self.face_encoder(), policy=policy)
+
+    def submit(self, job: Callable[[], ConfirmedMatch | CaptureStep | None], fresh_advice: bool = False) -> None:
+        """Run `job` on the worker unless it is busy (then this frame is skipped)."""
+        if self.busy.is_set():
+            return
+        self.busy.set()
+        number = self.attempt_number
+
+        def work() -> None:
+            try:
+                answer = job()
+                advice = self.recogniser.advice if self.recogniser is not None and fresh_advice else ""
+                self.results.put((number, answer, advice))
+            except Exception:
+                log.exception("recognition failed on a frame")
+            finally:
+                self.busy.clear()
+
+        self.worker.submit(work)
+
+    def drain(self) -> list[ConfirmedMatch | CaptureStep | None]:
+        """Answers of the current attempt that came back from the worker."""
+        answers: list[ConfirmedMatch | CaptureStep | None] = []
+        while True:
+            try:
+                number, answer, advice = self.results.get_nowait()
+            except queue.Empty:
+                return answers
+            if number == self.attempt_number:
+                answers.append(answer)
+                self.advice = advice
 
     def challenge(self) -> tuple[ChallengeStep, ...]:
         if self.spec.challenge is not None:
@@ -173,9 +285,12 @@ class _Loop:
                     self.mode, self.session = Mode.WATCHING, None
                     self.pause(0.2)
         finally:
+            self.worker.shutdown(wait=True)
             if camera is not None:
                 camera.close()
             detector.close()
+            if self.encoder is not None:
+                self.encoder.close()
             with contextlib.suppress(BrokenPipeError, OSError):
                 self.send("stopped", self.frames_read)
 
@@ -184,7 +299,33 @@ class _Loop:
         box = mirrored_box(face) if face is not None else None
         self.send("frame", frame.index, frame.width, frame.height, box, mirrored.tobytes())
 
+    def capture(self, frame: Frame, face: FaceObservation | None) -> None:
+        """Enrolment: offer the frame to the session; report progress, and the samples once complete."""
+        session = self.enrolling
+        assert session is not None
+        image = frame.rgb()
+
+        def offer() -> CaptureStep:
+            step = session.offer(image, face)
+            total = len(session.samples) + (0 if step.wanted is None else self._remaining(session))
+            samples = session.samples if session.complete else ()
+            return CaptureStep(len(session.samples), total, step.advice, samples)
+
+        self.submit(offer)
+        for answer in self.drain():
+            if isinstance(answer, CaptureStep):
+                self.send("captured", answer)
+                if answer.complete:
+                    self.enrolling = None
+
+    @staticmethod
+    def _remaining(session: EnrolmentSession) -> int:
+        return int(sum(count for _, count in CAMERA_PLAN)) - len(session.samples)
+
     def step(self, frame: Frame, face: FaceObservation | None) -> None:
+        if self.enrolling is not None:
+            self.capture(frame, face)
+            return
         if self.mode is Mode.HOLDING or not self.armed:
             return
         if self.mode is Mode.WATCHING:
@@ -194,9 +335,29 @@ class _Loop:
                 return
             self.session = LivenessSession(self.challenge(), self.spec.liveness)
             self.mode = Mode.CHECKING
+            self.attempt_number += 1
+            self.live_at, self.identified, self.advice = None, None, ""
+            self.fresh = True
             self.send("attempt")
         session = self.session
         assert session is not None
+        recogniser = self.recogniser
+        if face is not None and recogniser is not None and self.identified is None:
+            fresh, self.fresh = self.fresh, False
+            image = frame.rgb()
+
+            def identify() -> ConfirmedMatch | None:
+                if fresh:
+                    recogniser.prepare()
+                return recogniser.identify(image, face, frame.monotonic)
+
+            self.submit(identify, fresh_advice=True)
+        for answer in self.drain():
+            if isinstance(answer, ConfirmedMatch):
+                self.identified = answer
+        if self.live_at is not None:
+            self.after_liveness(frame)
+            return
         session.update(frame, face)
         if not session.finished:
             steps = len(session.challenge)
@@ -206,15 +367,33 @@ class _Loop:
             return
         result = session.result()
         log.info("liveness: %s %s", result.live, result.reason_codes)
-        reasons = tuple(result.reason_codes)
+        self.reasons = tuple(result.reason_codes)
         if not result.live:
             message = result.reasons[0].message if result.reasons else ""
-            self.end(Verdict(None, None, False, reasons, "liveness_failed", message))
+            self.end(Verdict(None, None, False, self.reasons, "liveness_failed", message))
             return
-        self.end(Verdict(None, None, True, reasons, "not_recognised", "No faces are enrolled on this kiosk."))
+        self.live_at = frame.monotonic
+        self.after_liveness(frame)
+
+    def after_liveness(self, frame: Frame) -> None:
+        """Liveness passed: wait (a little) for recognition to confirm someone. Never a punch for a guess."""
+        assert self.live_at is not None
+        if self.identified is not None:
+            match = self.identified
+            self.end(Verdict(match.employee_id, match.distance, True, self.reasons, "identified", ""))
+        elif self.recogniser is None:
+            self.end(Verdict(None, None, True, self.reasons, "not_recognised", "No faces are enrolled on this kiosk."))
+        elif frame.monotonic - self.live_at > self.settings.recognise_within_s:
+            message = "Your face did not match anyone enrolled on this kiosk."
+            if self.advice:
+                message += f" {self.advice}"
+            self.end(Verdict(None, None, True, self.reasons, "not_recognised", message))
+        else:
+            self.send("checking", self.advice or "Checking who you are\u2026", 100)
 
     def end(self, verdict: Verdict) -> None:
-        self.mode, self.session, self.face_frames = Mode.HOLDING, None, 0
+        self.mode, self.session, self.face_frames, self.live_at = Mode.HOLDING, None, 0, None
+        self.attempt_number += 1
         self.send("verdict", verdict)
 
 

@@ -12,12 +12,15 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import KioskApp, KioskOptions
+from kiosk.services.enrolment import FRONTAL_POSE, BiometricEnrolment, EnrolmentSession
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.store import repository
 from kiosk.store.database import Database
@@ -25,7 +28,10 @@ from kiosk.store.repository import CompanyRecord, EmployeeRecord
 from kiosk.store.secrets import SecretStore
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.sound import SoundPlayer
+from kiosk.vision.encodings import FaceEncoder
+from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode, pick_user_face
 from kiosk.vision.liveness import ChallengeStep
+from kiosk.vision.models import default_model_path
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
 
@@ -157,6 +163,38 @@ def running(
     qtbot.waitUntil(lambda: showing(kiosk.kiosk, kiosk.kiosk.idle))
     yield kiosk
     stop_kiosk(kiosk)
+
+
+def enrol_from_clip(
+    folder: Path, keyring: MemoryKeyring, time: ManualTimeSource, employee_id: str, clip: Path, *, frames: int = 300
+) -> int:
+    """Enrol `employee_id` with frontal samples taken from the first `frames` frames of `clip` (as the enrolment
+    service's camera session does), recording the consent; returns how many templates were kept."""
+    database = Database(folder / "kiosk.db")
+    capture = cv2.VideoCapture(str(clip))
+    assert capture.isOpened(), f"cannot open {clip}"
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    try:
+        with (
+            FaceLandmarkDetector(RunningMode.VIDEO, model_path=default_model_path()) as detector,
+            FaceEncoder(model_path=default_model_path()) as encoder,
+        ):
+            session = EnrolmentSession(encoder, plan=((FRONTAL_POSE, 3),))
+            for index in range(frames):
+                ok, frame = capture.read()
+                if not ok or session.complete:
+                    break
+                rgb = np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+                face = pick_user_face(detector.detect_for_video(rgb, int(index * 1000 / fps)))
+                if index % 4 == 0:
+                    session.offer(rgb, face)
+            assert session.complete, f"{clip.name} gave only {len(session.samples)} usable samples"
+            enrolment = BiometricEnrolment(database, SecretStore(keyring), time)
+            result = enrolment.enrol(employee_id, session.samples, enrolled_by="test", consent_recorded_by="test")
+            return result.templates
+    finally:
+        capture.release()
+        database.close()
 
 
 class Launcher:

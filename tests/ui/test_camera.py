@@ -8,13 +8,15 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.store import repository
 from kiosk.ui.pipeline import Verdict
 from kiosk.ui.responsiveness import StallMonitor
 from kiosk.vision.camera import CameraState
-from tests.ui.conftest import Launcher, showing
+from tests.ui.conftest import Launcher, click, enrol_from_clip, showing
 
 BLINKING = "video/focus_blink/mahie_test_4_low_fps.avi"  # blinks at 0.3 s, 3.3 s, ... (17 frames/s)
+SAME_PERSON = "video/focus_blink/mahie_test_1.avi"  # the same person on another recording, for enrolment
 SHORT = "video/dinoman_example_2blinks.mp4"  # 3 s
 
 
@@ -64,3 +66,32 @@ def test_camera_unplugged_and_back(qtbot: QtBot, launch: Launcher, faces: Path, 
     qtbot.waitUntil(lambda: kiosk.idle.camera.frames_painted > painted, timeout=5000)
     assert kiosk.idle.status.text().startswith("Camera on")
     assert kiosk.idle.camera.caption == ""
+
+
+def test_face_punch_from_the_camera_while_the_screen_stays_responsive(
+    qtbot: QtBot, launch: Launcher, faces: Path, record_property: Callable[[str, object], None]
+) -> None:
+    enrol_from_clip(launch.folder, launch.keyring, launch.time, "E1", faces / SAME_PERSON)
+    running = launch(camera=faces / BLINKING)
+    kiosk = running.kiosk
+    assert running.app.vision is not None
+    qtbot.waitUntil(lambda: kiosk.idle.camera.frames_painted > 0, timeout=30000)
+    monitor = StallMonitor()
+    monitor.start()
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.greet), timeout=40000)  # live, then recognised over frames
+    assert kiosk.greet.hello.text() == "Hello, Maria Santos"
+    identity = kiosk.identity
+    assert identity is not None
+    assert identity.identified_by is IdentifiedBy.FACE
+    assert identity.liveness_passed is True
+    assert identity.match_distance is not None
+    assert identity.match_distance < 0.49
+    with qtbot.waitSignal(kiosk.punched) as punched:
+        click(qtbot, kiosk.greet.action_buttons[(PunchKind.CLOCK_IN, None)])
+    qtbot.waitUntil(lambda: kiosk.idle.camera.frames_painted > 0)
+    monitor.stop()
+    punch = punched.args[0].punch
+    assert punch.employee_id == "E1"
+    assert punch.match_distance == identity.match_distance
+    assert monitor.ticks > 100
+    record_property("gui_stall_ms", round(monitor.longest_ms, 1))
