@@ -221,3 +221,25 @@ def test_period_parsing() -> None:
     assert not Period.parse(None, "2026-11-01").contains(date(2026, 11, 2))
     with pytest.raises(RuleViolation, match="is not a date"):
         Period.parse("01/11/2026", None)
+
+
+def test_a_resolved_missed_clockout_closes_the_day_and_older_corrections_stay_out(data_dir: Path) -> None:
+    kiosk = make_world(data_dir / DATABASE_FILE)
+    try:
+        kiosk.time.set(MONDAY)  # 08:00 in Manila
+        kiosk.clock.record_punch("E2", PunchKind.CLOCK_IN, identified_by=FACE)
+        kiosk.time.set(MONDAY + timedelta(days=10))  # back on site ten days later, and asked to explain
+        claim = kiosk.missed.create_and_submit_clockout_claim(
+            "E2", MONDAY + timedelta(hours=9), "forgot", identified_by=FACE
+        )
+        kiosk.missed.resolve_missed_clockout(claim.incident.id, approve=True, resolved_by="supervisor")
+        reports = Reports(kiosk.database, kiosk.clock)
+        (monday,) = rows(reports.timesheet_csv(Period(date(2026, 11, 2), date(2026, 11, 2))))
+        assert (monday["first_in"], monday["last_out"]) == ("2026-11-02T08:00:00+08:00", "2026-11-02T17:00:00+08:00")
+        assert (monday["total_hours"], monday["anomalies"]) == ("9.0000", "corrected")
+        # The report of the claim's day reads a week before it, not back to the corrected Monday: the correction
+        # made that day must not turn up as a correction of an unknown punch.
+        (claim_day,) = rows(reports.timesheet_csv(Period(date(2026, 11, 12), date(2026, 11, 12))))
+        assert (claim_day["first_in"], claim_day["anomalies"]) == ("2026-11-12T08:00:00+08:00", "open_session")
+    finally:
+        kiosk.close()
