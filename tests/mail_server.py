@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -26,11 +27,13 @@ class Inbox:
     messages: list[Message] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)  # set at each message
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's
         assert isinstance(envelope.content, bytes)
         self.messages.append(message_from_bytes(envelope.content))
         self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+        self.arrived.set()
         return "250 Message accepted"
 
     def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
