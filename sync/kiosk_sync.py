@@ -159,10 +159,8 @@ class KioskSync:
             with self.database.read() as session:
                 rows = list(
                     session.scalars(
-                        select(row_class)
-                        .where(row_class.sync_state == SyncState.PENDING)
-                        .order_by(row_class.id)
-                        .limit(self.batch_size)
+                        # No ORDER BY: the sync-state index hands pending rows out without sorting the backlog.
+                        select(row_class).where(row_class.sync_state == SyncState.PENDING).limit(self.batch_size)
                     )
                 )
             if not rows:

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, Table, TextClause, select, text
 from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
@@ -85,29 +84,53 @@ def send_batch(connection: Connection, table: Table, records: Sequence[Record], 
     outcome = BatchOutcome()
     if not records:
         return outcome
-    statement = insert(table).on_conflict_do_nothing(index_elements=[table.c[key]]).returning(table.c[key])
+    statement, columns = _insert_statement(connection, table, list(records[0]), key)
     try:
         with connection.begin_nested():
-            stored = set(connection.execute(statement, list(records)).scalars())
+            stored = set(connection.execute(statement, _as_arrays(columns, records)).scalars())
     except DBAPIError as error:
         if not _is_record_problem(error):
             raise
         log.info("batch of %d %s refused (%s); sending one by one", len(records), table.name, _reason(error))
-        return _send_one_by_one(connection, table, records, key, statement)
+        return _send_one_by_one(connection, table, records, key, (statement, columns))
     outcome.stored = [record[key] for record in records if record[key] in stored]
     _compare_existing(connection, table, [r for r in records if r[key] not in stored], key, outcome)
     return outcome
 
 
+def _insert_statement(
+    connection: Connection, table: Table, columns: list[str], key: str
+) -> tuple[TextClause, list[str]]:
+    """One INSERT for the whole batch: each column travels as one array parameter and `unnest` turns the arrays
+    back into rows on the server. One statement with a handful of parameters, whatever the batch size, instead of
+    thousands of placeholders for the client to render and the server to parse. Every identifier and type here
+    comes from the schema definition, never from the records."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"CAST(:c{index} AS {table.c[name].type.compile(dialect=dialect)}[])" for index, name in enumerate(columns)
+    )
+    statement = text(
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608 - see above
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT ({quote(key)}) DO NOTHING RETURNING {quote(key)}"
+    )
+    return statement, columns
+
+
+def _as_arrays(columns: list[str], records: Sequence[Record]) -> dict[str, list[Any]]:
+    return {f"c{index}": [record[name] for record in records] for index, name in enumerate(columns)}
+
+
 def _send_one_by_one(
-    connection: Connection, table: Table, records: Sequence[Record], key: str, statement: Any
+    connection: Connection, table: Table, records: Sequence[Record], key: str, prepared: tuple[TextClause, list[str]]
 ) -> BatchOutcome:
+    statement, columns = prepared
     outcome = BatchOutcome()
     leftovers: list[Record] = []
     for record in records:
         try:
             with connection.begin_nested():
-                inserted = connection.execute(statement, dict(record)).scalar()
+                inserted = connection.execute(statement, _as_arrays(columns, [record])).scalar()
         except DBAPIError as error:
             if not _is_record_problem(error):
                 raise

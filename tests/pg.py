@@ -67,13 +67,15 @@ class LocalPostgres:
 
     Args:
         root: an empty directory that will hold the cluster; removed by `destroy()`.
+        durable: keep PostgreSQL's own fsync settings (for benchmarks); tests turn fsync off.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, durable: bool = False) -> None:
         self.root = root
         self.data = root / "data"
         self.log = root / "server.log"
         self.port = free_port()
+        self.durable = durable
         self.password = secrets.token_urlsafe(16)
         self._bin = _bin_dir()
         self._run_as: str | None = None
@@ -127,12 +129,12 @@ class LocalPostgres:
             "listen_addresses = '127.0.0.1'",
             f"port = {self.port}",
             "unix_socket_directories = ''",
-            # Tests lose nothing when the OS crashes; commits still wait for the WAL write, so a killed server keeps
-            # every commit it acknowledged, which the fault tests rely on.
-            "fsync = off",
-            "full_page_writes = off",
             "max_connections = 200",
         ]
+        if not self.durable:
+            # Tests lose nothing when the OS crashes; commits still wait for the WAL write, so a killed server keeps
+            # every commit it acknowledged, which the fault tests rely on.
+            settings += ["fsync = off", "full_page_writes = off"]
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write("\n".join(settings) + "\n")
 
