@@ -90,15 +90,15 @@ def test_first_twenty_seconds_of_a_labelled_clip(faces_dir: Path, model_path: Pa
 
 # Measured on the whole clips (frame F1, blinks found / labelled): mahie 1-3 at 30 fps 0.85 / 0.88 / 0.84 with 8/8,
 # 11/11, 8/8; mahie 4-6 at 15-17 fps 0.70 / 0.65 / 0.92 with 9/12, 7/9, 9/9; soniya 5-6 at 6-8 fps 0.45 / 0.62
-# with 12/9, 18/17. The bounds below sit a little under those figures.
+# with 12/9, 18/17. The bounds below leave a little room around those figures (one blink more or less in the count).
 FULL_CLIPS = [
-    ("mahie_test_1.avi", 0.80, 0.99, 0),
-    ("mahie_test_2.avi", 0.80, 0.99, 0),
-    ("mahie_test_3.avi", 0.80, 0.99, 0),
-    ("mahie_test_4_low_fps.avi", 0.62, 0.975, 3),
-    ("mahie_test_5_low_fps.avi", 0.58, 0.98, 2),
-    ("mahie_test_6_low_fps.avi", 0.85, 0.99, 1),
-    ("soniya_test_5_low_fps.avi", 0.40, 0.94, 3),
+    ("mahie_test_1.avi", 0.80, 0.99, 1),
+    ("mahie_test_2.avi", 0.80, 0.99, 1),
+    ("mahie_test_3.avi", 0.80, 0.99, 1),
+    ("mahie_test_4_low_fps.avi", 0.62, 0.975, 4),
+    ("mahie_test_5_low_fps.avi", 0.58, 0.98, 3),
+    ("mahie_test_6_low_fps.avi", 0.85, 0.99, 2),
+    ("soniya_test_5_low_fps.avi", 0.40, 0.94, 4),
     ("soniya_test_6_low_fps.avi", 0.55, 0.93, 2),
 ]
 
