@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import UTC, datetime
 
 import keyring
 import keyring.backend
@@ -18,6 +19,9 @@ from keyring.backends import fail
 from psycopg import sql
 
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from kiosk.services.device_settings import load_device_settings, save_device_settings
+from kiosk.store import repository
+from kiosk.store.database import Database
 from sync.central import decode_token, scram_verifier
 from sync.connection import CentralConnector, CentralProfile
 from sync.errors import CentralAuthRefused
@@ -107,6 +111,25 @@ def provision(token: str, store: ProfileStore) -> CentralProfile:
         connector.close()
     log.info("kiosk %s provisioned for company %s, site %s", own.kiosk_id, own.company_id, own.site_id)
     return own
+
+
+def adopt_identity(database: Database, profile: CentralProfile) -> None:
+    """Make the kiosk's device settings name the company, site and kiosk id head office registered it under."""
+    now = datetime.now(UTC)
+    with database.write() as session:
+        settings = load_device_settings(session).replace(
+            company_id=profile.company_id, site_id=profile.site_id, kiosk_id=profile.kiosk_id
+        )
+        save_device_settings(session, settings, now)
+        repository.audit(
+            session,
+            at=now,
+            actor="provisioning",
+            action="kiosk.provisioned",
+            subject=profile.kiosk_id,
+            company=profile.company_id,
+            site=profile.site_id,
+        )
 
 
 def _restore(store: ProfileStore, previous: CentralProfile | None) -> None:

@@ -1,9 +1,18 @@
-"""`python main.py provision TOKEN`: store this kiosk's central database credentials in the OS keyring."""
+"""`python main.py provision TOKEN`: connect this kiosk to the central database.
+
+The credentials go to the OS keyring (never a file); the kiosk takes the identity head office registered it under
+(company, site, kiosk id) into its device settings, so its punches, the roster it pulls and the reports it prints
+all speak of the same company and site; then a first pull brings the roster, the rule sets and the settings.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -15,13 +24,36 @@ def register(subparsers: Any) -> None:
         "`python -m sync add-kiosk` printed. The credentials go to the OS keyring, never to a file.",
     )
     parser.add_argument("token", help="the token, starting with tck1.")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="the kiosk's data folder (default: $TIMECLOCK_DATA_DIR or the user's)",
+    )
     parser.set_defaults(handler=_provision)
 
 
 def _provision(args: argparse.Namespace) -> int:
     # Imported when the command runs, so `main.py --help` stays instant.
-    from sync.credentials import ProfileStore, provision  # noqa: PLC0415
+    from kiosk.domain.errors import EnvironmentProblem  # noqa: PLC0415
+    from kiosk.store.database import Database  # noqa: PLC0415
+    from kiosk.store.location import database_path  # noqa: PLC0415
+    from sync.credentials import ProfileStore, adopt_identity, provision  # noqa: PLC0415
+    from sync.kiosk_sync import KioskSync  # noqa: PLC0415
 
     profile = provision(args.token, ProfileStore())
-    print(f"kiosk {profile.kiosk_id} provisioned for company {profile.company_id}, site {profile.site_id}")
+    database = Database(database_path(args.data_dir))
+    try:
+        adopt_identity(database, profile)
+        print(f"kiosk {profile.kiosk_id} provisioned for company {profile.company_id}, site {profile.site_id}")
+        sync = KioskSync(database, profile)
+        try:
+            report = sync.pull()
+            print(f"roster pulled: {report.employees} employees")
+        except EnvironmentProblem as error:
+            print(f"the first pull failed ({error}); the roster comes with the next sync")
+        finally:
+            sync.close()
+    finally:
+        database.close()
     return 0

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
+import contextlib
+import io
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
-import keyring
 import pytest
 from keyring.backends import fail
 from sqlalchemy import select
 
+from kiosk import cli as kiosk_cli
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
-from sync import provision_command
+from kiosk.domain.punches import IdentifiedBy, PunchKind
+from kiosk.services.clock import SystemTimeSource
+from kiosk.services.local_kiosk import this_kiosks_time_clock
+from kiosk.store.database import Database
+from kiosk.store.location import database_path
+from sync import cli as sync_cli
 from sync.central import add_kiosk, decode_token
 from sync.connection import CentralConnector
 from sync.credentials import PROFILE_KEY, SERVICE, ProfileStore, provision
 from sync.errors import CentralAuthRefused
+from sync.kiosk_sync import KioskSync
 from sync.schema import kiosks
 from tests.conftest import MemoryKeyring
 from tests.sync.conftest import ROOT, CentralDatabase
@@ -114,16 +122,31 @@ def test_no_keyring_backend_is_a_clear_error() -> None:
         ProfileStore(fail.Keyring()).load()  # type: ignore[no-untyped-call]
 
 
-def test_provision_command_uses_the_process_keyring(
-    central: CentralDatabase, company: str, memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_roster(
+    central: CentralDatabase,
+    company: str,
+    memory_keyring: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
-    parser = argparse.ArgumentParser()
-    provision_command.register(parser.add_subparsers())
-    args = parser.parse_args(["provision", new_token(central)])
-    assert keyring.get_keyring() is memory_keyring
-    assert args.handler(args) == 0
-    assert (SERVICE, PROFILE_KEY) in memory_keyring.secrets
-    assert "provisioned for company initech" in capsys.readouterr().out
+    token = new_token(central)
+    assert kiosk_cli.main(["provision", token, "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "provisioned for company initech" in out
+    assert "roster pulled: 3 employees" in out
+    profile = ProfileStore(memory_keyring).load()
+    assert profile is not None and (SERVICE, PROFILE_KEY) in memory_keyring.secrets
+    database = Database(database_path(tmp_path))
+    try:
+        clock = this_kiosks_time_clock(database, SystemTimeSource())
+        assert (clock.company_id, clock.site_id, clock.kiosk_id) == ("initech", "initech-plant", profile.kiosk_id)
+        outcome = clock.record_punch("initech-E002", PunchKind.CLOCK_IN, identified_by=IdentifiedBy.PIN)
+        assert outcome.punch is not None
+        sync = KioskSync(database, profile)
+        assert sync.push().delivered == 1
+        sync.close()
+    finally:
+        database.close()
 
 
 def test_tls_is_the_default_and_needs_a_ca(central: CentralDatabase, company: str) -> None:
@@ -161,6 +184,14 @@ def run_sync(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_sync_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """The same command in this process (the program itself is run above)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = sync_cli.main(list(args))
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDatabase, company: str) -> None:
     for _ in range(2):
         result = run_sync("--database-url", central.url, "init")
@@ -185,14 +216,14 @@ def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDat
     ],
 )
 def test_cli_bad_connection_input_is_a_clear_error(args: list[str], message: str) -> None:
-    result = run_sync(*args)
+    result = run_sync_here(*args)
     assert result.returncode == 1
     assert message in result.stderr
     assert result.stdout == ""
 
 
 def test_cli_add_kiosk_with_a_missing_ca_file(central: CentralDatabase, company: str) -> None:
-    result = run_sync(
+    result = run_sync_here(
         "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
         "--ca-file", "/nonexistent/ca.pem",
     )  # fmt: skip
