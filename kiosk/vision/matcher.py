@@ -2,9 +2,9 @@
 
 All templates of all employees sit in one C-contiguous float32 matrix, grouped by employee. A probe is compared
 with the whole matrix in one vectorised matrix-vector product through the expansion
-``|t - p|^2 = |t|^2 + |p|^2 - 2 t.p`` (the template norms are computed once, when the gallery is built), and the
-smallest squared distance of each employee comes out of one ``numpy.minimum.reduceat`` over the employees' row
-ranges. Only the two best employees' distances are square-rooted.
+``|t - p|^2 = |t|^2 + |p|^2 - 2 t.p`` (the template norms are computed once, when the gallery is built), the
+smallest of each employee comes out of one ``numpy.minimum.reduceat`` over the employees' row ranges, and only the
+per-employee values get the probe's norm added; only the two best are square-rooted.
 
 A match needs both:
 
@@ -134,7 +134,7 @@ class TemplateGallery(Generic[K]):
             )
         else:
             self._matrix = np.empty((0, ENCODING_SIZE), dtype=np.float32)
-        self._squared_norms: FloatArray = np.einsum("ij,ij->i", self._matrix, self._matrix)
+        self._half_norms: FloatArray = 0.5 * np.einsum("ij,ij->i", self._matrix, self._matrix)
 
     @classmethod
     def from_matrix(cls, owners: Sequence[K], matrix: npt.ArrayLike) -> TemplateGallery[K]:
@@ -166,28 +166,43 @@ class TemplateGallery(Generic[K]):
     def __len__(self) -> int:
         return self.template_count
 
-    def squared_distances(self, probe: npt.ArrayLike) -> FloatArray:
-        """Squared Euclidean distance from `probe` to every template, in gallery row order (clamped at 0)."""
-        vector = as_encoding(probe)
-        squared: FloatArray = np.empty(len(self._matrix), dtype=np.float32)
+    def _half_gaps(self, vector: FloatArray) -> FloatArray:
+        """``|t|^2 / 2 - t.p`` for every template t: the squared distance to the probe p, halved, less ``|p|^2 / 2``.
+
+        One pass over the matrix and one over the result; the constant and the factor are applied later to one value
+        per employee instead of one per template.
+        """
+        gaps: FloatArray = np.empty(len(self._matrix), dtype=np.float32)
         # WORKAROUND: numpy's matmul hands a matrix-vector product this size to OpenBLAS's thread pool, whose threads
         # busy-wait against the camera, MediaPipe and dlib threads on a 2-core kiosk
         # (https://github.com/OpenMathLib/OpenBLAS/issues/5171): measured under such load, a 100k search took
         # 15-35 ms that way against 2-5 ms with einsum's own single-threaded SIMD loop, memory-bound either way.
-        np.einsum("ij,j->i", self._matrix, vector, out=squared)
-        # In place, so a search allocates one vector only: |t|^2 - 2 t.p + |p|^2.
-        squared *= -2.0
-        squared += self._squared_norms
+        np.einsum("ij,j->i", self._matrix, vector, out=gaps)
+        np.subtract(self._half_norms, gaps, out=gaps)
+        return gaps
+
+    @staticmethod
+    def _squared_from_half_gaps(gaps: FloatArray, vector: FloatArray) -> FloatArray:
+        squared: FloatArray = gaps * 2.0
         squared += float(vector @ vector)
         # float32 rounding can make an identical template come out slightly negative.
         np.maximum(squared, 0.0, out=squared)
         return squared
 
+    def squared_distances(self, probe: npt.ArrayLike) -> FloatArray:
+        """Squared Euclidean distance from `probe` to every template, in gallery row order (clamped at 0)."""
+        vector = as_encoding(probe)
+        return self._squared_from_half_gaps(self._half_gaps(vector), vector)
+
+    def _employee_squared(self, vector: FloatArray) -> FloatArray:
+        nearest: FloatArray = np.minimum.reduceat(self._half_gaps(vector), self._starts)
+        return self._squared_from_half_gaps(nearest, vector)
+
     def employee_distances(self, probe: npt.ArrayLike) -> FloatArray:
         """Distance from `probe` to each employee's nearest template, in the order of `employees`."""
         if not self._employees:
             return np.empty(0, dtype=np.float32)
-        nearest: FloatArray = np.sqrt(np.minimum.reduceat(self.squared_distances(probe), self._starts))
+        nearest: FloatArray = np.sqrt(self._employee_squared(as_encoding(probe)))
         return nearest
 
     def identify(self, probe: npt.ArrayLike, policy: MatchPolicy | None = None) -> MatchResult[K]:
@@ -195,7 +210,7 @@ class TemplateGallery(Generic[K]):
         rule = policy or MatchPolicy()
         if not self._employees:
             return MatchResult(None, math.inf, math.inf, MatchReason.NO_TEMPLATES)
-        squared = np.minimum.reduceat(self.squared_distances(probe), self._starts)
+        squared = self._employee_squared(as_encoding(probe))
         if len(squared) == 1:
             best_index, best, second = 0, math.sqrt(float(squared[0])), math.inf
         else:
