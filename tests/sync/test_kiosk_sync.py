@@ -15,11 +15,11 @@ from kiosk.domain.incidents import IncidentStatus
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.store import repository
 from kiosk.store.schema import FaceTemplate, PunchRow, SyncState
-from sync.incidents import resolve
+from sync.incidents import list_incidents, resolve
 from sync.kiosk_sync import CURSOR_KEY
 from sync.records import punch_from_row
 from sync.roster import deactivate_employee, upsert_employee
-from sync.schema import employees, face_templates, punches
+from sync.schema import corrections, employees, face_templates, punches
 from tests.sync.conftest import CentralDatabase, KioskUnderTest, open_kiosk
 
 MONDAY = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Manila
@@ -236,3 +236,93 @@ def test_a_conflicting_or_refused_punch_is_set_aside_and_the_rest_goes_up(
     assert "employee_id='wayne-E003'" in str(states[str(taken.id)][1])
     assert states[str(ghost.id)] == (SyncState.REJECTED, "employee ghost is not on the roster of company wayne")
     assert gate.sync.pending_count() == 0
+
+
+def test_an_enrolment_goes_up_and_other_kiosks_get_it(
+    company: CentralDatabase, gate: KioskUnderTest, dock: KioskUnderTest
+) -> None:
+    template_id = str(uuid.uuid4())
+    with gate.database.write() as session:
+        repository.add_face_template(
+            session, repository.StoredTemplate(template_id, "wayne-E002", b"\x00sealed", "frontal", MONDAY)
+        )
+    assert gate.sync.push().delivered == 1
+    with company.engine.connect() as admin:
+        row = (
+            admin.execute(select(face_templates).where(face_templates.c.id == uuid.UUID(template_id))).mappings().one()
+        )
+    assert (row["employee_id"], row["sealed"], str(row["kiosk_id"])) == (
+        "wayne-E002",
+        b"\x00sealed",
+        gate.profile.kiosk_id,
+    )
+    assert dock.sync.pull().templates_added == 1
+    with dock.database.read() as session:
+        (pulled,) = repository.face_templates(session, "wayne-E002")
+    assert pulled.sealed == b"\x00sealed"
+
+
+def test_a_pending_incident_then_its_claim_then_a_kiosk_resolution_all_go_up(
+    company: CentralDatabase, gate: KioskUnderTest
+) -> None:
+    with company.engine.begin() as admin:
+        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true WHERE id = 'wayne'"))
+    gate.sync.pull()
+    opened = gate.punch("wayne-E003", PunchKind.CLOCK_IN)
+    gate.time.advance(hours=20)
+    pending = gate.missed.open_pending_incident("wayne-E003")
+    assert pending is not None and pending.status is IncidentStatus.PENDING
+    gate.sync.run_once()
+    with company.engine.connect() as admin:
+        (central_view,) = [i for i in list_incidents(admin) if i.id == pending.id]
+    assert central_view.status is IncidentStatus.PENDING
+
+    claim = gate.missed.create_and_submit_clockout_claim(
+        "wayne-E003", opened.occurred_at + timedelta(hours=8), "System issue", identified_by=IdentifiedBy.FACE
+    )
+    assert claim.incident.id == pending.id
+    gate.missed.resolve_missed_clockout(pending.id, approve=True, resolved_by="Site supervisor", notes="seen")
+    report, _ = gate.sync.run_once()
+    assert not report.conflicts and not report.rejected
+    with company.engine.connect() as admin:
+        (central_view,) = [i for i in list_incidents(admin) if i.id == pending.id]
+        closing = admin.execute(select(corrections).where(corrections.c.target_punch_id == opened.id)).mappings().one()
+    assert central_view.status is IncidentStatus.APPROVED
+    assert central_view.final_logout_time == opened.occurred_at + timedelta(hours=8)
+    assert closing["effective_at"] == opened.occurred_at + timedelta(hours=8)
+    assert gate.sync.pending_count() == 0
+
+
+def test_head_office_and_a_kiosk_resolving_differently_is_a_reported_conflict(
+    company: CentralDatabase, gate: KioskUnderTest
+) -> None:
+    with company.engine.begin() as admin:
+        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true WHERE id = 'wayne'"))
+    gate.sync.pull()
+    opened = gate.punch("wayne-E001", PunchKind.CLOCK_IN)
+    gate.time.advance(hours=20)
+    claim = gate.missed.create_and_submit_clockout_claim(
+        "wayne-E001", opened.occurred_at + timedelta(hours=8), "Forgot", identified_by=IdentifiedBy.FACE
+    )
+    gate.sync.push()
+    resolve(
+        company.engine,
+        claim.incident.id,
+        approve=True,
+        resolved_by="HQ",
+        notes="",
+        logout_time=None,
+        now=datetime.now(UTC),
+    )
+    gate.missed.resolve_missed_clockout(
+        claim.incident.id,
+        approve=False,
+        resolved_by="Site supervisor",
+        notes="left at five",
+        logout_time=opened.occurred_at + timedelta(hours=7),
+    )
+    report = gate.sync.push()
+    assert str(claim.incident.id) in report.conflicts
+    with company.engine.connect() as admin:
+        (central_view,) = [i for i in list_incidents(admin) if i.id == claim.incident.id]
+    assert central_view.status is IncidentStatus.APPROVED, "head office's decision is never overwritten"
