@@ -134,14 +134,18 @@ class EnrolmentSession:
         """The samples collected so far."""
         return tuple(self._samples)
 
-    def offer(self, frame_rgb: ImageArray, face: FaceObservation | None, at: float) -> EnrolmentStep:
-        """Judge one frame seen at monotonic time `at` (and the user's face the landmark pass found in it, if any)."""
+    def offer(self, frame_rgb: ImageArray, face: FaceObservation | None, at: float | None = None) -> EnrolmentStep:
+        """Judge one frame (and the user's face the landmark pass found in it, if any).
+
+        `at` is the frame's monotonic time in seconds; when given, samples closer than `min_interval_s` to the last
+        kept one are skipped.
+        """
         wanted = self.wanted
         if wanted is None:
             return EnrolmentStep(False, None, "")
         if face is None:
             return EnrolmentStep(False, wanted, "Step in front of the camera.")
-        if self._last_kept is not None and at - self._last_kept < self._min_interval_s:
+        if at is not None and self._last_kept is not None and at - self._last_kept < self._min_interval_s:
             return EnrolmentStep(False, wanted, wanted.advice)
         sample = self._encoder.sample_from_observation(frame_rgb, face, pose=wanted)
         if not sample.quality.passed:

@@ -15,6 +15,8 @@ from kiosk.vision.matcher import MatchPolicy, MatchResult, TemplateGallery
 from kiosk.vision.quality import FRONTAL, PoseRange
 from kiosk.vision.recognition import FRAMES_TO_CONFIRM, MAX_GAP_S, ConfirmedMatch, FrameRecogniser
 
+__all__ = ["ConfirmedMatch", "FaceRecogniser"]
+
 if TYPE_CHECKING:
     from kiosk.vision.encodings import FaceEncoder, ImageArray
     from kiosk.vision.landmarks import FaceObservation
