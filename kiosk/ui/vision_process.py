@@ -29,17 +29,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
-from kiosk.services.enrolment import CAMERA_PLAN, BiometricEnrolment, EnrolmentSample, EnrolmentSession, LoadedGallery
-from kiosk.services.recognition import ConfirmedMatch, FaceRecogniser
+from kiosk.services.enrolment import CAMERA_PLAN, EnrolmentSample, EnrolmentSession
 from kiosk.vision.camera import CameraSource, Frame
 from kiosk.vision.encodings import FaceEncoder
 from kiosk.vision.landmarks import FaceLandmarkDetector, FaceObservation, RunningMode, pick_user_face
 from kiosk.vision.liveness import ChallengeStep, LivenessConfig, LivenessSession, random_challenge
 from kiosk.vision.matcher import MatchPolicy, TemplateGallery
+from kiosk.vision.recognition import ConfirmedMatch, FrameRecogniser
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +103,6 @@ class CaptureStep:
         return self.collected >= self.total
 
 
-class _SentTemplates:
-    """Stands in for the enrolment service inside the child: the templates the kiosk opened and sent, as a gallery."""
-
-    def __init__(self, gallery: TemplateGallery[str], policy: MatchPolicy) -> None:
-        self.gallery = gallery
-        self.policy = policy
-
-    def load_gallery(self) -> LoadedGallery:
-        return LoadedGallery(self.gallery, ())
-
-
 @dataclass(frozen=True)
 class Verdict:
     """The end of an attempt: who (when recognised and live) or why not."""
@@ -162,7 +150,7 @@ class _Loop:
         self.results: queue.SimpleQueue[tuple[int, ConfirmedMatch | CaptureStep | None, str]] = queue.SimpleQueue()
         self.attempt_number = 0
         self.encoder: FaceEncoder | None = None
-        self.recogniser: FaceRecogniser | None = None
+        self.recogniser: FrameRecogniser | None = None
         self.enrolling: EnrolmentSession | None = None
         self.live_at: float | None = None
         self.identified: ConfirmedMatch | None = None
@@ -212,8 +200,7 @@ class _Loop:
         if len(gallery) == 0:
             self.recogniser = None
             return
-        templates = cast(BiometricEnrolment, _SentTemplates(gallery, policy))
-        self.recogniser = FaceRecogniser(templates, self.face_encoder(), policy=policy)
+        self.recogniser = FrameRecogniser(self.face_encoder(), gallery, policy=policy)
 
     def submit(self, job: Callable[[], ConfirmedMatch | CaptureStep | None], fresh_advice: bool = False) -> None:
         """Run `job` on the worker unless it is busy (then this frame is skipped)."""
@@ -306,7 +293,7 @@ class _Loop:
         image = frame.rgb()
 
         def offer() -> CaptureStep:
-            step = session.offer(image, face)
+            step = session.offer(image, face, frame.monotonic)
             total = len(session.samples) + (0 if step.wanted is None else self._remaining(session))
             samples = session.samples if session.complete else ()
             return CaptureStep(len(session.samples), total, step.advice, samples)
@@ -348,7 +335,7 @@ class _Loop:
 
             def identify() -> ConfirmedMatch | None:
                 if fresh:
-                    recogniser.prepare()
+                    recogniser.reset()
                 return recogniser.identify(image, face, frame.monotonic)
 
             self.submit(identify, fresh_advice=True)

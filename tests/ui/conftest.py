@@ -187,7 +187,7 @@ def enrol_from_clip(
                 rgb = np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), dtype=np.uint8)
                 face = pick_user_face(detector.detect_for_video(rgb, int(index * 1000 / fps)))
                 if index % 4 == 0:
-                    session.offer(rgb, face)
+                    session.offer(rgb, face, index / fps)
             assert session.complete, f"{clip.name} gave only {len(session.samples)} usable samples"
             enrolment = BiometricEnrolment(database, SecretStore(keyring), time)
             result = enrolment.enrol(employee_id, session.samples, enrolled_by="test", consent_recorded_by="test")
