@@ -153,5 +153,6 @@ class VisionPipeline(QObject):
             self._reader.join(STOP_WAIT_S)
         if self._commands is not None:
             self._commands.close()
+            self._commands = None
         self._process = None
         log.info("vision process stopped after %d frames", self.frames_read)

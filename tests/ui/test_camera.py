@@ -13,6 +13,7 @@ from kiosk.store import repository
 from kiosk.ui.pipeline import Verdict
 from kiosk.ui.responsiveness import StallMonitor
 from kiosk.vision.camera import CameraState
+from kiosk.vision.liveness import ChallengeStep
 from tests.ui.conftest import Launcher, click, enrol_from_clip, showing
 
 BLINKING = "video/focus_blink/mahie_test_4_low_fps.avi"  # blinks at 0.3 s, 3.3 s, ... (17 frames/s)
@@ -95,3 +96,16 @@ def test_face_punch_from_the_camera_while_the_screen_stays_responsive(
     assert punch.match_distance == identity.match_distance
     assert monitor.ticks > 100
     record_property("gui_stall_ms", round(monitor.longest_ms, 1))
+
+
+def test_a_challenge_the_person_does_not_answer_is_refused_plainly(qtbot: QtBot, launch: Launcher, faces: Path) -> None:
+    enrol_from_clip(launch.folder, launch.keyring, launch.time, "E1", faces / SAME_PERSON)
+    # The recording never turns its head: a replayed video cannot answer a challenge it did not expect.
+    running = launch(camera=faces / BLINKING, challenge=(ChallengeStep.TURN_RIGHT, ChallengeStep.TURN_LEFT))
+    kiosk = running.kiosk
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.notice), timeout=60000)
+    assert kiosk.notice.title.text() == "We could not confirm a live face"
+    assert "Turn your head to your right" in kiosk.notice.text.text()
+    assert kiosk.notice.retry_button.isVisible()
+    with running.database.read() as session:
+        assert repository.punches_of(session, "E1") == []  # never a punch for a guess

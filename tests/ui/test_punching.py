@@ -178,3 +178,21 @@ def test_missed_clock_out_claim_then_supervisor_approves_and_rejects(qtbot: QtBo
     assert closed[0].clock_out == clock_in + timedelta(hours=8)  # the session was closed at once
     admin.show_home()
     qtbot.waitUntil(lambda: not admin.home.banner.isVisible())
+
+
+def test_with_missed_clock_outs_off_the_open_session_is_closed_at_the_limit(
+    qtbot: QtBot, running: RunningKiosk
+) -> None:
+    kiosk = running.kiosk
+    services = kiosk.services
+    assert services is not None
+    services.company.set_missed_clockout_enabled(False, changed_by="test")
+    greet(qtbot, running)
+    tap(qtbot, running, PunchKind.CLOCK_IN)
+    running.time.advance(hours=20)  # past the 16 h limit: the rule closes the session and flags it
+    greet(qtbot, running)
+    assert showing(kiosk, kiosk.greet)  # no claim screen
+    assert offered(running) == {(PunchKind.CLOCK_IN, None)}
+    assert not kiosk.greet.forgot.isVisible()
+    tap(qtbot, running, PunchKind.CLOCK_IN)
+    assert kiosk.confirm.headline.text() == "Clocked in"
