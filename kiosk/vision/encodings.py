@@ -15,6 +15,7 @@ encoding and the quality gates see the picture's own pixels.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -82,6 +83,18 @@ class FaceSample:
     faces_in_picture: int
 
 
+def _face_recognition() -> Any:
+    """The face_recognition module, imported (it loads dlib's models) only when encoding is needed."""
+    with warnings.catch_warnings():
+        # WORKAROUND: face_recognition_models imports pkg_resources, whose deprecation warning would be printed to
+        # everyone running a command; setuptools is pinned below 81 so the import still works.
+        # https://github.com/ageitgey/face_recognition/issues/1653
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import face_recognition  # noqa: PLC0415
+
+    return face_recognition
+
+
 def encode_face(image_rgb: ImageArray, box: tuple[int, int, int, int], jitters: int = 1) -> Encoding:
     """The 128-value encoding of the face in `box` (top, right, bottom, left) of an RGB image.
 
@@ -90,8 +103,7 @@ def encode_face(image_rgb: ImageArray, box: tuple[int, int, int, int], jitters: 
         box: the face box in the picture's pixels, as MediaPipe's observation gives it.
         jitters: how many randomly jittered crops to average (1 = none; each one costs another pass).
     """
-    import face_recognition  # noqa: PLC0415  (loads dlib's models: only when encoding is needed)
-
+    face_recognition = _face_recognition()
     top, right, bottom, left = box
     if bottom <= top or right <= left:
         raise RuleViolation("face_box", f"face box {box} is empty")
