@@ -122,8 +122,6 @@ def upsert_department(
         half_day_hours=half,
         regular_hours=regular,
     )
-    if grace_minutes > 120:
-        raise RuleViolation("bad_grace", "grace minutes must be 0 to 120")
     rules = {
         "undertime": undertime,
         "shift_start": checked.shift_start,

@@ -117,7 +117,7 @@ rule_sets = Table(
     Column("regular_hours", Numeric(5, 2), nullable=False, server_default=text("8")),
     Column("updated_at", TZ, nullable=False, server_default=text("now()")),
     _change_txid(),
-    CheckConstraint("grace_minutes BETWEEN 0 AND 120", name="grace_minutes"),
+    CheckConstraint("grace_minutes BETWEEN 0 AND 240", name="grace_minutes"),
     CheckConstraint("regular_hours > 0 AND regular_hours <= 24", name="regular_hours"),
     CheckConstraint("half_day_hours > 0 AND half_day_hours <= regular_hours", name="half_day_hours"),
 )

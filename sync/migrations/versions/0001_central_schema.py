@@ -99,7 +99,7 @@ def upgrade() -> None:
     sa.Column('regular_hours', sa.Numeric(precision=5, scale=2), server_default=sa.text('8'), nullable=False),
     sa.Column('updated_at', postgresql.TIMESTAMP(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('change_txid', sa.BigInteger(), server_default=sa.text('(pg_current_xact_id()::text)::bigint'), nullable=False),
-    sa.CheckConstraint('grace_minutes BETWEEN 0 AND 120', name=op.f('ck_rule_sets_grace_minutes')),
+    sa.CheckConstraint('grace_minutes BETWEEN 0 AND 240', name=op.f('ck_rule_sets_grace_minutes')),
     sa.CheckConstraint('half_day_hours > 0 AND half_day_hours <= regular_hours', name=op.f('ck_rule_sets_half_day_hours')),
     sa.CheckConstraint('regular_hours > 0 AND regular_hours <= 24', name=op.f('ck_rule_sets_regular_hours')),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_rule_sets_company_id_companies')),
