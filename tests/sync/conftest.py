@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,35 +124,32 @@ class CentralDatabase:
         return CentralConnector(profile).connect()
 
 
-def new_central_database(server: PostgresServer) -> CentralDatabase:
-    """Create and migrate a fresh central database (dropped by the caller)."""
+@contextmanager
+def new_central_database(server: PostgresServer) -> Iterator[CentralDatabase]:
+    """A fresh, migrated central database, dropped again afterwards."""
     name = f"central_{os.getpid()}_{next(_database_numbers)}_{uuid.uuid4().hex[:6]}"
     create_database(server.dsn(), name)
     engine = admin_engine(server.url(name))
-    migrate(engine)
-    return CentralDatabase(server=server, name=name, engine=engine)
+    try:
+        migrate(engine)
+        yield CentralDatabase(server=server, name=name, engine=engine)
+    finally:
+        engine.dispose()
+        drop_database(server.dsn(), name)
 
 
 @pytest.fixture(scope="module")
 def central(postgres_server: PostgresServer) -> Iterator[CentralDatabase]:
     """A fresh, migrated central database shared by the tests of one module."""
-    database = new_central_database(postgres_server)
-    try:
+    with new_central_database(postgres_server) as database:
         yield database
-    finally:
-        database.engine.dispose()
-        drop_database(postgres_server.dsn(), database.name)
 
 
 @pytest.fixture
 def fresh_central(postgres_server: PostgresServer) -> Iterator[CentralDatabase]:
     """A fresh, migrated central database for one test."""
-    database = new_central_database(postgres_server)
-    try:
+    with new_central_database(postgres_server) as database:
         yield database
-    finally:
-        database.engine.dispose()
-        drop_database(postgres_server.dsn(), database.name)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -31,7 +31,7 @@ from sync.errors import CentralUnreachable
 from sync.kiosk_sync import KioskSync
 from sync.records import correction_from_row, punch_from_row
 from sync.schema import corrections, punches
-from tests.pg import LocalPostgres, drop_database
+from tests.pg import LocalPostgres
 from tests.sync.conftest import CentralDatabase, PostgresServer, new_central_database, open_kiosk
 from tests.sync.proxy import PostgresProxy
 
@@ -53,11 +53,9 @@ def own_server() -> Iterator[LocalPostgres]:
 @pytest.fixture
 def restartable(own_server: LocalPostgres) -> Iterator[CentralDatabase]:
     server = PostgresServer(host="127.0.0.1", port=own_server.port, user="postgres", password=own_server.password)
-    database = new_central_database(server)
-    database.add_company("acme", sites={"yard": ZONE}, employees=50)
-    yield database
-    database.engine.dispose()
-    drop_database(server.dsn(), database.name)
+    with new_central_database(server) as database:
+        database.add_company("acme", sites={"yard": ZONE}, employees=50)
+        yield database
 
 
 def backlog(database: Database, profile: CentralProfile, employees: list[str], days: int) -> list[Punch]:

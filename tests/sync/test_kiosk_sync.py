@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from kiosk.domain.incidents import IncidentStatus
-from kiosk.domain.punches import IdentifiedBy, PunchKind
+from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
+from kiosk.domain.punches import IdentifiedBy, Punch, PunchKind
 from kiosk.store import repository
 from kiosk.store.schema import FaceTemplate, PunchRow, SyncState
 from sync.incidents import list_incidents, resolve
@@ -136,19 +136,27 @@ def test_rows_committed_out_of_order_are_not_skipped(company: CentralDatabase, g
     assert second.employees >= 1
 
 
+def forgotten_clock_out(
+    company: CentralDatabase, kiosk: KioskUnderTest, employee: str, worked: timedelta, reason: str
+) -> tuple[Punch, MissedClockoutIncident]:
+    """With missed clock-out management on, the employee clocks in, comes back 20 h later and claims `worked`."""
+    with company.engine.begin() as admin:
+        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true WHERE id = 'wayne'"))
+    kiosk.sync.pull()
+    opened = kiosk.punch(employee, PunchKind.CLOCK_IN)
+    kiosk.time.advance(hours=20)
+    outcome = kiosk.missed.create_and_submit_clockout_claim(
+        employee, opened.occurred_at + worked, reason, identified_by=IdentifiedBy.FACE
+    )
+    return opened, outcome.incident
+
+
 def test_resolution_pulled_back_closes_the_session_with_the_admins_time(
     company: CentralDatabase, gate: KioskUnderTest
 ) -> None:
-    with company.engine.begin() as admin:
-        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true WHERE id = 'wayne'"))
-    gate.sync.pull()
-    opened = gate.punch("wayne-E004", PunchKind.CLOCK_IN)
-    gate.time.advance(hours=24)
-    outcome = gate.missed.create_and_submit_clockout_claim(
-        "wayne-E004", opened.occurred_at + timedelta(hours=9), "Forgot", identified_by=IdentifiedBy.FACE
-    )
+    opened, incident = forgotten_clock_out(company, gate, "wayne-E004", timedelta(hours=9), "Forgot")
     gate.sync.run_once()
-    incident_id = outcome.incident.id
+    incident_id = incident.id
     admin_time = opened.occurred_at + timedelta(hours=8, minutes=30)
     resolve(
         company.engine,
@@ -296,18 +304,11 @@ def test_a_pending_incident_then_its_claim_then_a_kiosk_resolution_all_go_up(
 def test_head_office_and_a_kiosk_resolving_differently_is_a_reported_conflict(
     company: CentralDatabase, gate: KioskUnderTest
 ) -> None:
-    with company.engine.begin() as admin:
-        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true WHERE id = 'wayne'"))
-    gate.sync.pull()
-    opened = gate.punch("wayne-E001", PunchKind.CLOCK_IN)
-    gate.time.advance(hours=20)
-    claim = gate.missed.create_and_submit_clockout_claim(
-        "wayne-E001", opened.occurred_at + timedelta(hours=8), "Forgot", identified_by=IdentifiedBy.FACE
-    )
+    opened, incident = forgotten_clock_out(company, gate, "wayne-E001", timedelta(hours=8), "Forgot")
     gate.sync.push()
     resolve(
         company.engine,
-        claim.incident.id,
+        incident.id,
         approve=True,
         resolved_by="HQ",
         notes="",
@@ -315,14 +316,14 @@ def test_head_office_and_a_kiosk_resolving_differently_is_a_reported_conflict(
         now=datetime.now(UTC),
     )
     gate.missed.resolve_missed_clockout(
-        claim.incident.id,
+        incident.id,
         approve=False,
         resolved_by="Site supervisor",
         notes="left at five",
         logout_time=opened.occurred_at + timedelta(hours=7),
     )
     report = gate.sync.push()
-    assert str(claim.incident.id) in report.conflicts
+    assert str(incident.id) in report.conflicts
     with company.engine.connect() as admin:
-        (central_view,) = [i for i in list_incidents(admin) if i.id == claim.incident.id]
+        (central_view,) = [i for i in list_incidents(admin) if i.id == incident.id]
     assert central_view.status is IncidentStatus.APPROVED, "head office's decision is never overwritten"
