@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import pwd
 import secrets
 import shutil
 import socket
@@ -48,6 +47,8 @@ def _let_everyone_traverse(path: Path) -> None:
 
 
 def _ensure_service_user() -> None:
+    import pwd  # POSIX only, and only needed when the tests run as root
+
     try:
         pwd.getpwnam(SERVICE_USER)
     except KeyError:
