@@ -94,6 +94,7 @@ class KioskApp:
         self._challenge = challenge
         self._pipeline_settings = pipeline_settings
         self.vision: VisionPipeline | None = None
+        self.log_to_files = False  # `run` sets it: the kiosk logs to files in its data folder
         self._keyring_backend = keyring_backend
         self._time_source = time_source
         self._sounds = sounds
@@ -173,6 +174,7 @@ class KioskApp:
             challenge_length=steps,
             liveness=liveness,
             settings=self._pipeline_settings or PipelineSettings(),
+            log_file=data_dir(self.options.data_dir) / "logs" / "vision.log" if self.log_to_files else None,
         )
         pipeline = VisionPipeline(spec)
         self.vision = pipeline
@@ -227,8 +229,13 @@ def _log_to_file(folder: Path) -> None:
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     root = logging.getLogger()
+    # The file gets INFO and above; what the console already showed (WARNING, or DEBUG with -v) stays as it was.
+    for console in root.handlers:
+        if console.level == logging.NOTSET:
+            console.setLevel(root.level)
+    handler.setLevel(logging.INFO)
     root.addHandler(handler)
-    root.setLevel(min(root.level, logging.INFO) if root.level else logging.INFO)
+    root.setLevel(min(root.level, logging.INFO))
 
 
 def run(options: KioskOptions) -> int:
@@ -236,6 +243,7 @@ def run(options: KioskOptions) -> int:
     _log_to_file(data_dir(options.data_dir))
     application = launch.application()
     kiosk_app = KioskApp(options)
+    kiosk_app.log_to_files = True
     kiosk = kiosk_app.build()
     launch.show(kiosk.window, windowed=options.windowed)
     try:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.app import KioskApp, KioskOptions  # noqa: E402
 from kiosk.domain.incidents import ClockoutReason  # noqa: E402
+from kiosk.domain.pay import DepartmentRules  # noqa: E402
 from kiosk.domain.punches import IdentifiedBy, PunchKind  # noqa: E402
 from kiosk.ui.kiosk import Identity, Kiosk  # noqa: E402
 from kiosk.ui.sound import SoundPlayer  # noqa: E402
@@ -150,6 +151,15 @@ def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
     admin.show_settings()
     wait_until(lambda: window.current is admin.settings)
     render.save("settings")
+    services = kiosk.services
+    assert services is not None
+    services.roster.save_department(DepartmentRules(name="ENGINEER SA SITE", undertime=True), changed_by="render")
+    services.roster.save_department(DepartmentRules(name="Office"), changed_by="render")
+    admin.show_departments()
+    wait_until(lambda: window.current is admin.departments)
+    render.save("departments")
+    admin.departments.pick("ENGINEER SA SITE")
+    render.save("department-rules")
     kiosk.go_idle()
     admin.ask_pin()
     for _ in range(5):

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain.incidents import NOTE_MAX_LENGTH, IncidentStatus, MissedClockoutIncident
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import MAX_SESSION
 from kiosk.services.company_settings import CompanySettingsView
 from kiosk.services.device_settings import STRICTNESS, DeviceSettings
@@ -37,7 +38,17 @@ from kiosk.services.enrolment import CAMERA_PLAN, CONSENT_TEXT, BiometricEnrolme
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS, PinCheck
 from kiosk.services.reports import Period
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
-from kiosk.ui.admin_views import EmployeeScreen, ExportScreen, ListScreen, employee_line, presence_lines, punch_lines
+from kiosk.store.roster import DepartmentRecord
+from kiosk.ui.admin_views import (
+    DepartmentScreen,
+    EmployeeScreen,
+    ExportScreen,
+    ListScreen,
+    department_line,
+    employee_line,
+    presence_lines,
+    punch_lines,
+)
 from kiosk.ui.employee_screens import NamePickScreen, PinScreen
 from kiosk.ui.enrol_screens import CaptureScreen, ConsentScreen
 from kiosk.ui.messages import Level, explain
@@ -331,10 +342,13 @@ class AdminMode(QObject):
         self.employee = EmployeeScreen()
         self.new_pin = PinScreen("New PIN", 8)
         self.export = ExportScreen()
+        self.departments = NamePickScreen("Departments and their rules")
+        self.department = DepartmentScreen()
         self.consent = ConsentScreen()
         self.capture = CaptureScreen()
         screens = (self.pin, self.home, self.incidents, self.detail, self.settings, self.on_site, self.today)
-        for screen in (*screens, self.employees, self.employee, self.new_pin, self.export, self.consent, self.capture):
+        more = (self.employees, self.employee, self.new_pin, self.export, self.consent, self.capture, self.departments)
+        for screen in (*screens, *more, self.department):
             kiosk.window.add_screen(screen)
         self._connect()
         self._unlock_at = 0.0
@@ -343,6 +357,7 @@ class AdminMode(QObject):
         self._lock_timer.timeout.connect(self._tick_lock)
         self._locked_seconds = 0
         self.enrolment: BiometricEnrolment | None = kiosk.parts.enrolment
+        self.department_rules: dict[str, DepartmentRules] = {}
 
     def _connect(self) -> None:
         """Wire the supervisor screens to what they lead to."""
@@ -356,6 +371,11 @@ class AdminMode(QObject):
         self.home.add_task("Employees: faces and PINs", self.show_employees)
         self.home.add_task("Timesheet export", self.show_export)
         self.home.add_task("Settings and sync", self.show_settings)
+        self.home.add_task("Department rules", self.show_departments)
+        self.departments.back.connect(self.show_home)
+        self.departments.picked.connect(self.open_department)
+        self.department.back.connect(self.show_departments)
+        self.department.save.connect(self._save_department)
         for back in (self.on_site.back, self.today.back, self.employees.back, self.export.back):
             back.connect(self.show_home)
         self.employees.picked.connect(self.open_employee)
@@ -593,6 +613,38 @@ class AdminMode(QObject):
             self.kiosk.window.show_screen(self.employee)
 
         self.kiosk.database.submit(lambda: services.overview.employee_list(active_only=True), shown)
+
+    def show_departments(self) -> None:
+        services = self._services()
+        if services is None:
+            return
+
+        def shown(records: list[DepartmentRecord]) -> None:
+            self.department_rules = {record.rules.name: record.rules for record in records}
+            rows = [(record.rules.name, department_line(record)) for record in records]
+            self.departments.show_names(rows, "No departments yet.")
+            self.kiosk.window.show_screen(self.departments)
+
+        self.kiosk.database.submit(services.roster.departments, shown)
+
+    def open_department(self, name: str) -> None:
+        rules = self.department_rules.get(name)
+        if rules is None or not self._require():
+            return
+        self.department.show_rules(rules)
+        self.kiosk.window.show_screen(self.department)
+
+    def _save_department(self, rules: DepartmentRules) -> None:
+        services = self._services()
+        if services is None:
+            return
+        actor = self.actor
+
+        def saved(record: DepartmentRecord) -> None:
+            self.kiosk.messenger.tell(f"Rules of {record.rules.name} saved", Level.SUCCESS)
+            self.show_departments()
+
+        self.kiosk.database.submit(lambda: services.roster.save_department(rules, changed_by=actor), saved)
 
     def _ask_new_pin(self) -> None:
         self.new_pin.title.setText(f"New PIN for {self.employee.name.text()} (4 to 8 digits)")

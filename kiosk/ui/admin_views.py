@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, time, timedelta
+from decimal import Decimal
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import EmployeeStatus
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
+from kiosk.store.roster import DepartmentRecord
 from kiosk.ui.employee_screens import DONE_WORDS
-from kiosk.ui.widgets import button, label
+from kiosk.ui.widgets import ChoiceRow, button, label
 
 TIME = "%H:%M"
 DOT = "  \u00b7  "
+GRACE_CHOICES = (0, 3, 5, 10, 15)
+HOUR_CHOICES = (6, 7, 8, 9, 10, 12)
 
 
 class ListScreen(QWidget):
@@ -168,3 +174,97 @@ class EmployeeScreen(QWidget):
         self.enrol_button.setText("Enrol face again" if row.face_templates else "Enrol face")
         self.enrol_button.setVisible(enrolment_available)
         self.delete_button.setEnabled(row.face_templates > 0)
+
+
+def department_line(record: DepartmentRecord) -> str:
+    rules = record.rules
+    parts = [rules.name, f"start {rules.shift_start.strftime(TIME)}", f"{rules.regular_hours} h a day"]
+    parts.append(
+        f"undertime tracked, grace {rules.grace_minutes} min, half day after {rules.half_day_after.strftime(TIME)}"
+        if rules.undertime
+        else "undertime not tracked"
+    )
+    parts.append(f"{record.active_employees} employees")
+    return DOT.join(parts)
+
+
+class TimeStepper(QWidget):
+    """A time of day with large quarter-hour buttons."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value = time(8, 0)
+        self.text = label("", "title", wrap=False, centre=True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label(caption, wrap=False), 2)
+        layout.addWidget(button("\u2212 15 min", None, lambda: self.shift(-15)), 1)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(button("+ 15 min", None, lambda: self.shift(15)), 1)
+
+    def set_value(self, value: time) -> None:
+        self.value = value
+        self.text.setText(value.strftime(TIME))
+
+    def shift(self, minutes: int) -> None:
+        total = (self.value.hour * 60 + self.value.minute + minutes) % (24 * 60)
+        self.set_value(time(total // 60, total % 60))
+
+
+class DepartmentScreen(QWidget):
+    """One department's rule set: shift start, grace, half day, regular hours, undertime on or off."""
+
+    save = Signal(object)  # DepartmentRules
+    back = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rules: DepartmentRules | None = None
+        self.title = label("", "title")
+        self.undertime = QCheckBox("Track late arrivals and half days (undertime)")
+        self.shift_start = TimeStepper("Shift starts at")
+        self.half_day_after = TimeStepper("Half day after")
+        self.grace = ChoiceRow([(f"{minutes} min", minutes) for minutes in GRACE_CHOICES])
+        self.regular_hours = ChoiceRow([(f"{hours} h", Decimal(hours)) for hours in HOUR_CHOICES])
+        self.save_button = button("Save", "go", self._save)
+        self.back_button = button("Back", "quiet", self.back.emit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 24, 40, 24)
+        layout.addWidget(self.title)
+        layout.addWidget(self.undertime)
+        layout.addWidget(self.shift_start)
+        layout.addWidget(self.half_day_after)
+        for caption, row in (("Grace", self.grace), ("Regular hours a day", self.regular_hours)):
+            line = QHBoxLayout()
+            line.addWidget(label(caption, wrap=False), 1)
+            line.addWidget(row, 4)
+            layout.addLayout(line)
+        layout.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_button, 2)
+        bottom.addWidget(self.back_button, 1)
+        layout.addLayout(bottom)
+
+    def show_rules(self, rules: DepartmentRules) -> None:
+        self.rules = rules
+        self.title.setText(f"Department {rules.name}")
+        self.undertime.setChecked(rules.undertime)
+        self.shift_start.set_value(rules.shift_start)
+        self.half_day_after.set_value(rules.half_day_after)
+        self.grace.set_value(rules.grace_minutes)
+        self.regular_hours.set_value(rules.regular_hours)
+
+    def _save(self) -> None:
+        if self.rules is None:
+            return
+        grace, hours = self.grace.value, self.regular_hours.value
+        self.save.emit(
+            replace(
+                self.rules,
+                undertime=self.undertime.isChecked(),
+                shift_start=self.shift_start.value,
+                half_day_after=self.half_day_after.value,
+                grace_minutes=grace if isinstance(grace, int) else self.rules.grace_minutes,
+                regular_hours=hours if isinstance(hours, Decimal) else self.rules.regular_hours,
+            )
+        )

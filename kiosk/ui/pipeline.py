@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 STOP_WAIT_S = 10.0
 
 
+def _console_level() -> int:
+    """The level the kiosk's console shows (the child shows the same there)."""
+    root = logging.getLogger()
+    levels = [handler.level for handler in root.handlers if not isinstance(handler, logging.FileHandler)]
+    return min((level for level in levels if level), default=root.getEffectiveLevel())
+
+
 class VisionPipeline(QObject):
     """Starts, commands and stops the vision process; its messages arrive as signals on the GUI thread."""
 
@@ -57,7 +64,7 @@ class VisionPipeline(QObject):
         commands_in, commands_out = self._context.Pipe(duplex=False)
         self._process = self._context.Process(
             target=vision_process.run,
-            args=(self.spec, events_out, commands_in, logging.getLogger().getEffectiveLevel()),
+            args=(self.spec, events_out, commands_in, _console_level()),
             name="kiosk-vision",
             daemon=True,
         )

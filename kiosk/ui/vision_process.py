@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import logging.handlers
 import os
 import queue
 import threading
@@ -72,6 +73,7 @@ class VisionSpec:
         challenge_length: steps of a random challenge.
         liveness: the liveness thresholds.
         settings: how attempts start and end.
+        log_file: where the child logs (its own file beside the kiosk's log); None logs to standard error only.
     """
 
     camera: str
@@ -80,6 +82,7 @@ class VisionSpec:
     challenge_length: int = 2
     liveness: LivenessConfig = field(default_factory=LivenessConfig)
     settings: PipelineSettings = field(default_factory=PipelineSettings)
+    log_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -384,9 +387,26 @@ class _Loop:
         self.send("verdict", verdict)
 
 
+def _log_to(log_file: Path | None, level: int) -> None:
+    """Warnings to standard error; with `log_file`, INFO and above to that file too (its own, rotating)."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s vision %(name)s: %(message)s")
+    if log_file is None:
+        logging.getLogger().setLevel(level)
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    for console in root.handlers:
+        console.setLevel(level)
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO))
+
+
 def run(spec: VisionSpec, events: Connection, commands: Connection, log_level: int = logging.WARNING) -> None:
     """The child process's entry point: run the loop until told to stop or the kiosk goes away."""
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s vision %(name)s: %(message)s")
+    _log_to(spec.log_file, log_level)
     if hasattr(os, "nice"):
         # On a small kiosk PC the camera loop could take every core; the screen must win when they compete.
         os.nice(VISION_NICENESS)

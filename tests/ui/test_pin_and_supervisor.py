@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import time
+from decimal import Decimal
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.services.roster import PinIdentification
 from kiosk.store import repository
@@ -123,3 +126,33 @@ def test_supervisor_lists_export_and_settings(qtbot: QtBot, launch: Launcher) ->
     assert kiosk.window.message_bar.text == "Settings saved."
     kiosk.go_idle()
     qtbot.waitUntil(lambda: not kiosk.idle.pin_button.isVisible())
+
+
+def test_department_rules_are_changed_in_supervisor_mode(qtbot: QtBot, launch: Launcher) -> None:
+    running = launch()
+    kiosk = running.kiosk
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
+    services = kiosk.services
+    assert services is not None
+    services.roster.save_department(DepartmentRules(name="ENGINEER SA SITE", undertime=True), changed_by="test")
+    unlock(qtbot, running)
+    admin = kiosk.admin
+    click(qtbot, admin.home.tasks["Department rules"])
+    qtbot.waitUntil(lambda: showing(kiosk, admin.departments))
+    assert "grace 3 min" in admin.departments.names["ENGINEER SA SITE"]
+    admin.departments.pick("ENGINEER SA SITE")
+    assert showing(kiosk, admin.department)
+    admin.department.shift_start.shift(-30)
+    admin.department.grace.choose(5)
+    admin.department.regular_hours.choose(Decimal(9))
+    click(qtbot, admin.department.save_button)
+    qtbot.waitUntil(
+        lambda: showing(kiosk, admin.departments) and "grace 5 min" in admin.departments.names["ENGINEER SA SITE"]
+    )
+    rules = {record.rules.name: record.rules for record in services.roster.departments()}["ENGINEER SA SITE"]
+    assert (rules.shift_start, rules.grace_minutes, rules.regular_hours, rules.undertime) == (
+        time(7, 30),
+        5,
+        Decimal(9),
+        True,
+    )
