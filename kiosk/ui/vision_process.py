@@ -263,6 +263,11 @@ class _Loop:
                     if frame is None:
                         continue
                     self.frames_read += 1
+                    if self.enrolling is not None and self.busy.is_set():
+                        # While a sample is being judged, the preview goes on without the landmark pass: it would
+                        # only compete with the judging for the processor and the interpreter lock.
+                        self.publish(frame, None)
+                        continue
                     last_ms = max(last_ms + 1, offset_ms + frame.timestamp_ms)
                     face = pick_user_face(detector.detect_for_video(frame.rgb(), last_ms))
                     self.publish(frame, face)
@@ -293,6 +298,14 @@ class _Loop:
         """Enrolment: offer the frame to the session; report progress, and the samples once complete."""
         session = self.enrolling
         assert session is not None
+        wanted = session.wanted
+        # The head pose is known from the landmark pass: a frame in the wrong pose is answered at once, without an
+        # encoding, so the worker is free for the moment the person turns the right way.
+        wrong_pose = face is not None and wanted is not None and not wanted.contains(face.yaw, face.pitch)
+        if wrong_pose and wanted is not None and not self.busy.is_set():
+            total = len(session.samples) + self._remaining(session)
+            self.send("captured", CaptureStep(len(session.samples), total, wanted.advice))
+            return
         image = frame.rgb()
 
         def offer() -> CaptureStep:
