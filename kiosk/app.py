@@ -55,6 +55,11 @@ class KioskOptions:
     data_dir: Path | None = None
     windowed: bool = False
     no_camera: bool = False
+    demo: bool = False
+
+
+DEMO_PIN = "123456"
+DEMO_EMPLOYEES = (("Maria", "Santos", "1111"), ("Jose", "Reyes", "2222"), ("Ana", "Cruz", "3333"))
 
 
 DEFAULT_CAMERA = "0"
@@ -134,6 +139,8 @@ class KioskApp:
         self._step("services")
         setup = KioskSetup(database, secrets, time_source)
         enrolment = BiometricEnrolment(database, secrets, time_source)
+        if self.options.demo and not settings.is_set_up:
+            settings = self._set_up_demo(setup, database, secrets, time_source)
         on_recorded = sync.on_recorded if sync is not None else None
 
         def open_punching(settings: DeviceSettings) -> PunchServices:
@@ -162,6 +169,26 @@ class KioskApp:
             sync.start()
         log.info("kiosk built (%s)", "set up" if settings.is_set_up else "first start: set-up screen")
         return kiosk
+
+    def _set_up_demo(
+        self, setup: KioskSetup, database: Database, secrets: SecretStore, time_source: TimeSource
+    ) -> DeviceSettings:
+        """A ready-made demo company: one site, three employees with PINs, missed clock-out claims on."""
+        self._step("demo company")
+        settings = setup.set_up(
+            company_name="Demo Construction", site_name="Main gate", timezone="Asia/Manila", admin_pin=DEMO_PIN
+        )
+        services = self.punch_services(database, secrets, settings, time_source)
+        services.company.set_missed_clockout_enabled(True, changed_by="demo")
+        for first, last, pin in DEMO_EMPLOYEES:
+            employee = services.roster.add_employee(
+                first_name=first, last_name=last, department=None, daily_rate=800, changed_by="demo"
+            )
+            services.roster.set_pin(employee.id, pin, changed_by="demo")
+        log.info(
+            "demo company set up: supervisor PIN %s, employee PINs %s", DEMO_PIN, [p for _, _, p in DEMO_EMPLOYEES]
+        )
+        return settings
 
     def _build_vision(self, settings: DeviceSettings) -> VisionPipeline:
         camera = self.options.camera or DEFAULT_CAMERA

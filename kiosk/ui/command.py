@@ -14,6 +14,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="the camera: a device index (0 is the first USB camera), a video file or a stream URL (default 0)",
     )
     parser.add_argument("--no-camera", action="store_true", help="run without a camera (PIN punching only)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="on a first start, set up a demo company instead of asking (supervisor PIN 123456; employees Maria, "
+        "Jose and Ana with PINs 1111, 2222, 3333)",
+    )
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="the kiosk's data folder (default: per user)")
     parser.add_argument("--windowed", action="store_true", help="run in a 1280x800 window instead of full screen")
     parser.set_defaults(handler=run)
@@ -25,5 +31,11 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.app import run as run_kiosk  # noqa: PLC0415
 
     return run_kiosk(
-        KioskOptions(camera=args.camera, data_dir=args.data_dir, windowed=args.windowed, no_camera=args.no_camera)
+        KioskOptions(
+            camera=args.camera,
+            data_dir=args.data_dir,
+            windowed=args.windowed,
+            no_camera=args.no_camera,
+            demo=args.demo,
+        )
     )

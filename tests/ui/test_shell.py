@@ -7,8 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from kiosk.app import KioskApp, KioskOptions
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS
 from kiosk.store import repository
+from kiosk.ui.sound import SoundPlayer
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
 from tests.ui.conftest import SUPERVISOR_PIN, RunningKiosk, click, press_key, showing, start_kiosk, stop_kiosk
@@ -97,3 +99,23 @@ def test_inactivity_goes_back_to_the_idle_screen(qtbot: QtBot, running: RunningK
     with qtbot.waitSignal(kiosk.window.idle_timeout, timeout=3000):
         pass
     assert showing(kiosk, kiosk.idle)
+
+
+def test_demo_start_sets_up_a_ready_company(qtbot: QtBot, kiosk_folder: Path, memory_keyring: MemoryKeyring) -> None:
+    app = KioskApp(
+        KioskOptions(data_dir=kiosk_folder, no_camera=True, demo=True),
+        keyring_backend=memory_keyring,
+        sounds=SoundPlayer(enabled=False),
+    )
+    kiosk = app.build()
+    qtbot.addWidget(kiosk.window)
+    try:
+        qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
+        assert "Demo Construction" in kiosk.idle.header.site.text()
+        kiosk.punch_with_pin()
+        qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
+        assert sorted(kiosk.names.names.values()) == ["Cruz, Ana", "Reyes, Jose", "Santos, Maria"]
+    finally:
+        kiosk.window.allow_exit()
+        kiosk.window.close()
+        app.close()
