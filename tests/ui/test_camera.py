@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from kiosk.domain.punches import IdentifiedBy, PunchKind
+from kiosk.domain.punches import BreakType, IdentifiedBy, PunchKind
 from kiosk.store import repository
 from kiosk.ui.pipeline import Verdict
 from kiosk.ui.responsiveness import StallMonitor
@@ -109,3 +109,26 @@ def test_a_challenge_the_person_does_not_answer_is_refused_plainly(qtbot: QtBot,
     assert kiosk.notice.retry_button.isVisible()
     with running.database.read() as session:
         assert repository.punches_of(session, "E1") == []  # never a punch for a guess
+
+
+def test_a_shift_with_a_lunch_break_punched_by_face(qtbot: QtBot, launch: Launcher, faces: Path) -> None:
+    enrol_from_clip(launch.folder, launch.keyring, launch.time, "E1", faces / SAME_PERSON)
+    running = launch(camera=faces / BLINKING)
+    kiosk = running.kiosk
+    shift = [
+        (PunchKind.CLOCK_IN, None),
+        (PunchKind.BREAK_START, BreakType.LUNCH),
+        (PunchKind.BREAK_END, None),
+        (PunchKind.CLOCK_OUT, None),
+    ]
+    for action in shift:
+        qtbot.waitUntil(lambda: showing(kiosk, kiosk.greet), timeout=60000)  # live, then recognised
+        assert action in kiosk.greet.action_buttons, (action, list(kiosk.greet.action_buttons))
+        with qtbot.waitSignal(kiosk.punched):
+            click(qtbot, kiosk.greet.action_buttons[action])
+        running.time.advance(minutes=45)
+        click(qtbot, kiosk.confirm.ok)  # done: back to the camera for the next punch
+    with running.database.read() as session:
+        punches = repository.punches_of(session, "E1")
+    assert [(punch.kind, punch.break_type) for punch in punches] == shift
+    assert all(punch.identified_by is IdentifiedBy.FACE and punch.liveness_passed for punch in punches)
