@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -25,36 +24,18 @@ from kiosk.store.secrets import TEMPLATE_KEY, SecretStore
 from kiosk.vision.encodings import FaceEncoder
 from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode, pick_user_face
 from kiosk.vision.matcher import DEFAULT_THRESHOLD, MatchReason
-from kiosk.vision.models import default_model_path, is_valid_model
+from kiosk.vision.models import default_model_path
 from kiosk.vision.templates import SEALED_BYTES
 from tests.conftest import MemoryKeyring
 from tests.support import KioskWorld
-from tests.vision.conftest import faces_root
 
 OBAMA = ["barack_obama/fr_obama.jpg", "barack_obama/fr_obama2.jpg", "barack_obama/fr_obama1_knn_test.jpg"]
 JOLIE = ["deepface_id01_angelina_jolie/img1.jpg", "deepface_id01_angelina_jolie/img2.jpg"]
 
 
 @pytest.fixture(scope="module")
-def faces() -> Path:
-    root = faces_root()
-    if not (root / "README.md").is_file():
-        pytest.fail(f"face test data not found at {root} (set TIMECLOCK_FACES to its folder)")
-    return root / "people"
-
-
-@pytest.fixture(scope="module")
-def encoder() -> Iterator[FaceEncoder]:
-    model = default_model_path()
-    if not is_valid_model(model):
-        pytest.fail(f"face-landmark model missing or corrupt at {model}: run `python main.py fetch-models`")
-    with FaceEncoder(model_path=model) as face_encoder:
-        yield face_encoder
-
-
-@pytest.fixture
-def enrolment(world: KioskWorld, memory_keyring: MemoryKeyring) -> BiometricEnrolment:
-    return BiometricEnrolment(world.database, SecretStore(memory_keyring), world.time)
+def faces(face_data: Path) -> Path:
+    return face_data / "people"
 
 
 def _run(*arguments: str) -> int:

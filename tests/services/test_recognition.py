@@ -11,39 +11,13 @@ import pytest
 
 from kiosk.services.enrolment import BiometricEnrolment, EnrolmentSample, EnrolmentSession
 from kiosk.services.recognition import FaceRecogniser
-from kiosk.store.secrets import SecretStore
 from kiosk.vision.encodings import FaceEncoder
 from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode, pick_user_face
-from kiosk.vision.models import default_model_path, is_valid_model
+from kiosk.vision.models import default_model_path
 from kiosk.vision.recognition import ConfirmedMatch
-from tests.conftest import MemoryKeyring
-from tests.support import KioskWorld
-from tests.vision.conftest import faces_root
 
 HEAD_TURN = "video/headturn_live_tranvanluyt_real.mp4"
 STRANGER = "video/live_zubair_real.webm"
-
-
-@pytest.fixture(scope="module")
-def faces() -> Path:
-    root = faces_root()
-    if not (root / "README.md").is_file():
-        pytest.fail(f"face test data not found at {root} (set TIMECLOCK_FACES to its folder)")
-    return root
-
-
-@pytest.fixture(scope="module")
-def encoder() -> Iterator[FaceEncoder]:
-    model = default_model_path()
-    if not is_valid_model(model):
-        pytest.fail(f"face-landmark model missing or corrupt at {model}: run `python main.py fetch-models`")
-    with FaceEncoder(model_path=model) as face_encoder:
-        yield face_encoder
-
-
-@pytest.fixture
-def enrolment(world: KioskWorld, memory_keyring: MemoryKeyring) -> BiometricEnrolment:
-    return BiometricEnrolment(world.database, SecretStore(memory_keyring), world.time)
 
 
 def _frames(path: Path, first: int, last: int, step: int) -> Iterator[tuple[float, np.ndarray, object]]:
@@ -67,10 +41,10 @@ def _frames(path: Path, first: int, last: int, step: int) -> Iterator[tuple[floa
 
 
 @pytest.fixture(scope="module")
-def clip_samples(encoder: FaceEncoder, faces: Path) -> list[EnrolmentSample]:
+def clip_samples(encoder: FaceEncoder, face_data: Path) -> list[EnrolmentSample]:
     """Enrolment samples (frontal, left, right) taken from the first 400 frames of the head-turn clip."""
     session = EnrolmentSession(encoder)
-    for at, rgb, face in _frames(faces / HEAD_TURN, 0, 400, 3):
+    for at, rgb, face in _frames(face_data / HEAD_TURN, 0, 400, 3):
         session.offer(rgb, face, at)  # type: ignore[arg-type]
         if session.complete:
             break
@@ -94,16 +68,16 @@ def _run(recogniser: FaceRecogniser, clip: Path, first: int, last: int) -> list[
 
 
 def test_the_enrolled_person_is_recognised_and_a_stranger_is_not(
-    enrolment: BiometricEnrolment, encoder: FaceEncoder, faces: Path, clip_samples: list[EnrolmentSample]
+    enrolment: BiometricEnrolment, encoder: FaceEncoder, face_data: Path, clip_samples: list[EnrolmentSample]
 ) -> None:
     _enrol(enrolment, clip_samples, "E1")
-    other = encoder.sample_from_file(faces / "people/barack_obama/fr_obama.jpg")
+    other = encoder.sample_from_file(face_data / "people/barack_obama/fr_obama.jpg")
     _enrol(enrolment, [EnrolmentSample("frontal", other.encoding)], "E2")
     recogniser = FaceRecogniser(enrolment, encoder)
 
     # The end of the clip (frames 500-620, the person facing the camera again) was not used for enrolment.
-    same_person = _run(recogniser, faces / HEAD_TURN, 500, 620)
-    stranger = _run(recogniser, faces / STRANGER, 0, 100)
+    same_person = _run(recogniser, face_data / HEAD_TURN, 500, 620)
+    stranger = _run(recogniser, face_data / STRANGER, 0, 100)
 
     assert same_person, "the enrolled person was never confirmed"
     assert {match.employee_id for match in same_person} == {"E1"}
@@ -113,27 +87,27 @@ def test_the_enrolled_person_is_recognised_and_a_stranger_is_not(
 
 
 def test_a_deletion_counts_from_the_next_attempt(
-    enrolment: BiometricEnrolment, encoder: FaceEncoder, faces: Path, clip_samples: list[EnrolmentSample]
+    enrolment: BiometricEnrolment, encoder: FaceEncoder, face_data: Path, clip_samples: list[EnrolmentSample]
 ) -> None:
     _enrol(enrolment, clip_samples, "E1")
     recogniser = FaceRecogniser(enrolment, encoder)
-    assert _run(recogniser, faces / HEAD_TURN, 500, 560)
+    assert _run(recogniser, face_data / HEAD_TURN, 500, 560)
 
     enrolment.delete_biometrics("E1", deleted_by="Lim")
 
-    assert _run(recogniser, faces / HEAD_TURN, 500, 560) == []
+    assert _run(recogniser, face_data / HEAD_TURN, 500, 560) == []
     assert recogniser.last_result is not None
     assert recogniser.last_result.employee is None
 
 
 def test_frames_that_fail_a_quality_gate_do_not_vote(
-    enrolment: BiometricEnrolment, encoder: FaceEncoder, faces: Path, clip_samples: list[EnrolmentSample]
+    enrolment: BiometricEnrolment, encoder: FaceEncoder, face_data: Path, clip_samples: list[EnrolmentSample]
 ) -> None:
     _enrol(enrolment, clip_samples, "E1")
     recogniser = FaceRecogniser(enrolment, encoder)
     recogniser.prepare()
     votes = []
-    for at, rgb, face in _frames(faces / HEAD_TURN, 500, 560, 2):
+    for at, rgb, face in _frames(face_data / HEAD_TURN, 500, 560, 2):
         if face is not None:
             dark = (rgb * 0.2).astype(np.uint8)
             votes.append(recogniser.identify(dark, face, at))  # type: ignore[arg-type]
