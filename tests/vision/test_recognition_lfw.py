@@ -220,3 +220,18 @@ def test_view_one_test_pairs_reach_the_published_level(faces_dir: Path, tmp_path
     assert result["pairs"] == 1000
     assert result["threshold"] == VERIFICATION_THRESHOLD
     assert result["accuracy"] > 0.97
+
+
+@pytest.mark.slow
+def test_view_two_ten_folds(faces_dir: Path) -> None:
+    cache = PROJECT_ROOT / "benchmarks/out/lfw_encodings.npz"
+    run = _verify_pairs(
+        "--pairs", str(faces_dir / "lfw/pairs.txt"), "--images", str(faces_dir / "lfw/images"), "--cache", str(cache)
+    )
+
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["pairs"] == 6000
+    assert len(result["folds"]) == 10
+    assert all(fold["accuracy"] > 0.97 for fold in result["folds"])
+    assert result["accuracy"] > 0.98
