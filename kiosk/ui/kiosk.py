@@ -290,7 +290,13 @@ class Kiosk(QObject):
             off_with_open = view.state.status is EmployeeStatus.OFF and view.claim_required_for_clock_in
             return Greeting(identity, view, now, stale or off_with_open, settings.missed_clockout_enabled)
 
-        self.database.submit(gather, self._greet)
+        def failed(error: BaseException) -> None:
+            # An inactive or unknown employee, or a database problem: say so, and look for the next person.
+            self.parts.sounds.play(Sound.PROBLEM)
+            self.messenger.report(error)
+            self.go_idle()
+
+        self.database.submit(gather, self._greet, failed)
 
     def _greet(self, greeting: Greeting) -> None:
         if self.identity != greeting.identity:

@@ -196,3 +196,16 @@ def test_with_missed_clock_outs_off_the_open_session_is_closed_at_the_limit(
     assert not kiosk.greet.forgot.isVisible()
     tap(qtbot, running, PunchKind.CLOCK_IN)
     assert kiosk.confirm.headline.text() == "Clocked in"
+
+
+def test_an_employee_no_longer_active_is_told_and_nothing_is_recorded(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    services = kiosk.services
+    assert services is not None
+    services.roster.set_employee_active("E3", False, changed_by="test")
+    kiosk.identified(Identity("E3", IdentifiedBy.PIN))
+    qtbot.waitUntil(lambda: "no longer active" in kiosk.window.message_bar.text)
+    assert showing(kiosk, kiosk.idle)
+    assert running.sounds.played[-1] is Sound.PROBLEM
+    with running.database.read() as session:
+        assert repository.punches_of(session, "E3") == []
