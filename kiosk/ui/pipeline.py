@@ -26,6 +26,7 @@ __all__ = ["CaptureStep", "PipelineSettings", "Verdict", "VisionPipeline", "Visi
 log = logging.getLogger(__name__)
 
 STOP_WAIT_S = 10.0
+RESTART_DELAY_S = 2.0
 
 
 def _console_level() -> int:
@@ -57,6 +58,10 @@ class VisionPipeline(QObject):
         self._preview: tuple[QImage, tuple[int, int, int, int] | None] | None = None
         self.frames_read = 0
         self.status = CameraStatus(CameraState.CONNECTING)
+        self.restarts = 0
+        self._closing = threading.Event()
+        self._commands_lock = threading.Lock()
+        self._last_gallery: tuple[TemplateGallery[str], MatchPolicy] | None = None
 
     def start(self) -> None:
         """Start the child process and the reader thread."""
@@ -71,18 +76,27 @@ class VisionPipeline(QObject):
         self._process.start()
         events_out.close()
         commands_in.close()
-        self._commands = commands_out
+        with self._commands_lock:
+            self._commands = commands_out
+        if self._last_gallery is not None:
+            self._send("gallery", *self._last_gallery)
         self._reader = threading.Thread(target=self._read, args=(events_in,), name="vision-reader", daemon=True)
         self._reader.start()
         log.info("vision process %s started for camera %s", self._process.pid, self.spec.camera)
 
+    @property
+    def pid(self) -> int | None:
+        """The vision process's id, while it runs."""
+        return self._process.pid if self._process is not None else None
+
     def _send(self, *command: object) -> None:
-        if self._commands is None:
-            return
-        try:
-            self._commands.send(command)
-        except (BrokenPipeError, OSError):
-            log.warning("the vision process is gone; command %s dropped", command[0])
+        with self._commands_lock:
+            if self._commands is None:
+                return
+            try:
+                self._commands.send(command)
+            except (BrokenPipeError, OSError):
+                log.warning("the vision process is gone; command %s dropped", command[0])
 
     def arm(self) -> None:
         """Look for the next person (after a verdict was shown)."""
@@ -94,6 +108,7 @@ class VisionPipeline(QObject):
 
     def set_gallery(self, gallery: TemplateGallery[str], policy: MatchPolicy) -> None:
         """The enrolled templates (opened by the kiosk) to recognise people against, from the next attempt on."""
+        self._last_gallery = (gallery, policy)
         self._send("gallery", gallery, policy)
 
     def start_enrolment(self) -> None:
@@ -135,6 +150,22 @@ class VisionPipeline(QObject):
             elif kind == "stopped":
                 break
         events.close()
+        if not self._closing.is_set():
+            self._restart()
+
+    def _restart(self) -> None:
+        """The child died without being asked to (a crash in a native library): say so, and start a new one."""
+        exit_code = self._process.exitcode if self._process is not None else None
+        log.error("the vision process stopped unexpectedly (exit code %s); starting it again", exit_code)
+        self.restarts += 1
+        self.status = CameraStatus(CameraState.RECONNECTING, "the camera process stopped; restarting it")
+        self.camera_changed.emit(self.status)
+        self.problem.emit("The camera stopped unexpectedly; it is being restarted.")
+        if self._closing.wait(RESTART_DELAY_S):
+            return
+        if self._process is not None:
+            self._process.join(STOP_WAIT_S)
+        self.start()
 
     def _frame(self, index: int, width: int, height: int, box: tuple[int, int, int, int] | None, pixels: bytes) -> None:
         self.frames_read = index + 1
@@ -147,6 +178,7 @@ class VisionPipeline(QObject):
 
     def close(self) -> None:
         """Stop the child process (it releases the camera) and the reader thread."""
+        self._closing.set()
         process = self._process
         if process is None:
             return
@@ -158,8 +190,9 @@ class VisionPipeline(QObject):
             process.join(STOP_WAIT_S)
         if self._reader is not None:
             self._reader.join(STOP_WAIT_S)
-        if self._commands is not None:
-            self._commands.close()
-            self._commands = None
+        with self._commands_lock:
+            if self._commands is not None:
+                self._commands.close()
+                self._commands = None
         self._process = None
         log.info("vision process stopped after %d frames", self.frames_read)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -132,3 +134,19 @@ def test_a_shift_with_a_lunch_break_punched_by_face(qtbot: QtBot, launch: Launch
         punches = repository.punches_of(session, "E1")
     assert [(punch.kind, punch.break_type) for punch in punches] == shift
     assert all(punch.identified_by is IdentifiedBy.FACE and punch.liveness_passed for punch in punches)
+
+
+def test_the_camera_process_is_restarted_when_it_dies(qtbot: QtBot, launch: Launcher, faces: Path) -> None:
+    running = launch(camera=faces / SHORT)
+    kiosk, vision = running.kiosk, running.app.vision
+    assert vision is not None
+    qtbot.waitUntil(lambda: kiosk.idle.camera.frames_painted > 3, timeout=30000)
+    pid = vision.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGTERM)  # as a crash inside a native library would: the whole process goes
+    qtbot.waitUntil(lambda: vision.restarts == 1, timeout=10000)
+    qtbot.waitUntil(lambda: vision.pid not in (None, pid), timeout=10000)
+    kiosk.go_idle()
+    painted = kiosk.idle.camera.frames_painted
+    qtbot.waitUntil(lambda: kiosk.idle.camera.frames_painted > painted + 3, timeout=30000)
+    assert kiosk.camera_status.state is CameraState.CONNECTED
