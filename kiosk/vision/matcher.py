@@ -6,6 +6,11 @@ with the whole matrix in one vectorised matrix-vector product through the expans
 smallest of each employee comes out of one ``numpy.minimum.reduceat`` over the employees' row ranges, and only the
 per-employee values get the probe's norm added; only the two best are square-rooted.
 
+From `PREFILTER_MIN_TEMPLATES` templates on, that pass is preceded by a cheaper one that is exact too: a lower bound
+of every template's distance from a (32, N) summary of the gallery (its principal axes and the norm of what they leave
+out, see `_Prefilter`), then exact distances only for the few rows whose bound is under the second-best employee's
+distance. The search then reads about a quarter of the memory, and returns the very same result.
+
 A match needs both:
 
 * the best employee's distance under ``threshold``: the face is close enough to someone enrolled;
@@ -100,6 +105,84 @@ class MatchResult(Generic[K]):
         return self.employee is not None
 
 
+PREFILTER_MIN_TEMPLATES = 4096
+"""Galleries with fewer templates are searched by the plain pass: it reads under 2 MB and a bound pass saves nothing."""
+
+PREFILTER_COLUMNS = 32
+"""Columns of the bound matrix: the gallery's leading principal components and the norm of what they leave out."""
+
+_BOUND_SLACK = 1e-4
+"""Allowance for float32 rounding in a bound and in an exact distance, relative to the squared norms involved.
+
+A float32 dot product of n terms is off by at most about n * 6e-8 of the product of the norms (n = 128: 8e-6),
+so a bound is only trusted to exclude a template when it is this far above the limit.
+"""
+
+
+_BUILD_BLOCK = 8192
+"""Rows summarised at a time when a prefilter is built."""
+
+
+class _Prefilter:
+    """A lower bound on every template's distance to a probe, from a quarter of the gallery's data.
+
+    With an orthonormal basis Q and x' = x - mean, every t - p splits into its part in Q's span and the rest, and
+    ``|t - p|^2 = |Qt' - Qp'|^2 + |rest(t') - rest(p')|^2 >= |Qt' - Qp'|^2 + (|rest(t')| - |rest(p')|)^2``.
+    The right side is a squared distance between the 32-value summaries [Qx', |rest(x')|], so it comes out of the same
+    norm expansion as the exact search, from a (N, 32) matrix: a pass over a quarter of the memory. With Q the
+    gallery's leading principal axes most of each template's spread is inside the span and the bound is tight.
+    """
+
+    def __init__(self, matrix: FloatArray) -> None:
+        count = len(matrix)
+        self.mean = matrix.mean(axis=0, dtype=np.float64)
+        # The axes only decide how tight the bounds are, not whether they hold, so a float32 Gram matrix does.
+        gram = (matrix.T @ matrix).astype(np.float64)
+        covariance = gram / count - np.outer(self.mean, self.mean)
+        # eigh sorts the eigenvalues ascending: the last columns are the leading axes.
+        _, axes = np.linalg.eigh(covariance)
+        self.basis = np.ascontiguousarray(axes[:, :-PREFILTER_COLUMNS:-1])
+        self.summary: FloatArray = np.empty((PREFILTER_COLUMNS, count), dtype=np.float32)
+        self.half_norms: FloatArray = np.empty(count, dtype=np.float32)
+        largest_centred = 0.0
+        # The summaries must be accurate (the bounds rely on them): float64, a block of rows at a time so that the
+        # intermediates stay in cache.
+        for start in range(0, count, _BUILD_BLOCK):
+            centred = matrix[start : start + _BUILD_BLOCK].astype(np.float64) - self.mean
+            projected = centred @ self.basis
+            residual = np.linalg.norm(centred - projected @ self.basis.T, axis=1)
+            stop = start + len(centred)
+            # Stored one column per template: einsum then sweeps 32 long rows, which runs several times faster
+            # than 100,000 dot products of 32 values (measured 0.28 against 0.57 ms at 100k).
+            self.summary[:-1, start:stop] = projected.T
+            self.summary[-1, start:stop] = residual
+            squared = np.einsum("ij,ij->i", centred, centred)
+            self.half_norms[start:stop] = 0.5 * squared
+            largest_centred = max(largest_centred, float(squared.max()))
+        self.largest_squared = largest_centred + float(np.einsum("ij,ij->i", matrix, matrix).max())
+
+    def bounds(self, vector: FloatArray) -> tuple[FloatArray, float, float]:
+        """Per-template values ``b`` and the shift and rounding allowance for `vector`.
+
+        Every template's exact half gap (see `TemplateGallery._half_gaps`) is at least ``b + shift``, up to float32
+        rounding of at most the allowance.
+        """
+        probe = vector.astype(np.float64)
+        centred = probe - self.mean
+        projected = self.basis.T @ centred
+        residual = float(np.linalg.norm(centred - self.basis @ projected))
+        summary = np.append(projected, residual).astype(np.float32)
+        values: FloatArray = np.empty(self.summary.shape[1], dtype=np.float32)
+        # Single-threaded einsum for the same reason as the exact pass (see `TemplateGallery._half_gaps`).
+        np.einsum("ji,j->i", self.summary, summary, out=values)
+        np.subtract(self.half_norms, values, out=values)
+        probe_squared = float(probe @ probe)
+        centred_squared = float(centred @ centred)
+        shift = 0.5 * (centred_squared - probe_squared)
+        allowance = _BOUND_SLACK * (self.largest_squared + probe_squared + centred_squared)
+        return values, shift, allowance
+
+
 def as_encoding(values: npt.ArrayLike) -> FloatArray:
     """Return `values` as one float32 encoding vector of the right length, or raise a RuleViolation."""
     vector = np.asarray(values, dtype=np.float32).reshape(-1)
@@ -117,8 +200,18 @@ class TemplateGallery(Generic[K]):
     few tens of milliseconds) and swap it in, so a search never sees a half-updated gallery.
     """
 
-    def __init__(self, templates: Iterable[tuple[K, npt.ArrayLike]]) -> None:
-        """Build the gallery from (employee, encoding) pairs; an employee may have any number of templates."""
+    def __init__(
+        self, templates: Iterable[tuple[K, npt.ArrayLike]], *, prefilter_from: int = PREFILTER_MIN_TEMPLATES
+    ) -> None:
+        """Build the gallery from (employee, encoding) pairs; an employee may have any number of templates.
+
+        Args:
+            templates: (employee, encoding) pairs.
+            prefilter_from: from this many templates on, `identify` searches in two passes (see `_Prefilter`);
+                smaller galleries are searched by the plain pass. Either way the results are the same.
+        """
+        if prefilter_from < 0:
+            raise RuleViolation("prefilter_from", f"the prefilter size must not be negative, got {prefilter_from}")
         grouped: dict[K, list[FloatArray]] = {}
         for employee, encoding in templates:
             grouped.setdefault(employee, []).append(as_encoding(encoding))
@@ -135,16 +228,23 @@ class TemplateGallery(Generic[K]):
         else:
             self._matrix = np.empty((0, ENCODING_SIZE), dtype=np.float32)
         self._half_norms: FloatArray = 0.5 * np.einsum("ij,ij->i", self._matrix, self._matrix)
+        # Index of each row's employee, to group the rows a pruned search keeps.
+        self._row_owner = np.repeat(np.arange(len(counts), dtype=np.intp), counts)
+        self._prefilter = (
+            _Prefilter(self._matrix) if len(self._matrix) >= prefilter_from and len(self._employees) >= 2 else None
+        )
 
     @classmethod
-    def from_matrix(cls, owners: Sequence[K], matrix: npt.ArrayLike) -> TemplateGallery[K]:
-        """Build a gallery from a (N, 128) matrix and the owner of each row."""
+    def from_matrix(
+        cls, owners: Sequence[K], matrix: npt.ArrayLike, *, prefilter_from: int = PREFILTER_MIN_TEMPLATES
+    ) -> TemplateGallery[K]:
+        """Build a gallery from a (N, 128) matrix and the owner of each row (`prefilter_from` as in the constructor)."""
         rows = np.asarray(matrix, dtype=np.float32)
         if rows.ndim != 2 or rows.shape[1] != ENCODING_SIZE or rows.shape[0] != len(owners):
             raise RuleViolation(
                 "gallery_shape", f"expected ({len(owners)}, {ENCODING_SIZE}) encodings, got {rows.shape}"
             )
-        return cls(zip(owners, rows, strict=True))
+        return cls(zip(owners, rows, strict=True), prefilter_from=prefilter_from)
 
     def export(self) -> tuple[list[K], FloatArray]:
         """The owner of each row and a copy of the (N, 128) matrix, e.g. to send the gallery to another process
@@ -205,20 +305,76 @@ class TemplateGallery(Generic[K]):
         nearest: FloatArray = np.sqrt(self._employee_squared(as_encoding(probe)))
         return nearest
 
+    def _row_range(self, employee: int) -> tuple[int, int]:
+        start = int(self._starts[employee])
+        stop = int(self._starts[employee + 1]) if employee + 1 < len(self._starts) else len(self._matrix)
+        return start, stop
+
+    def _pruned_employee_half_gaps(self, vector: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]] | None:
+        """The nearest half gap of every employee that can be best or second best, and those employees' indices.
+
+        The values are bit for bit those of the plain pass: the kept rows go through the same einsum and subtraction.
+        Returns None when the bounds leave fewer than two employees (only possible through rounding beyond the
+        allowance), and the caller then runs the plain pass.
+        """
+        assert self._prefilter is not None
+        bounds, shift, allowance = self._prefilter.bounds(vector)
+        # An upper limit for the second-best employee's half gap: the larger of the exact values of two employees
+        # (any two bound the second best from above), taken where the bounds are lowest: the owner of the lowest
+        # bound, then the owner of the lowest bound outside the first one's rows.
+        limit = -math.inf
+        hidden: tuple[int, int, FloatArray] | None = None
+        for _ in range(2):
+            owner = int(self._row_owner[int(np.argmin(bounds))])
+            start, stop = self._row_range(owner)
+            exact = self._half_norms[start:stop] - np.einsum("ij,j->i", self._matrix[start:stop], vector)
+            limit = max(limit, float(exact.min()))
+            if hidden is None:
+                hidden = (start, stop, bounds[start:stop].copy())
+                bounds[start:stop] = np.inf
+        assert hidden is not None
+        bounds[hidden[0] : hidden[1]] = hidden[2]
+        # A row whose bound exceeds the limit cannot be the nearest of the best or second-best employee.
+        kept = np.flatnonzero(bounds <= np.float32(limit - shift + allowance))
+        gaps: FloatArray = np.empty(len(kept), dtype=np.float32)
+        np.einsum("ij,j->i", self._matrix[kept], vector, out=gaps)
+        np.subtract(self._half_norms[kept], gaps, out=gaps)
+        owners = self._row_owner[kept]
+        # `kept` is ascending and rows are grouped by employee, so each employee's kept rows are one run.
+        runs = np.flatnonzero(np.diff(owners)) + 1
+        starts = np.concatenate((np.zeros(1, dtype=np.intp), runs)) if len(owners) else runs
+        if len(starts) < 2:
+            return None
+        nearest: FloatArray = np.minimum.reduceat(gaps, starts)
+        return nearest, owners[starts]
+
     def identify(self, probe: npt.ArrayLike, policy: MatchPolicy | None = None) -> MatchResult[K]:
-        """Attribute `probe` to one employee under `policy`, or explain why not."""
+        """Attribute `probe` to one employee under `policy`, or explain why not.
+
+        Large galleries are searched in two passes: lower bounds from the prefilter's small matrix, then exact
+        distances only for the rows whose bound leaves them a chance to be the best or the second-best employee's
+        nearest template. The result is the same as the plain pass's in every field, to the bit; of employees at
+        exactly the same distance, the one first in gallery order is taken.
+        """
         rule = policy or MatchPolicy()
         if not self._employees:
             return MatchResult(None, math.inf, math.inf, MatchReason.NO_TEMPLATES)
-        squared = self._employee_squared(as_encoding(probe))
-        if len(squared) == 1:
-            best_index, best, second = 0, math.sqrt(float(squared[0])), math.inf
+        vector = as_encoding(probe)
+        pruned = self._pruned_employee_half_gaps(vector) if self._prefilter is not None else None
+        if pruned is None:
+            nearest = np.minimum.reduceat(self._half_gaps(vector), self._starts)
+            indices = None
         else:
-            two = np.argpartition(squared, 1)[:2]
-            first, runner_up = (two[0], two[1]) if squared[two[0]] <= squared[two[1]] else (two[1], two[0])
-            best_index = int(first)
-            best, second = math.sqrt(float(squared[first])), math.sqrt(float(squared[runner_up]))
-        candidate = self._employees[best_index]
+            nearest, indices = pruned
+        squared = self._squared_from_half_gaps(nearest, vector)
+        first = int(np.argmin(squared))
+        best = math.sqrt(float(squared[first]))
+        if len(squared) == 1:
+            second = math.inf
+        else:
+            squared[first] = np.inf
+            second = math.sqrt(float(squared.min()))
+        candidate = self._employees[first if indices is None else int(indices[first])]
         margin = second - best
         if best >= rule.threshold:
             return MatchResult(None, best, margin, MatchReason.TOO_FAR, candidate)
