@@ -104,6 +104,8 @@ def test_a_large_gallery_is_pruned_by_default_and_agrees_with_face_distances() -
     rows = (centres[owners] + rng.normal(0.0, 0.02, (len(owners), ENCODING_SIZE))).astype(np.float32)
     default = TemplateGallery.from_matrix(owners, rows)
     plain = TemplateGallery.from_matrix(owners, rows, prefilter_from=NEVER)
+    assert len(default) >= PREFILTER_MIN_TEMPLATES
+    assert default._prefilter is not None
     for person in rng.choice(people, 25, replace=False):
         probe = centres[person] + rng.normal(0.0, 0.02, ENCODING_SIZE)
         ours = default.identify(probe)
