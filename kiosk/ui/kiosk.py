@@ -192,7 +192,7 @@ class Kiosk(QObject):
         self.admin.leave()
         if self.services is None:
             return
-        self.idle.show_prompt("Look at the camera to punch")
+        self.idle.show_prompt(self._idle_prompt())
         self.window.show_screen(self.idle)
         self._screen_changed(0)
 
@@ -232,10 +232,20 @@ class Kiosk(QObject):
         self.camera_status = status
         self._show_camera_status()
 
+    def _pin_punching_allowed(self) -> bool:
+        # The company's setting, not the button's visibility: a widget of a hidden window reports itself hidden.
+        return self.place is not None and self.place.company.pin_punching_allowed
+
+    def _idle_prompt(self) -> str:
+        """What the idle screen asks of the next person, given the camera and the company's PIN setting."""
+        if self.parts.vision is not None and self.camera_status.state is CameraState.CONNECTED:
+            return "Look at the camera to punch"
+        return "Punch with your PIN" if self._pin_punching_allowed() else "Ask your supervisor to punch for you"
+
     def _show_camera_status(self) -> None:
         status = self.camera_status
         if self.parts.vision is None:
-            text, caption = "No camera on this kiosk", "No camera. Ask your supervisor to punch for you."
+            text, caption = "No camera on this kiosk", "No camera on this kiosk."
         elif status.state is CameraState.CONNECTED:
             text, caption = "Camera on", ""
         elif status.state is CameraState.CONNECTING:
@@ -243,12 +253,14 @@ class Kiosk(QObject):
         else:
             text = f"Camera not working: {status.reason or status.state.value}" if status.reason else "Camera off"
             caption = "The camera is not working. It reconnects by itself."
-        if caption and self.idle.pin_button.isVisible():
-            caption += " You can punch with your PIN."
+        if caption:
+            caption += " You can punch with your PIN." if self._pin_punching_allowed() else " Ask your supervisor."
         self.idle.status.setText(f"{text}  \u00b7  {self._sync_line()}")
         self.idle.camera.set_caption(caption, "text" if status.state is CameraState.CONNECTED else "stop")
         if status.state is not CameraState.CONNECTED:
             self.idle.camera.clear()
+        if self.window.current is self.idle and self.identity is None:
+            self.idle.show_prompt(self._idle_prompt())
 
     def _sync_line(self) -> str:
         sync = self.parts.sync
