@@ -123,6 +123,7 @@ class SyncScheduler:
         self._listeners: list[Callable[[SyncStatus], None]] = []
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._started = False
+        self._closing = False
 
     def start(self) -> None:
         """Start the schedule: a first sync at once, then every interval."""
@@ -140,7 +141,9 @@ class SyncScheduler:
         self._run_at(datetime.now(UTC))
 
     def _run_at(self, when: datetime) -> None:
-        """(Re)set the one-off run."""
+        """(Re)set the one-off run (not once closing began: a sync finishing during shutdown schedules nothing)."""
+        if self._closing or not self._scheduler.running:
+            return
         self._scheduler.add_job(
             self._run,
             DateTrigger(run_date=when, timezone=UTC),
@@ -156,6 +159,7 @@ class SyncScheduler:
 
     def close(self) -> None:
         """Stop the schedule, waiting for a sync in progress to finish."""
+        self._closing = True
         if self._started:
             self._scheduler.shutdown(wait=True)
             self._started = False
@@ -222,7 +226,7 @@ class SyncScheduler:
         message = str(error) or type(error).__name__
         if kind is ErrorKind.AUTH:
             log.error("sync stopped: %s", message)
-            if self._started:
+            if self._started and not self._closing:
                 self._scheduler.pause_job(JOB_ID)
             self._set(
                 last_error=f"stopped retrying: {message}",
