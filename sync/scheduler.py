@@ -124,6 +124,10 @@ class SyncScheduler:
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._started = False
         self._closing = False
+        # APScheduler's shutdown holds its job-store lock while it waits for a running sync; a sync that then asks
+        # the scheduler for anything (a retry, a pause) would wait on that lock for ever. Every such call and the
+        # start of closing go through this lock, so once closing has begun no sync calls into the scheduler.
+        self._calls = threading.Lock()
 
     def start(self) -> None:
         """Start the schedule: a first sync at once, then every interval."""
@@ -142,15 +146,16 @@ class SyncScheduler:
 
     def _run_at(self, when: datetime) -> None:
         """(Re)set the one-off run (not once closing began: a sync finishing during shutdown schedules nothing)."""
-        if self._closing or not self._scheduler.running:
-            return
-        self._scheduler.add_job(
-            self._run,
-            DateTrigger(run_date=when, timezone=UTC),
-            id=SOON_ID,
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        with self._calls:
+            if self._closing or not self._scheduler.running:
+                return
+            self._scheduler.add_job(
+                self._run,
+                DateTrigger(run_date=when, timezone=UTC),
+                id=SOON_ID,
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
     def _regular_run(self) -> None:
         status = self.status()
@@ -159,7 +164,8 @@ class SyncScheduler:
 
     def close(self) -> None:
         """Stop the schedule, waiting for a sync in progress to finish."""
-        self._closing = True
+        with self._calls:
+            self._closing = True
         if self._started:
             self._scheduler.shutdown(wait=True)
             self._started = False
@@ -185,7 +191,10 @@ class SyncScheduler:
         """Start retrying again after a stop (for example once the kiosk was re-provisioned)."""
         self._set(stopped=False, failures=0)
         if self._started:
-            self._scheduler.resume_job(JOB_ID)
+            with self._calls:
+                if self._closing:
+                    return
+                self._scheduler.resume_job(JOB_ID)
             self._run_at(datetime.now(UTC))
 
     def sync_now(self) -> SyncStatus:
@@ -226,8 +235,9 @@ class SyncScheduler:
         message = str(error) or type(error).__name__
         if kind is ErrorKind.AUTH:
             log.error("sync stopped: %s", message)
-            if self._started and not self._closing:
-                self._scheduler.pause_job(JOB_ID)
+            with self._calls:
+                if self._started and not self._closing:
+                    self._scheduler.pause_job(JOB_ID)
             self._set(
                 last_error=f"stopped retrying: {message}",
                 last_error_kind=kind,
