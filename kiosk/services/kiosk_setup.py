@@ -64,7 +64,12 @@ class KioskSetup:
     def set_up(
         self, *, company_name: str, site_name: str, timezone: str, admin_pin: str, kiosk_name: str = "Kiosk"
     ) -> DeviceSettings:
-        """Create the company, the site and this kiosk's identity; refuses to run twice."""
+        """Create the company, the site and this kiosk's identity; refuses to run twice.
+
+        A kiosk provisioned against the central database already has its identity, company and site (they came
+        down with the token and the first pull): set-up then keeps them as they are and only sets the supervisor PIN,
+        so the kiosk goes on syncing as itself.
+        """
         if self.settings().is_set_up:
             raise RuleViolation("already_set_up", "this kiosk is already set up")
         names = {"company": company_name.strip(), "site": site_name.strip(), "kiosk": kiosk_name.strip()}
@@ -75,6 +80,9 @@ class KioskSetup:
         check_pin_format(admin_pin, ADMIN_PIN_DIGITS, "supervisor PIN")
         pin_hash = hash_pin(admin_pin, self._secrets.get_or_create(PIN_PEPPER), ADMIN_PIN_DIGITS)
         now = self._now()
+        provisioned = self._provisioned_with_pin(pin_hash, now)
+        if provisioned is not None:
+            return provisioned
         company = CompanyRecord(str(uuid.uuid4()), names["company"], False, False, timedelta(hours=16), True)
         site = SiteRecord(str(uuid.uuid4()), company.id, names["site"], timezone)
         settings = DeviceSettings(
@@ -99,6 +107,31 @@ class KioskSetup:
                 timezone=timezone,
             )
         log.info("kiosk %s set up for %s, %s", settings.kiosk_id, company.name, site.name)
+        return settings
+
+    def _provisioned_with_pin(self, pin_hash: str, now: datetime) -> DeviceSettings | None:
+        """For a provisioned kiosk, store the supervisor PIN and return its settings; None when not provisioned."""
+        with self._db.write() as session:
+            current = load_device_settings(session)
+            if not (current.company_id and current.site_id and current.kiosk_id):
+                return None
+            company = repository.get_company(session, current.company_id)
+            site = repository.get_site(session, current.site_id)
+            if company is None or site is None:
+                return None
+            settings = current.replace(admin_pin_hash=pin_hash)
+            save_device_settings(session, settings, now)
+            repository.audit(
+                session,
+                at=now,
+                actor="setup",
+                action="kiosk.set_up",
+                subject=settings.kiosk_id,
+                company=company.name,
+                site=site.name,
+                provisioned=True,
+            )
+        log.info("provisioned kiosk %s given its supervisor PIN", settings.kiosk_id)
         return settings
 
     def update_settings(self, changed_by: str, **changes: object) -> DeviceSettings:

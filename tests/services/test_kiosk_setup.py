@@ -132,3 +132,35 @@ def test_without_a_keyring_the_pin_cannot_be_set(database: Database) -> None:
     with pytest.raises(EnvironmentProblem, match="keyring"):
         setup.set_up(company_name="Acme", site_name="Yard", timezone="UTC", admin_pin=PIN)
     assert not setup.settings().is_set_up
+
+
+def test_set_up_of_a_provisioned_kiosk_keeps_its_identity(
+    setup: KioskSetup, database: Database, time_source: ManualTimeSource
+) -> None:
+    from kiosk.services.device_settings import DeviceSettings, save_device_settings
+    from kiosk.store.repository import CompanyRecord, SiteRecord
+
+    now = time_source.now
+    with database.write() as session:  # what provisioning and the first pull leave behind
+        repository.put_company(
+            session, CompanyRecord("acme", "Acme Central", True, False, timedelta(hours=12), False), now
+        )
+        repository.put_site(session, SiteRecord("yard", "acme", "Yard 7", "Asia/Manila"), now)
+        save_device_settings(
+            session, DeviceSettings(company_id="acme", site_id="yard", kiosk_id="k-7", kiosk_name="Gate"), now
+        )
+    settings = setup.set_up(company_name="Typed Name", site_name="Typed Site", timezone="UTC", admin_pin=PIN)
+    assert (settings.company_id, settings.site_id, settings.kiosk_id, settings.kiosk_name) == (
+        "acme",
+        "yard",
+        "k-7",
+        "Gate",
+    )
+    assert settings.is_set_up
+    with database.read() as session:
+        company = repository.get_company(session, "acme")
+        site = repository.get_site(session, "yard")
+        assert [c.id for c in repository.companies(session)] == ["acme"]
+    assert company is not None and company.name == "Acme Central" and company.missed_clockout_enabled
+    assert site is not None and site.timezone == "Asia/Manila"
+    assert setup.check_admin_pin(PIN).accepted
