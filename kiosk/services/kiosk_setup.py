@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.orm import Session
+
 from kiosk.domain.errors import RuleViolation
 from kiosk.services.clock import TimeSource, trusted_now
 from kiosk.services.device_settings import DeviceSettings, load_device_settings, save_device_settings
@@ -80,46 +82,24 @@ class KioskSetup:
         check_pin_format(admin_pin, ADMIN_PIN_DIGITS, "supervisor PIN")
         pin_hash = hash_pin(admin_pin, self._secrets.get_or_create(PIN_PEPPER), ADMIN_PIN_DIGITS)
         now = self._now()
-        provisioned = self._provisioned_with_pin(pin_hash, now)
-        if provisioned is not None:
-            return provisioned
-        company = CompanyRecord(str(uuid.uuid4()), names["company"], False, False, timedelta(hours=16), True)
-        site = SiteRecord(str(uuid.uuid4()), company.id, names["site"], timezone)
-        settings = DeviceSettings(
-            company_id=company.id,
-            site_id=site.id,
-            kiosk_id=str(uuid.uuid4()),
-            kiosk_name=names["kiosk"],
-            admin_pin_hash=pin_hash,
-        )
-        with self._db.write() as session:
-            repository.put_company(session, company, now)
-            repository.put_site(session, site, now)
-            save_device_settings(session, settings, now)
-            repository.audit(
-                session,
-                at=now,
-                actor="setup",
-                action="kiosk.set_up",
-                subject=settings.kiosk_id,
-                company=company.name,
-                site=site.name,
-                timezone=timezone,
-            )
-        log.info("kiosk %s set up for %s, %s", settings.kiosk_id, company.name, site.name)
-        return settings
-
-    def _provisioned_with_pin(self, pin_hash: str, now: datetime) -> DeviceSettings | None:
-        """For a provisioned kiosk, store the supervisor PIN and return its settings; None when not provisioned."""
         with self._db.write() as session:
             current = load_device_settings(session)
-            if not (current.company_id and current.site_id and current.kiosk_id):
-                return None
-            company = repository.get_company(session, current.company_id)
-            site = repository.get_site(session, current.site_id)
-            if company is None or site is None:
-                return None
-            settings = current.replace(admin_pin_hash=pin_hash)
+            provisioned = _provisioned_place(session, current)
+            if provisioned is not None:
+                company, site = provisioned
+                settings = current.replace(admin_pin_hash=pin_hash)
+            else:
+                company = CompanyRecord(str(uuid.uuid4()), names["company"], False, False, timedelta(hours=16), True)
+                site = SiteRecord(str(uuid.uuid4()), company.id, names["site"], timezone)
+                settings = DeviceSettings(
+                    company_id=company.id,
+                    site_id=site.id,
+                    kiosk_id=str(uuid.uuid4()),
+                    kiosk_name=names["kiosk"],
+                    admin_pin_hash=pin_hash,
+                )
+                repository.put_company(session, company, now)
+                repository.put_site(session, site, now)
             save_device_settings(session, settings, now)
             repository.audit(
                 session,
@@ -129,9 +109,10 @@ class KioskSetup:
                 subject=settings.kiosk_id,
                 company=company.name,
                 site=site.name,
-                provisioned=True,
+                timezone=site.timezone,
+                provisioned=provisioned is not None,
             )
-        log.info("provisioned kiosk %s given its supervisor PIN", settings.kiosk_id)
+        log.info("kiosk %s set up for %s, %s", settings.kiosk_id, company.name, site.name)
         return settings
 
     def update_settings(self, changed_by: str, **changes: object) -> DeviceSettings:
@@ -180,6 +161,15 @@ class KioskSetup:
         with self._db.write() as session:
             save_device_settings(session, load_device_settings(session).replace(admin_pin_hash=pin_hash), now)
             repository.audit(session, at=now, actor="supervisor", action="admin.pin_changed", subject=None)
+
+
+def _provisioned_place(session: Session, current: DeviceSettings) -> tuple[CompanyRecord, SiteRecord] | None:
+    """The company and site a provisioned kiosk already belongs to (they came down with its first pull), or None."""
+    if not (current.company_id and current.site_id and current.kiosk_id):
+        return None
+    company = repository.get_company(session, current.company_id)
+    site = repository.get_site(session, current.site_id)
+    return None if company is None or site is None else (company, site)
 
 
 def lock_after(failures: int) -> timedelta:
