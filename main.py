@@ -2,7 +2,7 @@
 
 import sys
 
-from kiosk.cli import main
+from kiosk.commands import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

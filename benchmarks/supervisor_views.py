@@ -20,7 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from kiosk.domain.punches import BreakType, IdentifiedBy, Punch, PunchKind
-from kiosk.services.reports import Period, Reports
+from kiosk.domain.timesheet import Period
+from kiosk.services.reports import Reports
 from kiosk.services.supervision import SiteOverview
 from kiosk.store import repository
 from kiosk.store.repository import EmployeeRecord

@@ -26,16 +26,17 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from central.database import admin_engine, migrate
+from central.kiosks import add_kiosk
+from central.roster import upsert_company, upsert_site
 from kiosk.domain.punches import BreakType, ClockFacts, IdentifiedBy, Punch, PunchKind
 from kiosk.store import repository
 from kiosk.store.database import Database
-from sync.central import add_kiosk, admin_engine, decode_token, migrate
-from sync.connection import CentralProfile
 from sync.kiosk_sync import KioskSync
-from sync.roster import upsert_company, upsert_site
-from sync.schema import employees as employees_table
-from sync.schema import punches
 from tests.pg import LocalPostgres, create_database, drop_database
+from wire.provisioning import CentralProfile, decode_token
+from wire.schema import employees as employees_table
+from wire.schema import punches
 
 START = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
 DAY_SHAPE = (

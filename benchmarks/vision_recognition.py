@@ -25,8 +25,7 @@ from pathlib import Path
 import face_recognition
 import numpy as np
 
-from kiosk.vision.encodings import FaceEncoder, encode_face, load_still_image
-from kiosk.vision.lfw import (
+from kiosk.evaluation.lfw import (
     FALSE_ACCEPT_COST,
     VERIFICATION_THRESHOLD,
     EncodingCache,
@@ -39,6 +38,7 @@ from kiosk.vision.lfw import (
     read_pairs,
     verify_at,
 )
+from kiosk.vision.encodings import FaceEncoder, encode_face, load_still_image
 from kiosk.vision.matcher import DEFAULT_MARGIN, DEFAULT_THRESHOLD, MatchPolicy, TemplateGallery
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from kiosk.domain.punches import Punch
 from kiosk.services.clock import SystemTimeSource, TimeSource
 from kiosk.services.company_settings import CompanySettings
-from kiosk.services.device_settings import DeviceSettings
 from kiosk.services.enrolment import BiometricEnrolment
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
@@ -26,6 +25,7 @@ from kiosk.services.roster import Roster
 from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
 from kiosk.store.database import Database
+from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.location import data_dir
 from kiosk.store.secrets import SecretStore
 from kiosk.ui import launch

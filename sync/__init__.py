@@ -1,2 +1,3 @@
-"""Sync between kiosks and the central PostgreSQL: central schema and roles, push, pull, trusted time, scheduling,
-and the head-office commands (`python -m sync --help`). Nothing here imports Qt."""
+"""The kiosk's side of sync with the central PostgreSQL: provisioning and credentials, push, pull, trusted time and
+scheduling. The tables and records it exchanges are defined in `wire`; head office's side is `central`. Nothing here
+imports Qt."""

@@ -1,9 +1,10 @@
-"""`python -m sync COMMAND`: the central database's administration commands."""
+"""`python -m sync COMMAND`: the former name of `python -m central COMMAND`, kept working for one release."""
 
 from __future__ import annotations
 
 import sys
 
-from sync.cli import main
+from central.commands import main
 
+print("note: `python -m sync` is now `python -m central`; the old name goes away in the next release", file=sys.stderr)
 sys.exit(main(sys.argv[1:]))

@@ -9,10 +9,8 @@ unverified.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,60 +20,11 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from kiosk.domain.errors import RuleViolation
 from sync.errors import classify_connect_error
+from wire.provisioning import CentralProfile
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10
-
-
-@dataclass(frozen=True, slots=True)
-class CentralProfile:
-    """Everything a kiosk needs to log in to the central database as itself.
-
-    Attributes:
-        host: server host name; with TLS this is the name the certificate must carry.
-        port: server TCP port.
-        dbname: database name.
-        user: the kiosk's own login role.
-        password: its password (lives only in the keyring and in memory).
-        kiosk_id: the kiosk's id (UUID text) in the central `kiosks` table.
-        company_id: the company the kiosk belongs to.
-        site_id: the site it stands at.
-        require_tls: connect with `sslmode=verify-full` and refuse anything less.
-        ca_pem: the CA certificate (PEM) the server's certificate must chain to.
-    """
-
-    host: str
-    port: int
-    dbname: str
-    user: str
-    password: str
-    kiosk_id: str
-    company_id: str
-    site_id: str
-    require_tls: bool = True
-    ca_pem: str | None = None
-
-    def to_json(self) -> str:
-        """The profile as JSON text, for the keyring."""
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> CentralProfile:
-        """Read a profile back; a damaged one is a clear error, not a crash."""
-        try:
-            data = json.loads(text)
-            return cls(**data)
-        except (ValueError, TypeError) as error:
-            raise RuleViolation(
-                "profile_damaged", f"the stored central database profile is damaged: {error}"
-            ) from error
-
-    def with_password(self, password: str) -> CentralProfile:
-        """A copy with another password (after the kiosk changed its own)."""
-        data = asdict(self)
-        data["password"] = password
-        return CentralProfile(**data)
 
 
 class CentralConnector:

@@ -19,12 +19,12 @@ from keyring.backends import fail
 from psycopg import sql
 
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
-from kiosk.services.device_settings import load_device_settings, save_device_settings
 from kiosk.store import repository
 from kiosk.store.database import Database
-from sync.central import decode_token, scram_verifier
-from sync.connection import CentralConnector, CentralProfile
+from kiosk.store.device_settings import load_device_settings, save_device_settings
+from sync.connection import CentralConnector
 from sync.errors import CentralAuthRefused
+from wire.provisioning import CentralProfile, decode_token, scram_verifier
 
 log = logging.getLogger(__name__)
 

@@ -33,13 +33,20 @@ from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
 from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, SyncState
-from sync import schema as central
 from sync.clock import AnchoredClock
-from sync.connection import CentralConnector, CentralProfile
+from sync.connection import CentralConnector
 from sync.errors import CentralUnreachable
-from sync.incidents import incident_from_rows, incident_rows
 from sync.push import BatchOutcome, send_batch
-from sync.records import correction_from_row, correction_row, punch_from_row, punch_row
+from wire import schema as central
+from wire.provisioning import CentralProfile
+from wire.records import (
+    correction_from_row,
+    correction_row,
+    incident_from_rows,
+    incident_rows,
+    punch_from_row,
+    punch_row,
+)
 
 log = logging.getLogger(__name__)
 

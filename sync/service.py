@@ -12,10 +12,10 @@ import logging
 from kiosk.domain.punches import Punch
 from kiosk.store.database import Database
 from sync.clock import AnchoredClock
-from sync.connection import CentralProfile
 from sync.credentials import ProfileStore
 from sync.kiosk_sync import KioskSync
 from sync.scheduler import SyncScheduler, SyncStatus
+from wire.provisioning import CentralProfile
 
 log = logging.getLogger(__name__)
 

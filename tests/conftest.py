@@ -10,6 +10,9 @@ import keyring.backend
 import keyring.errors
 import pytest
 
+# The central PostgreSQL fixtures serve the sync and head-office tests alike; the server starts only when asked for.
+pytest_plugins = ["tests.central_database"]
+
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring that lives and dies with one test."""

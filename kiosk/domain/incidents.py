@@ -60,6 +60,10 @@ class IncidentStatus(StrEnum):
     REJECTED = "rejected"  # the admin set a different time
 
 
+UNRESOLVED = (IncidentStatus.PENDING, IncidentStatus.EMPLOYEE_CLAIMED)
+"""The statuses that still wait for someone: they count in the banner and block reports when the company says so."""
+
+
 @dataclass(frozen=True, slots=True)
 class MissedClockoutSettings:
     """A company's missed clock-out settings (seed 000's defaults: the feature and report blocking are off)."""

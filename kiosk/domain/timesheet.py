@@ -1,16 +1,117 @@
-"""Day summaries for timesheets: one row per employee per business day, from one derivation."""
+"""Timesheets: one row per employee per business day, from one derivation, and the CSV every side writes.
+
+The kiosk (`kiosk.services.reports`, `main.py timesheet`) and head office (`central.reports`) read their facts
+from different databases and hand them to `build_timesheet`, reading the same window around the period
+(`Period.fact_window`); `write_timesheet_csv` writes the rows. Holding the same facts, they print the same CSV.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.domain.pay import ArrivalAssessment, DepartmentRules, assess_arrival, overtime, rules_for
-from kiosk.domain.sessions import AnomalyCode, Derivation, WorkSession
+from kiosk.domain.pay import (
+    ArrivalAssessment,
+    DepartmentRules,
+    assess_arrival,
+    hours_decimal,
+    money,
+    overtime,
+    rules_for,
+)
+from kiosk.domain.punches import Correction, Punch
+from kiosk.domain.sessions import AnomalyCode, Derivation, SessionPolicy, WorkSession, derive
+
+log = logging.getLogger(__name__)
+
+LEAD_IN = timedelta(days=7)
+"""Facts read before the first day of a period: a session's punches lie within 24 h of its clock-in, so a week
+before the period is far more than any session of the period can reach back (duplicate taps, open sessions)."""
+
+LEAD_OUT = timedelta(days=2)
+"""Facts read after the last day: a session that starts on the last day can end up to 24 h later."""
+
+TIMESHEET_COLUMNS = (
+    "employee_id",
+    "business_date",
+    "first_in",
+    "last_out",
+    "total_hours",
+    "break_hours",
+    "working_hours",
+    "overtime_hours",
+    "status",
+    "late_minutes",
+    "undertime_hours",
+    "deduction",
+    "anomalies",
+)
+
+
+class ReportsBlocked(RuleViolation):
+    """Exports are refused while missed clock-outs are unresolved and the company asked for that."""
+
+    def __init__(self, unresolved: int) -> None:
+        noun = "incident" if unresolved == 1 else "incidents"
+        super().__init__(
+            "reports_blocked",
+            f"timesheet export refused: {unresolved} unresolved missed clock-out {noun}. The company blocks reports "
+            "while missed clock-outs are pending (block_reports_on_pending); resolve them in admin mode first.",
+        )
+        self.unresolved = unresolved
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Business days from `first` to `last`, both included; None leaves that end open."""
+
+    first: date | None = None
+    last: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.first is not None and self.last is not None and self.first > self.last:
+            raise RuleViolation(
+                "period_invalid", f"the period starts on {self.first} after it ends on {self.last}; swap the dates"
+            )
+
+    def contains(self, day: date) -> bool:
+        return (self.first is None or self.first <= day) and (self.last is None or day <= self.last)
+
+    def fact_window(self, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+        """The instants between which the facts of the period's sessions lie, from `LEAD_IN` before its first
+        local midnight to `LEAD_OUT` after its last; None where the period is open."""
+        start = None if self.first is None else _local_midnight(self.first, zone) - LEAD_IN
+        end = None if self.last is None else _local_midnight(self.last + timedelta(days=1), zone) + LEAD_OUT
+        return start, end
+
+    @classmethod
+    def parse(cls, first: str | None, last: str | None) -> Period:
+        """A period from `YYYY-MM-DD` texts (either may be None).
+
+        Raises:
+            RuleViolation: `date_invalid` naming the text, or `period_invalid` when it ends before it starts.
+        """
+        return cls(_day(first, "--from"), _day(last, "--to"))
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise RuleViolation("date_invalid", f"{option}: {text!r} is not a date such as 2026-11-01") from None
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +223,46 @@ def _summarise(
         arrival=arrival,
         anomalies=tuple(sorted(codes)),
     )
+
+
+def build_timesheet(
+    punches: Iterable[Punch],
+    corrections: Iterable[Correction],
+    terms_by_employee: Mapping[str, EmployeeTerms],
+    rules_by_name: Mapping[str, DepartmentRules],
+    *,
+    tz: ZoneInfo,
+    policy: SessionPolicy,
+    as_of: datetime,
+) -> list[DaySummary]:
+    """Derive sessions from the facts and summarise each employee's business days, sorted by employee and date."""
+    derivation = derive(punches, corrections, tz=tz, policy=policy, as_of=as_of)
+    log.debug("derived %d sessions and %d anomalies", len(derivation.sessions), len(derivation.anomalies))
+    return summarise_days(derivation, terms_by_employee, rules_by_name, tz)
+
+
+def timesheet_row(summary: DaySummary) -> list[str]:
+    """One CSV row: local times in ISO 8601 with offset, hours to 4 decimals, the deduction to 2."""
+    arrival = summary.arrival
+    return [
+        summary.employee_id,
+        summary.business_date.isoformat(),
+        summary.first_in.isoformat() if summary.first_in is not None else "",
+        summary.last_out.isoformat() if summary.last_out is not None else "",
+        str(hours_decimal(summary.total)),
+        str(hours_decimal(summary.breaks)),
+        str(hours_decimal(summary.working)),
+        str(hours_decimal(summary.overtime)),
+        arrival.status.value if arrival is not None else "",
+        str(arrival.late_minutes) if arrival is not None else "0",
+        str(arrival.undertime_hours) if arrival is not None else "0.0000",
+        str(arrival.deduction) if arrival is not None else str(money(0)),
+        ";".join(code.value for code in summary.anomalies),
+    ]
+
+
+def write_timesheet_csv(summaries: Iterable[DaySummary], out: TextIO) -> None:
+    """Write the header and one row per summary."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TIMESHEET_COLUMNS)
+    writer.writerows(timesheet_row(summary) for summary in summaries)

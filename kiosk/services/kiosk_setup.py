@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.services.clock import TimeSource, trusted_now
-from kiosk.services.device_settings import DeviceSettings, load_device_settings, save_device_settings
 from kiosk.services.pins import ADMIN_PIN_DIGITS, check_pin_format, hash_pin, verify_pin
 from kiosk.store import repository
 from kiosk.store.database import Database
+from kiosk.store.device_settings import DeviceSettings, load_device_settings, save_device_settings
 from kiosk.store.repository import CompanyRecord, SiteRecord
 from kiosk.store.secrets import PIN_PEPPER, SecretStore
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.services.clock import TimeSource
-from kiosk.services.device_settings import load_device_settings
 from kiosk.services.timeclock import TimeClock
 from kiosk.store.database import Database
+from kiosk.store.device_settings import load_device_settings
 from kiosk.store.location import database_path
 
 

@@ -146,7 +146,7 @@ def missed_clockout_review_message(
     lines += [
         "",
         "Where to review it: in the kiosk's admin mode (Review now, on the Unresolved Missed Clock-Outs banner),",
-        "or at head office with: python -m sync incidents list",
+        "or at head office with: python -m central incidents list",
         "",
         f"Incident {incident.id}",
     ]

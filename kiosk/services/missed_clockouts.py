@@ -14,6 +14,7 @@ from datetime import datetime
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import (
+    UNRESOLVED,
     ClockoutReason,
     IncidentStatus,
     MissedClockoutIncident,
@@ -29,8 +30,6 @@ from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord
 
 log = logging.getLogger(__name__)
-
-UNRESOLVED = (IncidentStatus.PENDING, IncidentStatus.EMPLOYEE_CLAIMED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,74 +10,23 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kiosk.domain.errors import RuleViolation
-from kiosk.domain.timesheet import DaySummary, EmployeeTerms
-from kiosk.services.missed_clockouts import UNRESOLVED
+from kiosk.domain.incidents import UNRESOLVED
+from kiosk.domain.timesheet import (
+    DaySummary,
+    EmployeeTerms,
+    Period,
+    ReportsBlocked,
+    build_timesheet,
+    write_timesheet_csv,
+)
 from kiosk.services.timeclock import TimeClock
-from kiosk.services.timesheet_command import build_timesheet, write_timesheet_csv
 from kiosk.store import repository
 from kiosk.store.database import Database
 
 log = logging.getLogger(__name__)
-
-LEAD_IN = timedelta(days=7)
-"""Facts read before the first day of a period: a session's punches lie within 24 h of its clock-in, so a week
-before the period is far more than any session of the period can reach back (duplicate taps, open sessions)."""
-
-LEAD_OUT = timedelta(days=2)
-"""Facts read after the last day: a session that starts on the last day can end up to 24 h later."""
-
-
-class ReportsBlocked(RuleViolation):
-    """Exports are refused while missed clock-outs are unresolved and the company asked for that."""
-
-    def __init__(self, unresolved: int) -> None:
-        noun = "incident" if unresolved == 1 else "incidents"
-        super().__init__(
-            "reports_blocked",
-            f"timesheet export refused: {unresolved} unresolved missed clock-out {noun}. The company blocks reports "
-            "while missed clock-outs are pending (block_reports_on_pending); resolve them in admin mode first.",
-        )
-        self.unresolved = unresolved
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """Business days from `first` to `last`, both included; None leaves that end open."""
-
-    first: date | None = None
-    last: date | None = None
-
-    def __post_init__(self) -> None:
-        if self.first is not None and self.last is not None and self.first > self.last:
-            raise RuleViolation(
-                "period_invalid", f"the period starts on {self.first} after it ends on {self.last}; swap the dates"
-            )
-
-    def contains(self, day: date) -> bool:
-        return (self.first is None or self.first <= day) and (self.last is None or day <= self.last)
-
-    @classmethod
-    def parse(cls, first: str | None, last: str | None) -> Period:
-        """A period from `YYYY-MM-DD` texts (either may be None).
-
-        Raises:
-            RuleViolation: `date_invalid` naming the text, or `period_invalid` when it ends before it starts.
-        """
-        return cls(_day(first, "--from"), _day(last, "--to"))
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise RuleViolation("date_invalid", f"{option}: {text!r} is not a date such as 2026-11-01") from None
 
 
 class Reports:
@@ -108,8 +57,7 @@ class Reports:
                 if unresolved:
                     raise ReportsBlocked(unresolved)
             zone = tz if tz is not None else self._clock.zone(session)
-            start = None if period.first is None else _local_midnight(period.first, zone) - LEAD_IN
-            end = None if period.last is None else _local_midnight(period.last + timedelta(days=1), zone) + LEAD_OUT
+            start, end = period.fact_window(zone)
             punches = repository.all_punches(session, company.id, start, end)
             known = {punch.id for punch in punches}
             # A correction of a punch outside the window would only be reported as pointing at nothing.
@@ -134,7 +82,3 @@ class Reports:
         out = io.StringIO()
         write_timesheet_csv(self.timesheet(period, tz=tz, as_of=as_of), out)
         return out.getvalue()
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)

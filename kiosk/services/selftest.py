@@ -23,9 +23,9 @@ import numpy as np
 from sqlalchemy import text
 
 from kiosk.domain.errors import TimeclockError
-from kiosk.services.device_settings import load_device_settings
 from kiosk.store import repository
 from kiosk.store.database import Database
+from kiosk.store.device_settings import load_device_settings
 from kiosk.store.location import DATABASE_FILE, database_path
 from kiosk.store.secrets import PIN_PEPPER, SecretStore
 from kiosk.vision.camera import Backoff, CameraSource

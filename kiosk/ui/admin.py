@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -32,12 +32,13 @@ from PySide6.QtWidgets import (
 from kiosk.domain.incidents import NOTE_MAX_LENGTH, IncidentStatus, MissedClockoutIncident
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import MAX_SESSION
+from kiosk.domain.timesheet import Period
 from kiosk.services.company_settings import CompanySettingsView
-from kiosk.services.device_settings import STRICTNESS, DeviceSettings
 from kiosk.services.enrolment import CAMERA_PLAN, CONSENT_TEXT, BiometricEnrolment, EnrolmentResult
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS, PinCheck
-from kiosk.services.reports import Period
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
+from kiosk.services.timeclock import Place
+from kiosk.store.device_settings import STRICTNESS, DeviceSettings
 from kiosk.store.roster import DepartmentRecord
 from kiosk.ui.admin_views import (
     DepartmentScreen,
@@ -51,14 +52,13 @@ from kiosk.ui.admin_views import (
 )
 from kiosk.ui.employee_screens import NamePickScreen, PinScreen
 from kiosk.ui.enrol_screens import CaptureScreen, ConsentScreen
-from kiosk.ui.messages import Level, explain
-from kiosk.ui.parts import PunchServices
+from kiosk.ui.messages import Level, Messenger, explain
+from kiosk.ui.parts import PunchServices, UiParts
 from kiosk.ui.pipeline import CaptureStep
+from kiosk.ui.tasks import Worker
 from kiosk.ui.widgets import ChoiceRow, DateTimePicker, button, label
+from kiosk.ui.window import KioskWindow
 from sync.scheduler import SyncStatus
-
-if TYPE_CHECKING:
-    from kiosk.ui.kiosk import Kiosk
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +319,24 @@ class SettingsScreen(QWidget):
         )
 
 
+class AdminHost(Protocol):
+    """What supervisor mode uses of the kiosk that hosts it (`kiosk.ui.kiosk.Kiosk`): its parts and services, its
+    window and workers, and the way back to the idle screen."""
+
+    parts: UiParts
+    settings: DeviceSettings
+    services: PunchServices | None
+    place: Place | None
+    window: KioskWindow
+    messenger: Messenger
+    database: Worker
+    sync_worker: Worker
+
+    def go_idle(self) -> None: ...
+
+    def refresh_place(self) -> None: ...
+
+
 class AdminMode(QObject):
     """The supervisor's PIN and screens, driven by the kiosk."""
 
@@ -327,8 +345,8 @@ class AdminMode(QObject):
     enrolment_progress = Signal(object)  # CaptureStep shown
     enrolled = Signal(object)  # EnrolmentResult
 
-    def __init__(self, kiosk: Kiosk) -> None:
-        super().__init__(kiosk)
+    def __init__(self, kiosk: AdminHost, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.kiosk = kiosk
         self.active = False
         self.pin = PinScreen("Supervisor PIN", 12)

@@ -19,10 +19,10 @@ from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import ClockoutReason, claim_required
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.domain.sessions import MAX_SESSION, EmployeeStatus, WorkSession
-from kiosk.services.device_settings import DeviceSettings
 from kiosk.services.missed_clockouts import ClaimOutcome
 from kiosk.services.roster import PinIdentification
 from kiosk.services.timeclock import EmployeeView, Place, PunchOutcome, PunchStatus
+from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.repository import EmployeeRecord
 from kiosk.ui.admin import AdminMode
 from kiosk.ui.employee_screens import (
@@ -107,7 +107,7 @@ class Kiosk(QObject):
         for screen in (*screens, self.employee_pin):
             self.window.add_screen(screen)
         self.window.set_resting_screen(self.idle)
-        self.admin = AdminMode(self)
+        self.admin = AdminMode(self, self)
         self._connect()
         self.camera_status = CameraStatus(CameraState.CONNECTING)
         vision = parts.vision

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.services.company_settings import CompanySettings
-from kiosk.services.device_settings import DeviceSettings
 from kiosk.services.enrolment import BiometricEnrolment
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
@@ -15,6 +14,7 @@ from kiosk.services.reports import Reports
 from kiosk.services.roster import Roster
 from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
+from kiosk.store.device_settings import DeviceSettings
 from kiosk.ui.pipeline import VisionPipeline
 from kiosk.ui.sound import SoundPlayer
 from sync.service import KioskSyncService

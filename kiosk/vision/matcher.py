@@ -18,7 +18,7 @@ A match needs both:
   not crowd out the runner-up): a face that is almost as close to two people is not trusted to either.
 
 The default threshold and margin were chosen together on LFW View 1 training pairs replayed as an open-set 1:N
-search; `kiosk.vision.lfw` holds the procedure and the figures. The threshold is stricter than the one that is best
+search; `kiosk.evaluation.lfw` holds the procedure and the figures. The threshold is stricter than the one that is best
 for telling two photos apart (0.63): among hundreds of enrolled people, a stranger is almost always within 0.63 of
 somebody.
 """

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from keyring.backends import fail
 
-from kiosk.cli import main
+from kiosk.commands import main
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.services.enrolment import (
     CONSENT_TEXT_VERSION,

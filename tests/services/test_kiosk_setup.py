@@ -137,7 +137,7 @@ def test_without_a_keyring_the_pin_cannot_be_set(database: Database) -> None:
 def test_set_up_of_a_provisioned_kiosk_keeps_its_identity(
     setup: KioskSetup, database: Database, time_source: ManualTimeSource
 ) -> None:
-    from kiosk.services.device_settings import DeviceSettings, save_device_settings
+    from kiosk.store.device_settings import DeviceSettings, save_device_settings
     from kiosk.store.repository import CompanyRecord, SiteRecord
 
     now = time_source.now

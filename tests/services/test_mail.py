@@ -74,7 +74,7 @@ def test_a_claim_queues_the_review_email_in_its_transaction(world: KioskWorld, m
         "Reason: Forgot",
         "Note: left with the crane crew",
     ]
-    assert "admin mode" in queued.body and "python -m sync incidents list" in queued.body
+    assert "admin mode" in queued.body and "python -m central incidents list" in queued.body
 
 
 def test_a_refused_claim_queues_nothing(world: KioskWorld, mailer: Mailer) -> None:

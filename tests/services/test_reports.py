@@ -18,10 +18,10 @@ import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.punches import BreakType, IdentifiedBy, PunchKind
-from kiosk.services.device_settings import DeviceSettings, save_device_settings
-from kiosk.services.reports import Period, Reports, ReportsBlocked
-from kiosk.services.timesheet_command import TIMESHEET_COLUMNS
+from kiosk.domain.timesheet import TIMESHEET_COLUMNS, Period, ReportsBlocked
+from kiosk.services.reports import Reports
 from kiosk.store import repository
+from kiosk.store.device_settings import DeviceSettings, save_device_settings
 from kiosk.store.location import DATABASE_FILE
 from tests.support import KioskWorld, make_world
 

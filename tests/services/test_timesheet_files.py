@@ -13,8 +13,7 @@ import pytest
 
 from kiosk.domain.incidents import MissedClockoutIncident, MissedClockoutSettings
 from kiosk.domain.punches import BreakType, PunchKind
-from kiosk.domain.timesheet import EmployeeTerms
-from kiosk.services.timesheet_command import build_timesheet, write_timesheet_csv
+from kiosk.domain.timesheet import EmployeeTerms, build_timesheet, write_timesheet_csv
 from kiosk.services.timesheet_files import (
     PUNCH_ID_NAMESPACE,
     InputFileError,

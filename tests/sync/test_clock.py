@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from sync.clock import Anchor, AnchoredClock, measure_server_clock
-from tests.sync.conftest import PostgresServer, utc
+from tests.central_database import PostgresServer, utc
 
 
 class SteppedClock:

@@ -26,14 +26,14 @@ from kiosk.domain.sessions import SessionPolicy, derive
 from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.schema import PunchRow, SyncState
-from sync.connection import CentralProfile
 from sync.errors import CentralUnreachable
 from sync.kiosk_sync import KioskSync
-from sync.records import correction_from_row, punch_from_row
-from sync.schema import corrections, punches
+from tests.central_database import CentralDatabase, PostgresServer, new_central_database, open_kiosk
 from tests.pg import LocalPostgres
-from tests.sync.conftest import CentralDatabase, PostgresServer, new_central_database, open_kiosk
 from tests.sync.proxy import PostgresProxy
+from wire.provisioning import CentralProfile
+from wire.records import correction_from_row, punch_from_row
+from wire.schema import corrections, punches
 
 START = datetime(2026, 10, 1, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Manila
 ZONE = "Asia/Manila"

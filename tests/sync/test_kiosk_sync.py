@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text
 
+from central.incidents import list_incidents, resolve
+from central.roster import deactivate_employee, upsert_employee
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
 from kiosk.domain.punches import IdentifiedBy, Punch, PunchKind
 from kiosk.store import repository
 from kiosk.store.schema import FaceTemplate, PunchRow, SyncState
-from sync.incidents import list_incidents, resolve
 from sync.kiosk_sync import CURSOR_KEY
-from sync.records import punch_from_row
-from sync.roster import deactivate_employee, upsert_employee
-from sync.schema import corrections, employees, face_templates, punches
-from tests.sync.conftest import CentralDatabase, KioskUnderTest, open_kiosk
+from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
+from wire.records import punch_from_row
+from wire.schema import corrections, employees, face_templates, punches
 
 MONDAY = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Manila
 

@@ -14,22 +14,23 @@ import pytest
 from keyring.backends import fail
 from sqlalchemy import select
 
-from kiosk import cli as kiosk_cli
+from central import commands as central_commands
+from central.kiosks import add_kiosk
+from kiosk import commands as kiosk_commands
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.services.clock import SystemTimeSource
 from kiosk.services.local_kiosk import this_kiosks_time_clock
 from kiosk.store.database import Database
 from kiosk.store.location import database_path
-from sync import cli as sync_cli
-from sync.central import add_kiosk, decode_token
 from sync.connection import CentralConnector
 from sync.credentials import PROFILE_KEY, SERVICE, ProfileStore, provision
 from sync.errors import CentralAuthRefused
 from sync.kiosk_sync import KioskSync
-from sync.schema import kiosks
+from tests.central_database import ROOT, CentralDatabase
 from tests.conftest import MemoryKeyring
-from tests.sync.conftest import ROOT, CentralDatabase
+from wire.provisioning import decode_token
+from wire.schema import kiosks
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,7 @@ def test_unreachable_server_leaves_the_keyring_as_it_was(
     profile = decode_token(token)
     from dataclasses import replace
 
-    from sync.central import TOKEN_PREFIX
+    from wire.provisioning import TOKEN_PREFIX
 
     dead = replace(profile, port=1)
     dead_token = TOKEN_PREFIX + base64.urlsafe_b64encode(dead.to_json().encode()).decode()
@@ -130,7 +131,7 @@ def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_r
     tmp_path: Path,
 ) -> None:
     token = new_token(central)
-    assert kiosk_cli.main(["provision", token, "--data-dir", str(tmp_path)]) == 0
+    assert kiosk_commands.main(["provision", token, "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "provisioned for company initech" in out
     assert "roster pulled: 3 employees" in out
@@ -178,26 +179,40 @@ def test_add_kiosk_refuses_unknown_places_and_creates_no_role(
         assert roles_after == roles_before
 
 
-def run_sync(*args: str) -> subprocess.CompletedProcess[str]:
+def run_central(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sync", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-m", "central", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
     )
 
 
-def run_sync_here(*args: str) -> subprocess.CompletedProcess[str]:
+def test_the_former_name_python_m_sync_runs_the_same_commands_with_a_notice(central: CentralDatabase) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sync", "--database-url", central.url, "init"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "revision 0002" in result.stdout
+    assert "`python -m sync` is now `python -m central`" in result.stderr
+
+
+def run_central_here(*args: str) -> subprocess.CompletedProcess[str]:
     """The same command in this process (the program itself is run above)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = sync_cli.main(list(args))
+        code = central_commands.main(list(args))
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDatabase, company: str) -> None:
     for _ in range(2):
-        result = run_sync("--database-url", central.url, "init")
+        result = run_central("--database-url", central.url, "init")
         assert result.returncode == 0, result.stderr
         assert "revision 0002" in result.stdout
-    result = run_sync(
+    result = run_central(
         "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
         "--no-tls",
     )  # fmt: skip
@@ -216,14 +231,14 @@ def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDat
     ],
 )
 def test_cli_bad_connection_input_is_a_clear_error(args: list[str], message: str) -> None:
-    result = run_sync_here(*args)
+    result = run_central_here(*args)
     assert result.returncode == 1
     assert message in result.stderr
     assert result.stdout == ""
 
 
 def test_cli_add_kiosk_with_a_missing_ca_file(central: CentralDatabase, company: str) -> None:
-    result = run_sync_here(
+    result = run_central_here(
         "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
         "--ca-file", "/nonexistent/ca.pem",
     )  # fmt: skip

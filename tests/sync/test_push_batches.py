@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kiosk.domain.punches import ClockFacts, Punch, PunchKind
-from sync.connection import CentralConnector, CentralProfile
+from sync.connection import CentralConnector
 from sync.push import send_batch
-from sync.records import punch_from_row, punch_row
-from sync.schema import punches
-from tests.sync.conftest import CentralDatabase, utc
+from tests.central_database import CentralDatabase, utc
+from wire.provisioning import CentralProfile
+from wire.records import punch_from_row, punch_row
+from wire.schema import punches
 
 
 @pytest.fixture(scope="module")

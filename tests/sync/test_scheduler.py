@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from kiosk.domain.punches import PunchKind
 from sync.kiosk_sync import KioskSync, PullReport, PushReport
 from sync.scheduler import ErrorKind, SyncScheduler, SyncStatus, backoff_delay
+from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
 from tests.pg import free_port
-from tests.sync.conftest import CentralDatabase, KioskUnderTest, open_kiosk
 from tests.sync.test_kiosk_sync import MONDAY
 
 

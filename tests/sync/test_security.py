@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from sqlalchemy import select, update
 
-from sync.connection import CentralProfile
-from sync.schema import face_templates, punches
-from tests.sync.conftest import CentralDatabase, utc
+from tests.central_database import CentralDatabase, utc
+from wire.provisioning import CentralProfile
+from wire.schema import face_templates, punches
 
 
 @pytest.fixture(scope="module")

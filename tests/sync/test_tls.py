@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.errors import RuleViolation
-from sync.connection import CentralConnector, CentralProfile
+from sync.connection import CentralConnector
 from sync.errors import CentralAuthRefused
+from tests.central_database import PostgresServer
 from tests.sync.certificates import Authority, issue_server_certificate, make_authority
-from tests.sync.conftest import PostgresServer
 from tests.sync.proxy import PostgresProxy
+from wire.provisioning import CentralProfile
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.commands import vision as vision_commands
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
-from kiosk.vision import commands as vision_commands
 from kiosk.vision.landmarks import (
     LANDMARK_COUNT,
     FaceLandmarkDetector,

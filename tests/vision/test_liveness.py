@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.commands import vision as vision_commands
 from kiosk.domain.errors import RuleViolation
-from kiosk.vision import commands as vision_commands
 from kiosk.vision.camera import CameraSource
 from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
 from kiosk.vision.liveness import (

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from kiosk.commands import fetch_models as fetch_models_command
 from kiosk.domain.errors import EnvironmentProblem
-from kiosk.vision import fetch_models_command
 from kiosk.vision.models import (
     MODEL_FILENAME,
     MODEL_SHA256,

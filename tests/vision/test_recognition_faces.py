@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from kiosk.domain.errors import RuleViolation
+from kiosk.evaluation.lfw import VERIFICATION_THRESHOLD
 from kiosk.vision.encodings import FaceEncoder, NoFaceFound, load_still_image
 from kiosk.vision.landmarks import pick_user_face
-from kiosk.vision.lfw import VERIFICATION_THRESHOLD
 from kiosk.vision.matcher import DEFAULT_THRESHOLD, MatchPolicy, TemplateGallery
 
 

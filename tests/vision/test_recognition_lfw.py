@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.vision.lfw import (
+from kiosk.evaluation.lfw import (
     VERIFICATION_THRESHOLD,
     IdentificationFigures,
     ImageRef,

@@ -2,34 +2,35 @@
 
 The punches (whose time is the server-anchored one wherever the kiosk had synced), the corrections (including
 those of resolved missed clock-outs), the roster and rule sets are read from the central database and handed to the
-kiosk's own `build_timesheet` and `write_timesheet_csv`, with the same reading window and the same report blocking
-as `kiosk.services.reports`. A kiosk and head office holding the same facts therefore print the same CSV.
+domain's `build_timesheet` and `write_timesheet_csv`, with the same reading window and the same report blocking
+as the kiosk's `kiosk.services.reports`. A kiosk and head office holding the same facts therefore print the same CSV.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
+from central.incidents import pending_count
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import MissedClockoutSettings
 from kiosk.domain.pay import DepartmentRules
-from kiosk.domain.timesheet import DaySummary, EmployeeTerms
-from kiosk.services.reports import LEAD_IN, LEAD_OUT, Period, ReportsBlocked
-from kiosk.services.timesheet_command import build_timesheet, write_timesheet_csv
-from sync.incidents import pending_count
-from sync.records import correction_from_row, punch_from_row
-from sync.schema import companies, corrections, departments, employees, punches, rule_sets, sites
+from kiosk.domain.timesheet import (
+    DaySummary,
+    EmployeeTerms,
+    Period,
+    ReportsBlocked,
+    build_timesheet,
+    write_timesheet_csv,
+)
+from wire.records import correction_from_row, punch_from_row
+from wire.schema import companies, corrections, departments, employees, punches, rule_sets, sites
 
 log = logging.getLogger(__name__)
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def _zone(connection: Connection, company_id: str, site_id: str | None) -> ZoneInfo:
@@ -74,10 +75,11 @@ def central_timesheet(
     query = select(punches).where(punches.c.company_id == company_id)
     if site_id is not None:
         query = query.where(punches.c.site_id == site_id)
-    if period.first is not None:
-        query = query.where(punches.c.occurred_at >= _local_midnight(period.first, zone) - LEAD_IN)
-    if period.last is not None:
-        query = query.where(punches.c.occurred_at < _local_midnight(period.last + timedelta(days=1), zone) + LEAD_OUT)
+    start, end = period.fact_window(zone)
+    if start is not None:
+        query = query.where(punches.c.occurred_at >= start)
+    if end is not None:
+        query = query.where(punches.c.occurred_at < end)
     facts = [punch_from_row(row) for row in connection.execute(query).mappings()]
     known = {punch.id for punch in facts}
     fixes = [

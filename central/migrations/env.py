@@ -1,10 +1,10 @@
-"""Alembic environment for the central database: always run on the connection `sync.central` hands over."""
+"""Alembic environment for the central database: always run on the connection `central.database` hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from sync.schema import metadata
+from wire.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, version_table="alembic_version_central")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
-from sync.schema import companies, departments, employees, face_templates, rule_sets, sites
+from wire.schema import companies, departments, employees, face_templates, rule_sets, sites
 
 log = logging.getLogger(__name__)
 

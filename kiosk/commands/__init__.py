@@ -1,7 +1,9 @@
-"""Command line of the kiosk: parse arguments and hand over to the part that does the work.
+"""The kiosk's command line: `python main.py [COMMAND] ...`, one module of this package per command.
 
-Each command lives beside the code it drives and contributes its sub-parser through a `register(subparsers)`
-function; this module only lists them, so adding a command never touches another's code.
+Each module parses its arguments, calls the services and prints; it contributes its sub-parser through a
+`register(subparsers)` function, and this module only lists them, so adding a command never touches another's code.
+With no command, the kiosk itself starts (`kiosk.commands.kiosk`). The modules import the heavy parts (Qt,
+MediaPipe, OpenCV, the database layer) only when their command runs, so `main.py --help` stays instant.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import logging
 from collections.abc import Callable, Sequence
 
+from kiosk.commands import fetch_models, kiosk, mail, provision, selftest, timesheet, vision
 from kiosk.domain.errors import TimeclockError
 
 log = logging.getLogger(__name__)
@@ -21,20 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Face-recognition time-clock kiosk.")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail to standard error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from kiosk.ui import command as kiosk_command
-
-    kiosk_command.register(parser)  # no command: the kiosk itself
-    from kiosk.services import enrolment_commands, mail_command, selftest_command, timesheet_command
-    from kiosk.vision import commands as vision_commands
-    from kiosk.vision import fetch_models_command
-    from sync import provision_command
-
-    timesheet_command.register(subparsers)
-    fetch_models_command.register(subparsers)
-    vision_commands.register(subparsers, enrolment_commands.register)
-    provision_command.register(subparsers)
-    selftest_command.register(subparsers)
-    mail_command.register(subparsers)
+    kiosk.register(parser)  # no command: the kiosk itself
+    timesheet.register(subparsers)
+    fetch_models.register(subparsers)
+    vision.register(subparsers)
+    provision.register(subparsers)
+    selftest.register(subparsers)
+    mail.register(subparsers)
     return parser
 
 

@@ -1,8 +1,9 @@
 """`python main.py timesheet`: one CSV row per employee per business day, from punch and roster files, or from this
 kiosk's own database when no files are given.
 
-The computation (`build_timesheet`) takes punches, corrections, employee terms, rule sets and the site's zone, and
-the CSV is written by one function (`write_timesheet_csv`), so any source of those facts gives the same report. The
+The computation (`kiosk.domain.timesheet.build_timesheet`) takes punches, corrections, employee terms, rule sets and
+the site's zone, and the CSV is written by one function (`write_timesheet_csv`), so any source of those facts gives
+the same report. The
 whole report is built before anything is printed: a bad input prints an error naming the file and line, and nothing
 on standard output.
 """
@@ -10,43 +11,16 @@ on standard output.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
-import logging
 import sys
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.domain.pay import DepartmentRules, hours_decimal, money
-from kiosk.domain.punches import Correction, Punch
-from kiosk.domain.sessions import SessionPolicy, derive
-from kiosk.domain.timesheet import DaySummary, EmployeeTerms, summarise_days
+from kiosk.domain.sessions import SessionPolicy
+from kiosk.domain.timesheet import Period, build_timesheet, write_timesheet_csv
 from kiosk.services import timesheet_files
-
-if TYPE_CHECKING:
-    from kiosk.services.reports import Period
-
-log = logging.getLogger(__name__)
-
-TIMESHEET_COLUMNS = (
-    "employee_id",
-    "business_date",
-    "first_in",
-    "last_out",
-    "total_hours",
-    "break_hours",
-    "working_hours",
-    "overtime_hours",
-    "status",
-    "late_minutes",
-    "undertime_hours",
-    "deduction",
-    "anomalies",
-)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -137,54 +111,8 @@ def _policy(auto_close_after: float | None) -> SessionPolicy:
     return SessionPolicy(open_session_limit=timedelta(hours=auto_close_after), auto_close_at_limit=True)
 
 
-def build_timesheet(
-    punches: Iterable[Punch],
-    corrections: Iterable[Correction],
-    terms_by_employee: Mapping[str, EmployeeTerms],
-    rules_by_name: Mapping[str, DepartmentRules],
-    *,
-    tz: ZoneInfo,
-    policy: SessionPolicy,
-    as_of: datetime,
-) -> list[DaySummary]:
-    """Derive sessions from the facts and summarise each employee's business days, sorted by employee and date."""
-    derivation = derive(punches, corrections, tz=tz, policy=policy, as_of=as_of)
-    log.debug("derived %d sessions and %d anomalies", len(derivation.sessions), len(derivation.anomalies))
-    return summarise_days(derivation, terms_by_employee, rules_by_name, tz)
-
-
-def timesheet_row(summary: DaySummary) -> list[str]:
-    """One CSV row: local times in ISO 8601 with offset, hours to 4 decimals, the deduction to 2."""
-    arrival = summary.arrival
-    return [
-        summary.employee_id,
-        summary.business_date.isoformat(),
-        summary.first_in.isoformat() if summary.first_in is not None else "",
-        summary.last_out.isoformat() if summary.last_out is not None else "",
-        str(hours_decimal(summary.total)),
-        str(hours_decimal(summary.breaks)),
-        str(hours_decimal(summary.working)),
-        str(hours_decimal(summary.overtime)),
-        arrival.status.value if arrival is not None else "",
-        str(arrival.late_minutes) if arrival is not None else "0",
-        str(arrival.undertime_hours) if arrival is not None else "0.0000",
-        str(arrival.deduction) if arrival is not None else str(money(0)),
-        ";".join(code.value for code in summary.anomalies),
-    ]
-
-
-def write_timesheet_csv(summaries: Iterable[DaySummary], out: TextIO) -> None:
-    """Write the header and one row per summary."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(TIMESHEET_COLUMNS)
-    writer.writerows(timesheet_row(summary) for summary in summaries)
-
-
 def run(args: argparse.Namespace) -> int:
     """Read the files (or the kiosk's database), build the whole report, then print it."""
-    # Imported here: reports builds on this module's writer, so a module-level import would be circular.
-    from kiosk.services.reports import Period  # noqa: PLC0415
-
     period = Period.parse(args.first_day, args.last_day)
     if args.punches is None and args.employees is None:
         report = _from_database(args, period)
@@ -219,9 +147,9 @@ def _from_files(args: argparse.Namespace, period: Period) -> str:
 
 
 def _from_database(args: argparse.Namespace, period: Period) -> str:
-    from kiosk.services.clock import SystemTimeSource  # noqa: PLC0415
-    from kiosk.services.local_kiosk import open_existing_database, this_kiosks_time_clock  # noqa: PLC0415
-    from kiosk.services.reports import Reports  # noqa: PLC0415
+    from kiosk.services.clock import SystemTimeSource
+    from kiosk.services.local_kiosk import open_existing_database, this_kiosks_time_clock
+    from kiosk.services.reports import Reports
 
     for option, value in (("--rules", args.rules), ("--auto-close-after", args.auto_close_after)):
         if value is not None:

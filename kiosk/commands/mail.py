@@ -54,10 +54,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def _mailer(args: argparse.Namespace) -> Any:
     # Imported here: `main.py --help` must not load the database layer.
-    from kiosk.services.clock import SystemTimeSource  # noqa: PLC0415
-    from kiosk.services.local_kiosk import open_existing_database  # noqa: PLC0415
-    from kiosk.services.mail import Mailer  # noqa: PLC0415
-    from kiosk.store.secrets import SecretStore  # noqa: PLC0415
+    from kiosk.services.clock import SystemTimeSource
+    from kiosk.services.local_kiosk import open_existing_database
+    from kiosk.services.mail import Mailer
+    from kiosk.store.secrets import SecretStore
 
     database = open_existing_database(args.data_dir)
     return database, Mailer(database, SecretStore(), SystemTimeSource())
@@ -84,7 +84,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _configure(args: argparse.Namespace) -> int:
-    from kiosk.services.mail import MailSettings  # noqa: PLC0415
+    from kiosk.services.mail import MailSettings
 
     if args.off:
         given = [args.host, args.user, args.from_address, args.ca_file, *args.to_addresses]
@@ -120,7 +120,7 @@ def _configure(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    import csv  # noqa: PLC0415
+    import csv
 
     database, mailer = _mailer(args)
     try:

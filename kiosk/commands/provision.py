@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
         "provision",
         help="connect this kiosk to the central database with a one-time token",
         description="Connect this kiosk to the central database with the one-time token that "
-        "`python -m sync add-kiosk` printed. The credentials go to the OS keyring, never to a file.",
+        "`python -m central add-kiosk` printed. The credentials go to the OS keyring, never to a file.",
     )
     parser.add_argument("token", help="the token, starting with tck1.")
     parser.add_argument(
@@ -35,11 +35,11 @@ def register(subparsers: Any) -> None:
 
 def _provision(args: argparse.Namespace) -> int:
     # Imported when the command runs, so `main.py --help` stays instant.
-    from kiosk.domain.errors import EnvironmentProblem  # noqa: PLC0415
-    from kiosk.store.database import Database  # noqa: PLC0415
-    from kiosk.store.location import database_path  # noqa: PLC0415
-    from sync.credentials import ProfileStore, adopt_identity, provision  # noqa: PLC0415
-    from sync.kiosk_sync import KioskSync  # noqa: PLC0415
+    from kiosk.domain.errors import EnvironmentProblem
+    from kiosk.store.database import Database
+    from kiosk.store.location import database_path
+    from sync.credentials import ProfileStore, adopt_identity, provision
+    from sync.kiosk_sync import KioskSync
 
     profile = provision(args.token, ProfileStore())
     database = Database(database_path(args.data_dir))

@@ -4,7 +4,7 @@ One table per kind of record, each with a `company_id` column that row-level sec
 roles and triggers are in the migration). Facts made on kiosks (punches, corrections, incidents, claims,
 resolutions, audit entries, face enrolments) are inserted once and never changed; the roster and the settings are
 edited at head office. Every table carries `change_txid`, the id of the transaction that last wrote the row, which
-the kiosks' pull cursor reads (see `sync.pull`).
+the kiosks' pull cursor reads (see `sync.kiosk_sync`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ metadata = MetaData(naming_convention=NAMING)
 
 TZ = TIMESTAMP(timezone=True)
 
-# The id of the writing transaction as a plain bigint (xid8 without its epoch wrap-around worries): see sync.pull.
+# The id of the writing transaction as a plain bigint (xid8 without its epoch wrap-around worries): see sync.kiosk_sync.
 CURRENT_TXID = text("(pg_current_xact_id()::text)::bigint")
 
 

@@ -1,4 +1,4 @@
-"""`python -m sync timesheet`: head office prints the same CSV as the kiosks, from the central facts."""
+"""`python -m central timesheet`: head office prints the same CSV as the kiosks, from the central facts."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from central.commands import main
 from kiosk.domain.punches import BreakType, PunchKind
-from kiosk.services.reports import Period, Reports
-from sync.cli import main
-from tests.sync.conftest import CentralDatabase, KioskUnderTest, open_kiosk
+from kiosk.domain.timesheet import Period
+from kiosk.services.reports import Reports
+from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
 
 MANILA_8AM = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 AS_OF = "2026-11-06T00:00:00+00:00"

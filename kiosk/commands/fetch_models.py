@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kiosk.vision.models import fetch_model
-
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the `fetch-models` command."""
@@ -31,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from kiosk.vision.models import fetch_model  # requests loads only when the command runs
+
     outcome = fetch_model(models_dir=args.models_dir, user_file=args.model_file)
     state = "downloaded from" if outcome.downloaded else "already in place:"
     print(f"face landmark model {state} {outcome.source} -> {outcome.path}")

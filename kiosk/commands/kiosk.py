@@ -27,8 +27,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Qt and the models load only when the kiosk really starts, so `main.py --help` and other commands stay quick.
-    from kiosk.app import KioskOptions  # noqa: PLC0415
-    from kiosk.app import run as run_kiosk  # noqa: PLC0415
+    from kiosk.app import KioskOptions
+    from kiosk.app import run as run_kiosk
 
     return run_kiosk(
         KioskOptions(

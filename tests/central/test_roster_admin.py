@@ -1,4 +1,4 @@
-"""Head office edits the roster with `python -m sync add-...`; every bad input is refused and changes nothing."""
+"""Head office edits the roster with `python -m central add-...`; every bad input is refused and changes nothing."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from sync.cli import main
-from sync.schema import companies, departments, employees, rule_sets, sites
-from tests.sync.conftest import CentralDatabase
+from central.commands import main
+from tests.central_database import CentralDatabase
+from wire.schema import companies, departments, employees, rule_sets, sites
 
 
 def run_cli(central: CentralDatabase, *args: str) -> tuple[int, str, str]:

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the checks, printing each result as it comes; 0 when all passed."""
     # Imported here: the checks load OpenCV and MediaPipe, which `main.py --help` must not wait for.
-    from kiosk.services.selftest import SelfTest, describe  # noqa: PLC0415
+    from kiosk.services.selftest import SelfTest, describe
 
     def show(result: Any) -> None:
         print(describe(result), flush=True)

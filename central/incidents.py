@@ -19,92 +19,11 @@ from sqlalchemy import Connection, Engine, Select, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.domain.incidents import ClockoutReason, IncidentStatus, MissedClockoutIncident
-from sync.records import correction_row
-from sync.schema import audit_log, corrections, incident_resolutions, missed_clockout_claims, missed_clockout_incidents
+from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
+from wire.records import correction_row, incident_from_rows, incident_rows
+from wire.schema import audit_log, corrections, incident_resolutions, missed_clockout_claims, missed_clockout_incidents
 
 log = logging.getLogger(__name__)
-
-UNRESOLVED = (IncidentStatus.PENDING, IncidentStatus.EMPLOYEE_CLAIMED)
-
-
-def incident_rows(
-    incident: MissedClockoutIncident, *, site_id: str | None, kiosk_id: str | None
-) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]:
-    """The central rows of an incident: the incident itself, its claim (if made) and its resolution (if made)."""
-    kiosk = None if kiosk_id is None else uuid.UUID(kiosk_id)
-    base = {
-        "id": incident.id,
-        "company_id": incident.company_id,
-        "site_id": site_id,
-        "kiosk_id": kiosk,
-        "clock_in_punch_id": incident.clock_in_punch_id,
-        "employee_id": incident.employee_id,
-        "first_name": incident.first_name,
-        "last_name": incident.last_name,
-        "login_time": incident.login_time,
-        "created_at": incident.created_at,
-    }
-    claim = None
-    if incident.employee_claimed_logout_time is not None and incident.employee_reason is not None:
-        claim = {
-            "incident_id": incident.id,
-            "company_id": incident.company_id,
-            "employee_claimed_logout_time": incident.employee_claimed_logout_time,
-            "employee_reason": incident.employee_reason.value,
-            "employee_note": incident.employee_note,
-            "employee_claimed_at": incident.employee_claimed_at,
-        }
-    resolution = None
-    final = incident.final_logout_time
-    if incident.status in (IncidentStatus.APPROVED, IncidentStatus.REJECTED) and final is not None:
-        resolution = {
-            "incident_id": incident.id,
-            "company_id": incident.company_id,
-            "status": incident.status.value,
-            "admin_set_logout_time": final,
-            "admin_notes": incident.admin_notes or "",
-            "resolved_at": incident.resolved_at,
-            "resolved_by": incident.resolved_by,
-        }
-    return base, claim, resolution
-
-
-def incident_from_rows(
-    base: Mapping[Any, Any], claim: Mapping[Any, Any] | None, resolution: Mapping[Any, Any] | None
-) -> MissedClockoutIncident:
-    """Put an incident back together from its central rows."""
-    status = IncidentStatus.PENDING
-    values: dict[str, Any] = {}
-    if claim is not None:
-        status = IncidentStatus.EMPLOYEE_CLAIMED
-        values |= {
-            "employee_claimed_logout_time": claim["employee_claimed_logout_time"],
-            "employee_reason": ClockoutReason(claim["employee_reason"]),
-            "employee_note": claim["employee_note"],
-            "employee_claimed_at": claim["employee_claimed_at"],
-        }
-    if resolution is not None:
-        status = IncidentStatus(resolution["status"])
-        values |= {
-            "admin_notes": resolution["admin_notes"] or None,
-            "resolved_at": resolution["resolved_at"],
-            "resolved_by": resolution["resolved_by"],
-        }
-        if status is IncidentStatus.REJECTED:
-            values["admin_set_logout_time"] = resolution["admin_set_logout_time"]
-    return MissedClockoutIncident(
-        id=base["id"],
-        company_id=base["company_id"],
-        employee_id=base["employee_id"],
-        first_name=base["first_name"],
-        last_name=base["last_name"],
-        clock_in_punch_id=base["clock_in_punch_id"],
-        login_time=base["login_time"],
-        created_at=base["created_at"],
-        status=status,
-        **values,
-    )
 
 
 def _incident_query() -> Select[Any]:

@@ -1,4 +1,4 @@
-"""Head office lists and resolves missed clock-outs that kiosks sent: `python -m sync incidents ...`."""
+"""Head office lists and resolves missed clock-outs that kiosks sent: `python -m central incidents ...`."""
 
 from __future__ import annotations
 
@@ -13,26 +13,28 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from central.commands import main
+from central.incidents import list_incidents, pending_count
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
-from sync.cli import main
-from sync.connection import CentralConnector, CentralProfile
-from sync.incidents import incident_rows, list_incidents, pending_count
+from sync.connection import CentralConnector
 from sync.push import send_batch
-from sync.schema import audit_log, corrections, incident_resolutions, missed_clockout_claims, missed_clockout_incidents
-from tests.sync.conftest import ROOT, CentralDatabase
+from tests.central_database import ROOT, CentralDatabase
+from wire.provisioning import CentralProfile
+from wire.records import incident_rows
+from wire.schema import audit_log, corrections, incident_resolutions, missed_clockout_claims, missed_clockout_incidents
 
 
-def sync_cli(central: CentralDatabase, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run a `python -m sync` command in this process (the entry point itself is run as a program below)."""
+def central_cli(central: CentralDatabase, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a `python -m central` command in this process (the entry point itself is run as a program below)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["--database-url", central.url, *args])
     return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
-def sync_program(central: CentralDatabase, *args: str) -> subprocess.CompletedProcess[str]:
+def central_program(central: CentralDatabase, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sync", "--database-url", central.url, *args],
+        [sys.executable, "-m", "central", "--database-url", central.url, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -86,21 +88,21 @@ def test_claims_from_a_kiosk_are_listed_and_counted(central: CentralDatabase, ga
         assert incident in list_incidents(connection, company_id="hooli")
         before = pending_count(connection, company_id="hooli")
     assert before >= 1
-    result = sync_cli(central, "incidents", "list", "--status", "employee_claimed")
+    result = central_cli(central, "incidents", "list", "--status", "employee_claimed")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     mine = [row for row in rows if row["id"] == str(incident.id)]
     assert mine[0]["status"] == "employee_claimed"
     assert mine[0]["reason"] == "Forgot"
     assert mine[0]["claimed_logout_time"] == incident.employee_claimed_logout_time.isoformat()  # type: ignore[union-attr]
-    count = sync_cli(central, "pending-count", "--company", "hooli")
+    count = central_cli(central, "pending-count", "--company", "hooli")
     assert count.stdout.strip() == str(before)
 
 
 def test_approve_closes_the_session_with_the_claimed_time(central: CentralDatabase, gate: CentralProfile) -> None:
     incident = claimed_incident("hooli", "hooli-E002", 30)
     send_incident(gate, incident)
-    result = sync_program(
+    result = central_program(
         central, "incidents", "resolve", str(incident.id), "--approve", "--by", "Dana", "--notes", "ok"
     )
     assert result.returncode == 0, result.stderr
@@ -117,7 +119,7 @@ def test_approve_closes_the_session_with_the_claimed_time(central: CentralDataba
     assert correction["effective_at"] == incident.employee_claimed_logout_time
     assert correction["id"] == resolved.resolution_correction().id
     assert audit["actor"] == "Dana"
-    again = sync_cli(central, "incidents", "resolve", str(incident.id), "--approve", "--by", "Eve")
+    again = central_cli(central, "incidents", "resolve", str(incident.id), "--approve", "--by", "Eve")
     assert again.returncode == 1
     assert "already approved" in again.stderr
 
@@ -126,7 +128,7 @@ def test_reject_sets_the_admins_time(central: CentralDatabase, gate: CentralProf
     incident = claimed_incident("hooli", "hooli-E003", 30)
     send_incident(gate, incident)
     admin_time = (incident.login_time + timedelta(hours=6)).isoformat()
-    result = sync_cli(
+    result = central_cli(
         central, "incidents", "resolve", str(incident.id), "--reject", "--time", admin_time, "--notes", "CCTV",
         "--by", "Dana",
     )  # fmt: skip
@@ -160,7 +162,7 @@ def test_bad_resolutions_are_refused_and_change_nothing(
     extra = [
         (incident.login_time + timedelta(hours=offsets[arg])).isoformat() if arg in offsets else arg for arg in extra
     ]
-    result = sync_cli(central, "incidents", "resolve", str(incident.id), *extra)
+    result = central_cli(central, "incidents", "resolve", str(incident.id), *extra)
     assert result.returncode == 1
     assert message in result.stderr
     with central.engine.connect() as connection:
@@ -178,6 +180,6 @@ def test_bad_resolutions_are_refused_and_change_nothing(
     ],
 )
 def test_bad_incident_commands_are_clear(central: CentralDatabase, args: list[str], message: str) -> None:
-    result = sync_cli(central, *args)
+    result = central_cli(central, *args)
     assert result.returncode == 1
     assert message in result.stderr

@@ -1,0 +1,105 @@
+"""Kiosks registered at head office: each gets its own login role and a one-time provisioning token."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from psycopg import sql
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.domain.errors import RuleViolation
+from wire.provisioning import CentralProfile, encode_token, scram_verifier
+from wire.schema import kiosks, sites
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KioskRegistration:
+    """A kiosk just registered: its id, login role and the one-time provisioning token."""
+
+    kiosk_id: uuid.UUID
+    role_name: str
+    token: str
+
+
+def add_kiosk(
+    engine: Engine,
+    *,
+    company_id: str,
+    site_id: str,
+    name: str,
+    host: str | None = None,
+    port: int | None = None,
+    ca_pem: str | None = None,
+    require_tls: bool = True,
+) -> KioskRegistration:
+    """Register a kiosk at a site and create its own login role (member of `timeclock_kiosk`).
+
+    The role name is generated from a fresh UUID, never from the given names. The token carries a first password,
+    which the kiosk replaces with its own when it provisions; the token therefore works once.
+
+    Args:
+        engine: head-office engine.
+        company_id: the company the site belongs to.
+        site_id: the site the kiosk stands at.
+        name: a name people recognise the kiosk by.
+        host: the server name kiosks dial (default: the admin URL's host); with TLS the certificate's name.
+        port: the server port kiosks dial (default: the admin URL's port).
+        ca_pem: the CA certificate (PEM) kiosks verify the server with.
+        require_tls: whether the kiosk must connect with sslmode=verify-full (needs `ca_pem`).
+    """
+    name = name.strip()
+    if not name:
+        raise RuleViolation("kiosk_name_missing", "a kiosk needs a name")
+    if require_tls and not ca_pem:
+        raise RuleViolation(
+            "tls_without_ca", "kiosks connect with TLS by default: give --ca-file, or --no-tls on a trusted network"
+        )
+    if ca_pem is not None and "BEGIN CERTIFICATE" not in ca_pem:
+        raise RuleViolation("bad_ca_file", "the CA file holds no PEM certificate")
+    kiosk_id = uuid.uuid4()
+    role_name = f"kiosk_{kiosk_id.hex}"
+    password = secrets.token_urlsafe(32)
+    with engine.begin() as connection:
+        site = connection.execute(select(sites.c.company_id).where(sites.c.id == site_id)).first()
+        if site is None:
+            raise RuleViolation("unknown_site", f"no site {site_id!r} in the central database")
+        if site.company_id != company_id:
+            raise RuleViolation("site_of_other_company", f"site {site_id!r} belongs to company {site.company_id!r}")
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        # Role names cannot be bound parameters; this one is generated above and quoted as an identifier.
+        driver.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE timeclock_kiosk CONNECTION LIMIT 8").format(
+                sql.Identifier(role_name), sql.Literal(scram_verifier(password))
+            )
+        )
+        try:
+            connection.execute(
+                insert(kiosks).values(
+                    id=kiosk_id, company_id=company_id, site_id=site_id, name=name, role_name=role_name
+                )
+            )
+        except IntegrityError as error:
+            raise RuleViolation("kiosk_rejected", f"the kiosk could not be registered: {error.orig}") from error
+        url = engine.url
+    profile = CentralProfile(
+        host=host or url.host or "localhost",
+        port=port or url.port or 5432,
+        dbname=url.database or "postgres",
+        user=role_name,
+        password=password,
+        kiosk_id=str(kiosk_id),
+        company_id=company_id,
+        site_id=site_id,
+        require_tls=require_tls,
+        ca_pem=ca_pem,
+    )
+    token = encode_token(profile)
+    log.info("registered kiosk %s (%s) at site %s", kiosk_id, name, site_id)
+    return KioskRegistration(kiosk_id=kiosk_id, role_name=role_name, token=token)
