@@ -1,4 +1,4 @@
-"""How a kiosk reaches the central database: its profile (kept in the OS keyring) and the TLS rules.
+"""How a kiosk reaches the central database with its profile (`wire.provisioning.CentralProfile`): the TLS rules.
 
 A profile holds the server address, the kiosk's own login role and password, the kiosk's identity (company, site,
 kiosk id) and the TLS setting. With `require_tls` (the default for a provisioned kiosk) the connection uses
