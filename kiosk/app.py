@@ -1,8 +1,8 @@
 """Composition root: builds every part of the kiosk in a fixed, logged order and closes them in reverse.
 
-Order: configuration (data folder), store (the local database), secrets (the OS keyring), sync (when this kiosk was
+Order: configuration (data folder), store (the local database), secrets (the secret store), sync (when this kiosk was
 provisioned), time (anchored by sync), services, vision (landmark model, camera loop), then the UI.
-Nothing else in the program builds a database, a keyring or a service; each part is handed what it needs.
+Nothing else in the program builds a database, a secret store or a service; each part is handed what it needs.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from kiosk.services.timeclock import TimeClock
 from kiosk.store.database import Database
 from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.location import data_dir
-from kiosk.store.secrets import SecretStore
+from kiosk.store.secrets import SecretStore, open_secret_store
 from kiosk.ui import launch
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.parts import PunchServices, UiParts
@@ -78,7 +78,7 @@ class KioskApp:
 
     Args:
         options: the command line's choices.
-        keyring_backend: the keyring to keep secrets in (the OS one when None).
+        keyring_backend: the keyring the secret store considers first (the OS one when None).
         time_source: where punch times come from (the PC's clock when None).
         sounds: the sound player (a silent one for tests and screen rendering).
         challenge: the same steps for every liveness attempt (random ones, by the strictness setting, when None).
@@ -126,11 +126,11 @@ class KioskApp:
         self.database = database
         self._closers.append(("store", database.close))
         self._step("secrets")
-        secrets = SecretStore(self._keyring_backend)
+        secrets = open_secret_store(folder, keyring_backend=self._keyring_backend)
         settings = KioskSetup(database, secrets, SystemTimeSource()).settings()
         self._step("sync")
-        sync = KioskSyncService.from_keyring(
-            database, ProfileStore(self._keyring_backend), interval=settings.sync_interval_seconds
+        sync = KioskSyncService.from_profile_store(
+            database, ProfileStore(secrets), interval=settings.sync_interval_seconds
         )
         if sync is not None:
             self._closers.append(("sync", sync.close))
@@ -157,6 +157,7 @@ class KioskApp:
             sync=sync,
             exports_dir=folder / "exports",
             enrolment=enrolment,
+            secrets=secrets.description,
         )
         kiosk = Kiosk(parts, settings)
         self.kiosk = kiosk

@@ -1,6 +1,7 @@
-"""The kiosk's central database profile in the OS keyring, and provisioning it from a one-time token.
+"""The kiosk's central database profile in the secret store, and provisioning it from a one-time token.
 
-The profile includes the kiosk's password, so it is kept only in the keyring, never in a file. Provisioning logs in
+The profile includes the kiosk's password, so it is kept only in the secret store (`kiosk.store.secrets`), never in
+plain text. Provisioning logs in
 with the token's first password, marks the kiosk provisioned on the server and replaces the password with a new one
 only this kiosk knows, all in one server transaction: the token cannot be used a second time.
 """
@@ -11,73 +12,47 @@ import logging
 import secrets
 from datetime import UTC, datetime
 
-import keyring
-import keyring.backend
-import keyring.errors
 import psycopg
-from keyring.backends import fail
 from psycopg import sql
 
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings, save_device_settings
+from kiosk.store.secrets import CENTRAL_PROFILE, SecretStore
 from sync.connection import CentralConnector
 from sync.errors import CentralAuthRefused
 from wire.provisioning import CentralProfile, decode_token, scram_verifier
 
 log = logging.getLogger(__name__)
 
-SERVICE = "timeclock-kiosk"
-PROFILE_KEY = "central-database-profile"
-
-NO_BACKEND = (
-    "no OS keyring is available to keep the kiosk's central database credentials. On Windows and macOS it is built "
-    "in; on Linux run a Secret Service (for example gnome-keyring-daemon) in the kiosk's session, or choose a "
-    "backend with PYTHON_KEYRING_BACKEND (see the README, section 'Secrets and the keyring')."
-)
+PROFILE_KEY = CENTRAL_PROFILE
 
 
 class ProfileStore:
-    """The central profile in a keyring backend (the OS one by default; tests pass an isolated one)."""
+    """The central profile, kept in the kiosk's secret store like its other secrets."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        self._backend = backend if backend is not None else keyring.get_keyring()
-
-    def _require_backend(self) -> keyring.backend.KeyringBackend:
-        if isinstance(self._backend, fail.Keyring) or self._backend.priority <= 0:
-            raise EnvironmentProblem(NO_BACKEND)
-        return self._backend
+    def __init__(self, secrets: SecretStore) -> None:
+        self._secrets = secrets
 
     def load(self) -> CentralProfile | None:
         """The stored profile, or None before the kiosk was provisioned."""
-        try:
-            text = self._require_backend().get_password(SERVICE, PROFILE_KEY)
-        except keyring.errors.KeyringError as error:
-            raise EnvironmentProblem(f"the keyring could not be read: {error}") from error
+        text = self._secrets.get(PROFILE_KEY)
         return None if text is None else CentralProfile.from_json(text)
 
     def save(self, profile: CentralProfile) -> None:
         """Store (or replace) the profile."""
-        try:
-            self._require_backend().set_password(SERVICE, PROFILE_KEY, profile.to_json())
-        except keyring.errors.KeyringError as error:
-            raise EnvironmentProblem(f"the keyring could not store the credentials: {error}") from error
+        self._secrets.put(PROFILE_KEY, profile.to_json())
 
     def forget(self) -> None:
         """Remove the profile (a kiosk taken out of service)."""
-        try:
-            self._require_backend().delete_password(SERVICE, PROFILE_KEY)
-        except keyring.errors.PasswordDeleteError:
-            return
-        except keyring.errors.KeyringError as error:
-            raise EnvironmentProblem(f"the keyring could not delete the credentials: {error}") from error
+        self._secrets.delete(PROFILE_KEY)
 
 
 def provision(token: str, store: ProfileStore) -> CentralProfile:
     """Provision this kiosk from a one-time token; returns the stored profile.
 
-    The new profile is saved to the keyring before the server accepts the new password, so a failure in between
+    The new profile is saved to the secret store before the server accepts the new password, so a failure in between
     leaves either the old working state or a stored password that the server will accept; when the server refuses,
     the previous profile is put back.
     """

@@ -85,7 +85,7 @@ class KioskSync:
 
     Args:
         database: the kiosk's local database.
-        profile: the kiosk's central profile (from the keyring).
+        profile: the kiosk's central profile (from the secret store).
         clock: the anchored clock to update at each sync (optional).
         batch_size: records per central transaction.
     """

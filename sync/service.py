@@ -35,11 +35,11 @@ class KioskSyncService:
         self.scheduler = SyncScheduler(self.sync.run_once, self.sync.pending_count, interval=interval)
 
     @classmethod
-    def from_keyring(
-        cls, database: Database, store: ProfileStore | None = None, *, interval: float = 60
+    def from_profile_store(
+        cls, database: Database, store: ProfileStore, *, interval: float = 60
     ) -> KioskSyncService | None:
-        """The service for the profile in the keyring, or None when this kiosk was never provisioned."""
-        profile = (store or ProfileStore()).load()
+        """The service for the profile in the secret store, or None when this kiosk was never provisioned."""
+        profile = store.load()
         if profile is None:
             log.info("no central database profile: the kiosk works offline only")
             return None

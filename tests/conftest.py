@@ -10,8 +10,10 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-# The central PostgreSQL fixtures serve the sync and head-office tests alike; the server starts only when asked for.
-pytest_plugins = ["tests.central_database"]
+from kiosk.store.secrets import CREDENTIALS_VARIABLE, KEY_FILE_VARIABLE
+
+# The central PostgreSQL (sync and head-office tests) and a Secret Service (the secret store) start only when asked for.
+pytest_plugins = ["tests.central_database", "tests.secret_service"]
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -36,8 +38,10 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point the data folder and the keyring at throwaway ones for every test."""
+    """Point the data folder, the keyring and the secrets key file at throwaway ones for every test."""
     monkeypatch.setenv("TIMECLOCK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv(KEY_FILE_VARIABLE, str(tmp_path_factory.mktemp("secrets-key") / "secrets.key"))
+    monkeypatch.delenv(CREDENTIALS_VARIABLE, raising=False)
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     yield

@@ -29,7 +29,7 @@ class CentralProfile:
         port: server TCP port.
         dbname: database name.
         user: the kiosk's own login role.
-        password: its password (lives only in the keyring and in memory).
+        password: its password (lives only in the secret store and in memory).
         kiosk_id: the kiosk's id (UUID text) in the central `kiosks` table.
         company_id: the company the kiosk belongs to.
         site_id: the site it stands at.
@@ -49,7 +49,7 @@ class CentralProfile:
     ca_pem: str | None = None
 
     def to_json(self) -> str:
-        """The profile as JSON text, for the keyring."""
+        """The profile as JSON text, for the secret store."""
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod

@@ -12,7 +12,7 @@ import argparse
 import logging
 from collections.abc import Callable, Sequence
 
-from kiosk.commands import fetch_models, kiosk, mail, provision, selftest, timesheet, vision
+from kiosk.commands import fetch_models, kiosk, mail, provision, secrets, selftest, timesheet, vision
 from kiosk.domain.errors import TimeclockError
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     provision.register(subparsers)
     selftest.register(subparsers)
     mail.register(subparsers)
+    secrets.register(subparsers)
     return parser
 
 

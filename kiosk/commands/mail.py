@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     configure = actions.add_parser(
         "configure",
-        help="store the SMTP settings (the password, read from standard input, goes to the keyring)",
+        help="store the SMTP settings (the password, read from standard input, goes to the secret store)",
         description="Store where notification mail goes. Every option not given takes its default; --off removes "
         "the SMTP server, and mail then waits in the outbox.",
     )
@@ -57,10 +57,11 @@ def _mailer(args: argparse.Namespace) -> Any:
     from kiosk.services.clock import SystemTimeSource
     from kiosk.services.local_kiosk import open_existing_database
     from kiosk.services.mail import Mailer
-    from kiosk.store.secrets import SecretStore
+    from kiosk.store.location import data_dir
+    from kiosk.store.secrets import open_secret_store
 
     database = open_existing_database(args.data_dir)
-    return database, Mailer(database, SecretStore(), SystemTimeSource())
+    return database, Mailer(database, open_secret_store(data_dir(args.data_dir)), SystemTimeSource())
 
 
 def _show(args: argparse.Namespace) -> int:

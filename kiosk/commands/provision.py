@@ -1,8 +1,9 @@
 """`python main.py provision TOKEN`: connect this kiosk to the central database.
 
-The credentials go to the OS keyring (never a file); the kiosk takes the identity head office registered it under
-(company, site, kiosk id) into its device settings, so its punches, the roster it pulls and the reports it prints
-all speak of the same company and site; then a first pull brings the roster, the rule sets and the settings.
+The credentials go to the kiosk's secret store (never to a file in plain text); the kiosk takes the identity head
+office registered it under (company, site, kiosk id) into its device settings, so its punches, the roster it pulls
+and the reports it prints all speak of the same company and site; then a first pull brings the roster, the rule
+sets and the settings.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def register(subparsers: Any) -> None:
         "provision",
         help="connect this kiosk to the central database with a one-time token",
         description="Connect this kiosk to the central database with the one-time token that "
-        "`python -m central add-kiosk` printed. The credentials go to the OS keyring, never to a file.",
+        "`python -m central add-kiosk` printed. The credentials go to the kiosk's secret store (see `secrets show`).",
     )
     parser.add_argument("token", help="the token, starting with tck1.")
     parser.add_argument(
@@ -37,11 +38,12 @@ def _provision(args: argparse.Namespace) -> int:
     # Imported when the command runs, so `main.py --help` stays instant.
     from kiosk.domain.errors import EnvironmentProblem
     from kiosk.store.database import Database
-    from kiosk.store.location import database_path
+    from kiosk.store.location import data_dir, database_path
+    from kiosk.store.secrets import open_secret_store
     from sync.credentials import ProfileStore, adopt_identity, provision
     from sync.kiosk_sync import KioskSync
 
-    profile = provision(args.token, ProfileStore())
+    profile = provision(args.token, ProfileStore(open_secret_store(data_dir(args.data_dir))))
     database = Database(database_path(args.data_dir))
     try:
         adopt_identity(database, profile)

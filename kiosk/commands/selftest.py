@@ -11,8 +11,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the `selftest` command."""
     parser = subparsers.add_parser(
         "selftest",
-        help="check without a screen that the database, keyring, face models and camera work",
-        description="Checks, without a screen, that the local database opens and migrates, the keyring is there, "
+        help="check without a screen that the database, secret store, face models and camera work",
+        description="Checks, without a screen, that the local database opens and migrates, the secret store opens (and "
+        "which one is in use), "
         "the face landmark and encoding models load and run, the camera (with --camera) gives frames, and a "
         "recorded picture (with --frame) goes through landmarks and encoding. Prints one line per check and exits "
         "non-zero when any fails. Nothing in the data folder is changed.",

@@ -9,7 +9,7 @@
 
 Each prints one JSON object. `enroll`, `identify` and `forget` work on the database in the data folder (`--data-dir`,
 else TIMECLOCK_DATA_DIR, else the platform's data folder) and need the kiosk set up there; the template key comes from
-the OS keyring. `verify-pairs` runs the LFW protocol of `kiosk.evaluation.lfw`. Handlers import MediaPipe, OpenCV and
+the secret store. `verify-pairs` runs the LFW protocol of `kiosk.evaluation.lfw`. Handlers import MediaPipe, OpenCV and
 the database layer only when they run, so `main.py --help` stays instant.
 """
 
@@ -246,8 +246,9 @@ def _enrolment(data_dir: Path | None) -> Iterator[BiometricEnrolment]:
     from kiosk.services.clock import SystemTimeSource
     from kiosk.services.enrolment import BiometricEnrolment
     from kiosk.store.database import Database
+    from kiosk.store.location import data_dir as kiosk_data_dir
     from kiosk.store.location import database_path
-    from kiosk.store.secrets import SecretStore
+    from kiosk.store.secrets import open_secret_store
 
     path = database_path(data_dir)
     # Opening would create an empty database: a command pointed at the wrong folder must say so instead.
@@ -255,7 +256,7 @@ def _enrolment(data_dir: Path | None) -> Iterator[BiometricEnrolment]:
         raise RuleViolation("no_database", f"no kiosk database at {path}; set the kiosk up first or give --data-dir")
     database = Database(path)
     try:
-        yield BiometricEnrolment(database, SecretStore(), SystemTimeSource())
+        yield BiometricEnrolment(database, open_secret_store(kiosk_data_dir(data_dir)), SystemTimeSource())
     finally:
         database.close()
 

@@ -8,8 +8,9 @@
   asked. From photo files, each photo must pass the gates and show a frontal or slightly turned head, and at least
   one must be frontal. All samples must show the same person, and a face that is already enrolled under another
   employee is refused (one person, one identity on the clock).
-* **Encrypted at rest.** Templates are sealed with AES-256-GCM (`kiosk.vision.templates`) under a key kept in the OS
-  keyring; the database holds only the sealed bytes. No picture and no plaintext template is ever written to disk.
+* **Encrypted at rest.** Templates are sealed with AES-256-GCM (`kiosk.vision.templates`) under a key kept in the
+  kiosk's secret store; the database holds only the sealed bytes. No picture and no plaintext template is ever
+  written to disk.
 * **Deletion.** `delete_biometrics` removes every template of the employee and withdraws the consent; the audit log
   records that it happened, never any biometric value.
 
@@ -204,7 +205,7 @@ class BiometricEnrolment:
     ) -> None:
         """Args:
         database: the local store.
-        secrets: the keyring access; the template key is made there on first use.
+        secrets: the secret store; the template key is made there on first use.
         time_source: when consents, templates and audit entries happen.
         policy: the match threshold and margin.
         """
@@ -224,7 +225,7 @@ class BiometricEnrolment:
             key = b""
         if len(key) != KEY_BYTES:
             raise EnvironmentProblem(
-                f"the face-template key in the keyring ({TEMPLATE_KEY!r}) is not {KEY_BYTES} bytes of hex; "
+                f"the face-template key in the secret store ({TEMPLATE_KEY!r}) is not {KEY_BYTES} bytes of hex; "
                 "restore the kiosk's key, or delete it and re-enrol every employee"
             )
         return TemplateCipher(key)

@@ -2,7 +2,7 @@
 
 The first start asks for the company, the site, its time zone and a supervisor PIN of at least six digits; after
 that the kiosk starts straight into punching. The supervisor PIN is stored hashed (scrypt, salted, with the pepper in
-the keyring); wrong PINs lock the entry, for a time that doubles with every failure from the fifth on, and the lock
+the secret store); wrong PINs lock the entry, for a time that doubles with every failure from the fifth on, and the lock
 survives a restart so that pulling the plug does not reset it.
 """
 

@@ -4,7 +4,7 @@ outbox.
 The message is queued in the local outbox in the same transaction as the claim it reports, so a claim is never
 recorded without its notice. Sending happens later, outside any database transaction, when SMTP is configured:
 whatever cannot be sent stays queued and is tried again with a growing pause (one minute, doubling, at most an
-hour). The SMTP password lives in the keyring; everything else is a device setting.
+hour). The SMTP password lives in the secret store; everything else is a device setting.
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ from kiosk.store import mail_outbox, repository
 from kiosk.store.database import Database
 from kiosk.store.mail_outbox import QueuedMail
 from kiosk.store.repository import CompanyRecord, SiteRecord
-from kiosk.store.secrets import SecretStore
+from kiosk.store.secrets import SMTP_PASSWORD, SecretStore
 
 log = logging.getLogger(__name__)
 
-SMTP_PASSWORD = "smtp-password"  # noqa: S105 - the name of the keyring entry, not a password
 SETTINGS_KEY = "mail"  # the device setting holding MailSettings as JSON
 MISSED_CLOCKOUT_REVIEW = "missed_clockout_review"
 FIRST_RETRY = timedelta(minutes=1)
@@ -203,11 +202,11 @@ class Mailer:
             return load_mail_settings(session)
 
     def configure(self, settings: MailSettings, *, changed_by: str, password: str | None = None) -> None:
-        """Store the mail settings; a `password` given replaces the one in the keyring, an empty one removes it.
+        """Store the mail settings; a `password` given replaces the one in the secret store, an empty one removes it.
 
         Raises:
             RuleViolation: `mail_setting_invalid` (checked when `settings` was made); EnvironmentProblem without a
-                keyring, in which case nothing is stored.
+                secret store, in which case nothing is stored.
         """
         if not isinstance(settings, MailSettings):
             raise RuleViolation("mail_setting_invalid", "the mail settings must be MailSettings")
@@ -271,7 +270,7 @@ class Mailer:
             password = self._secrets.get(SMTP_PASSWORD) if settings.username else None
             if settings.username and password is None:
                 raise smtplib.SMTPException(
-                    "an SMTP user is set but the keyring holds no SMTP password; enter it in the mail settings"
+                    "an SMTP user is set but the secret store holds no SMTP password; enter it in the mail settings"
                 )
             with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds) as smtp:
                 smtp.ehlo()
@@ -290,7 +289,7 @@ class Mailer:
                     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
                         outcomes[message.id] = f"refused by {settings.host}: {error}"
         except (OSError, smtplib.SMTPException, EnvironmentProblem) as error:
-            # The server down, refusing the login or TLS, or no keyring: everything not sent waits for a later round.
+            # The server down, refusing the login or TLS, or no secret store: all not sent waits for a later round.
             reason = f"cannot send through {settings.host}:{settings.port}: {error}"
             for message in messages:
                 outcomes.setdefault(message.id, reason)

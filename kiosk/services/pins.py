@@ -1,7 +1,7 @@
-"""PIN hashing: scrypt with a salt per PIN and a pepper kept in the OS keyring.
+"""PIN hashing: scrypt with a salt per PIN and a pepper kept in the secret store.
 
 A PIN has few digits, so a stolen database alone must not be enough to try them all offline: the pepper lives in the
-keyring, not in the database, and scrypt makes every guess cost memory and time.
+secret store, not in the database, and scrypt makes every guess cost memory and time.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ employees' PINs for punching without the camera.
 
 Every change is validated before anything is written (a bad value raises a RuleViolation and changes nothing) and
 goes into the audit log in the same transaction. Employee PINs are hashed like the supervisor PIN (scrypt, salt,
-the pepper in the keyring); wrong PINs lock that employee's PIN entry with the supervisor PIN's doubling rule, and
+the pepper in the secret store); wrong PINs lock that employee's PIN entry with the supervisor PIN's doubling rule, and
 the lock is stored, so a restart does not reset it.
 """
 
@@ -335,7 +335,7 @@ class Roster:
         """Give an employee a PIN of 4 to 8 digits (stored hashed); any lock from wrong PINs is lifted.
 
         Raises:
-            RuleViolation: `pin_format`, `unknown_employee`; EnvironmentProblem when the keyring is missing.
+            RuleViolation: `pin_format`, `unknown_employee`; EnvironmentProblem when the secret store cannot be used.
         """
         check_pin_format(pin, EMPLOYEE_PIN_DIGITS, "employee PIN")
         pin_hash = hash_pin(pin, self._secrets.get_or_create(PIN_PEPPER), EMPLOYEE_PIN_DIGITS)

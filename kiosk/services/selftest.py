@@ -1,6 +1,6 @@
 """`python main.py selftest`: what IT runs after installing (and packaging runs on the built binary), without a
-screen: the database opens and migrates, the keyring is there, the face models load and run, the camera gives
-frames, and a recorded frame goes through landmarks and encoding.
+screen: the database opens and migrates, the secret store opens (and which one it is), the face models load and run,
+the camera gives frames, and a recorded frame goes through landmarks and encoding.
 
 Each check reports one line; any failure makes the command exit non-zero. A check never changes the kiosk's data: a
 data folder without a database is tried in a temporary folder instead of being created.
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import keyring
 import numpy as np
 from sqlalchemy import text
 
@@ -27,7 +26,8 @@ from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings
 from kiosk.store.location import DATABASE_FILE, database_path
-from kiosk.store.secrets import PIN_PEPPER, SecretStore
+from kiosk.store.location import data_dir as kiosk_data_dir
+from kiosk.store.secrets import SecretStore, open_secret_store
 from kiosk.vision.camera import Backoff, CameraSource
 from kiosk.vision.encodings import FaceEncoder, encode_face, load_still_image
 from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
@@ -60,7 +60,7 @@ class SelfTest:
         camera: a camera source to read frames from (device index, file or URL); the camera check runs only then.
         frame: a recorded picture with one face, to put through landmarks and encoding; that check runs only then.
         model_path: the landmark model (the project's fetched copy when None).
-        secrets: the keyring to check (the OS one when None).
+        secrets: the secret store to check (the one the kiosk would choose when None).
     """
 
     def __init__(
@@ -83,7 +83,7 @@ class SelfTest:
         """The checks this run makes, by name."""
         found: list[tuple[str, Callable[[], str]]] = [
             ("database", self.check_database),
-            ("keyring", self.check_keyring),
+            ("secrets", self.check_secrets),
             ("landmark model", self.check_landmark_model),
             ("face landmarks", self.check_landmarks),
             ("face encoding", self.check_encoding),
@@ -119,11 +119,14 @@ class SelfTest:
         revision, setup = _open_and_inspect(path)
         return f"{path} opens, migrated to revision {revision}, integrity ok; {setup}"
 
-    def check_keyring(self) -> str:
-        secrets = self._secrets if self._secrets is not None else SecretStore()
-        secrets.get(PIN_PEPPER)  # raises with the README's advice when there is no keyring
-        backend = keyring.get_keyring() if self._secrets is None else None
-        return f"available ({type(backend).__name__})" if backend is not None else "available"
+    def check_secrets(self) -> str:
+        # Nothing moves between stores here: a self-test only looks.
+        secrets = self._secrets or open_secret_store(kiosk_data_dir(self.data_dir), migrate=False)
+        held = secrets.held()  # reads every secret: a key that does not open the store fails here
+        if secrets.stranded:
+            secrets.get(sorted(secrets.stranded)[0])  # raises, saying how to move them
+        names = ", ".join(sorted(held)) if held else "no secrets yet"
+        return f"{secrets.description.summary} ({names})"
 
     def check_landmark_model(self) -> str:
         return f"{require_model(self.model_path)} (SHA-256 verified)"

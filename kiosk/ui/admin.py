@@ -40,6 +40,7 @@ from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.services.timeclock import Place
 from kiosk.store.device_settings import STRICTNESS, DeviceSettings
 from kiosk.store.roster import DepartmentRecord
+from kiosk.store.secrets import StoreDescription
 from kiosk.ui.admin_views import (
     DepartmentScreen,
     EmployeeScreen,
@@ -56,7 +57,7 @@ from kiosk.ui.messages import Level, Messenger, explain
 from kiosk.ui.parts import PunchServices, UiParts
 from kiosk.ui.pipeline import CaptureStep
 from kiosk.ui.tasks import Worker
-from kiosk.ui.widgets import ChoiceRow, DateTimePicker, button, label
+from kiosk.ui.widgets import ChoiceRow, DateTimePicker, button, label, restyle
 from kiosk.ui.window import KioskWindow
 from sync.scheduler import SyncStatus
 
@@ -258,6 +259,7 @@ class SettingsScreen(QWidget):
         self.pin_punching = QCheckBox("Employees may punch with a PIN")
         self.sync_status = label("", "small")
         self.sync_button = button("Sync now", "accent", self.sync_now.emit)
+        self.secrets_note = label("", "small")
         self.liveness = ChoiceRow([(value.capitalize(), value) for value in STRICTNESS])
         self.matching = ChoiceRow([(value.capitalize(), value) for value in STRICTNESS])
         self.idle_seconds = ChoiceRow([(f"{seconds} s", seconds) for seconds in IDLE_CHOICES])
@@ -276,6 +278,7 @@ class SettingsScreen(QWidget):
         sync.addWidget(self.sync_status, 3)
         sync.addWidget(self.sync_button, 1)
         layout.addLayout(sync)
+        layout.addWidget(self.secrets_note)
         layout.addStretch(1)
         self.save_button = button("Save", "go", self._save)
         self.back_button = button("Back", "quiet", self.back.emit)
@@ -298,6 +301,14 @@ class SettingsScreen(QWidget):
         self.sync_status.setText(sync_text(status, zone))
         self.sync_button.setVisible(status is not None)
         self.sync_button.setEnabled(status is not None and not status.running)
+
+    def show_secrets(self, secrets: StoreDescription | None) -> None:
+        """Where the kiosk's secrets are kept; the last resort, protected by file permissions only, stands out."""
+        self.secrets_note.setText(secrets.for_supervisor if secrets is not None else "")
+        self.secrets_note.setVisible(secrets is not None)
+        caution = secrets is not None and secrets.file_permissions_only
+        self.secrets_note.setProperty("role", "caution" if caution else "small")
+        restyle(self.secrets_note)
 
     def _replace_idle_row(self, seconds: int) -> ChoiceRow:
         """A stored idle time that is not among the usual choices (set elsewhere) is offered too."""
@@ -549,6 +560,7 @@ class AdminMode(QObject):
             self.settings.show_settings(view)
             sync = self.kiosk.parts.sync
             self.settings.show_sync(sync.status() if sync is not None else None, self._zone())
+            self.settings.show_secrets(self.kiosk.parts.secrets)
             self.kiosk.window.show_screen(self.settings)
 
         self.kiosk.database.submit(lambda: SettingsView(setup.settings(), services.company.get()), shown)

@@ -15,6 +15,7 @@ from kiosk.services.roster import Roster
 from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
 from kiosk.store.device_settings import DeviceSettings
+from kiosk.store.secrets import StoreDescription
 from kiosk.ui.pipeline import VisionPipeline
 from kiosk.ui.sound import SoundPlayer
 from sync.service import KioskSyncService
@@ -44,6 +45,7 @@ class UiParts:
         sync: the central sync (None on a kiosk that was never provisioned).
         exports_dir: the folder timesheet exports are written to.
         enrolment: face consent, enrolment, deletion and the templates recognition uses.
+        secrets: which secret store keeps the kiosk's secrets (the settings screen says it).
     """
 
     setup: KioskSetup
@@ -53,3 +55,4 @@ class UiParts:
     sync: KioskSyncService | None = None
     exports_dir: Path | None = None
     enrolment: BiometricEnrolment | None = None
+    secrets: StoreDescription | None = None

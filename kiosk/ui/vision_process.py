@@ -7,7 +7,7 @@ things through a pipe, read by a thread that does nothing but hand them on.
 
 This module imports no Qt. `run` is the child's entry point; the parent side is `kiosk.ui.pipeline.VisionPipeline`.
 Recognition runs on a worker thread of the child (one frame in flight; frames that come while it is busy are not
-queued), with the templates the kiosk opened and sent (the key to open them stays with the kiosk's keyring).
+queued), with the templates the kiosk opened and sent (the key to open them stays in the kiosk's secret store).
 Enrolment capture uses the same worker.
 
 Messages to the parent are tuples: ("frame", index, width, height, box, pixels), ("status", CameraStatus),

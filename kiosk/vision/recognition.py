@@ -4,7 +4,7 @@ The camera loop has already found the face (MediaPipe, VIDEO mode) for liveness;
 observation, so each frame costs one encoding and one search. A frame whose face fails a quality gate adds nothing to
 the vote (its advice is kept for the screen); a confident match must repeat on consecutive frames (`MatchVoter`).
 
-It needs only a gallery, no database or keyring, so it can run where the camera loop runs (a child process gets the
+It needs only a gallery, no database or secret store, so it can run where the camera loop runs (a child process gets the
 gallery as `TemplateGallery.export()` and rebuilds it with `TemplateGallery.from_matrix`). Use it from one thread.
 """
 

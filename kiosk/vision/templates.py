@@ -5,7 +5,7 @@ A sealed template is ``version (1 byte) | nonce (12 bytes) | ciphertext of 128 l
 kiosk holds under one key). The associated data binds the blob to its employee, so a template copied onto another
 employee's row in the database fails authentication instead of letting one person punch as another.
 
-The 256-bit key lives in the OS keyring, never beside the database; this module only takes the key bytes.
+The 256-bit key lives in the secret store, never in the database; this module only takes the key bytes.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class TemplateCipher:
 
     def __init__(self, key: bytes) -> None:
         """Args:
-        key: the 32-byte key from the keyring.
+        key: the 32-byte key from the secret store.
         """
         if len(key) != KEY_BYTES:
             raise RuleViolation("template_key", f"a template key has {KEY_BYTES} bytes, got {len(key)}")

@@ -13,9 +13,9 @@ import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.punches import IdentifiedBy, PunchKind
-from kiosk.services.mail import SMTP_PASSWORD, Mailer, MailSettings, retry_pause
+from kiosk.services.mail import Mailer, MailSettings, retry_pause
 from kiosk.store import mail_outbox, repository
-from kiosk.store.secrets import SecretStore
+from kiosk.store.secrets import SMTP_PASSWORD, SecretStore
 from tests.mail_server import PASSWORD, USER, MailServer
 from tests.support import KioskWorld
 
@@ -137,7 +137,7 @@ def test_unsent_mail_stays_queued_and_is_retried(world: KioskWorld, mailer: Mail
         ({}, "wrong-password", "Authentication"),
         ({"ca_file": None}, PASSWORD, "CERTIFICATE_VERIFY_FAILED"),
         ({"starttls": False}, PASSWORD, "AUTH extension not supported"),  # no login over plain text
-        ({}, "", "keyring holds no SMTP password"),
+        ({}, "", "secret store holds no SMTP password"),
     ],
 )
 def test_a_refusing_server_keeps_the_mail(

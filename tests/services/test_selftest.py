@@ -3,6 +3,7 @@ and a real photo as the recorded frame."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.store.database import Database
 from kiosk.store.location import DATABASE_FILE
-from kiosk.store.secrets import SecretStore
+from kiosk.store.secrets import SecretStore, default_key_file
 from tests.file_keyring import FILE_VARIABLE, FileKeyring, process_environment
 from tests.support import ManualTimeSource
 
@@ -70,7 +71,7 @@ def test_every_check_passes_on_a_set_up_kiosk(
     checks = lines(result)
     assert list(checks) == [
         "database",
-        "keyring",
+        "secrets",
         "landmark model",
         "face landmarks",
         "face encoding",
@@ -81,6 +82,7 @@ def test_every_check_passes_on_a_set_up_kiosk(
     assert (
         "revision" in checks["database"] and "set up for Giovanni Construction, site North yard" in checks["database"]
     )
+    assert checks["secrets"] == "ok the OS keyring (tests.file_keyring.FileKeyring) (pin-pepper)"
     assert "no face, as expected" in checks["face landmarks"]
     assert "128 values" in checks["face encoding"]
     assert "5 frames of 96x128" in checks["camera"]
@@ -101,14 +103,19 @@ def test_failures_are_reported_and_nothing_is_created(tmp_path: Path, faces: Pat
     checks = lines(result)
     assert checks["database"].startswith("ok no database yet at")
     assert not empty_folder.exists()
-    assert checks["keyring"].startswith("FAIL no OS keyring is available")
+    # No keyring: the last resort is named, with what protects it; nothing is made before a secret is stored.
+    assert checks["secrets"] == (
+        f"ok an encrypted file readable only by the user {getpass.getuser()}: {empty_folder / 'secrets.vault'}, "
+        f"its key in {default_key_file()}; secrets are protected by file permissions only (no secrets yet)"
+    )
+    assert not default_key_file().exists()
     assert checks["landmark model"].startswith("FAIL")
     assert str(broken_model) in checks["landmark model"]
     assert checks["face landmarks"].startswith("FAIL")
     assert checks["face encoding"].startswith("ok")
     assert checks["camera"].startswith("FAIL 0 of 5 frames")
     assert checks["recorded frame"].startswith("FAIL")
-    assert result.stdout.splitlines()[-1].startswith("selftest FAILED: 5 of 7 checks (keyring, landmark model")
+    assert result.stdout.splitlines()[-1].startswith("selftest FAILED: 4 of 7 checks (landmark model")
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -23,8 +23,9 @@ from kiosk.services.clock import SystemTimeSource
 from kiosk.services.local_kiosk import this_kiosks_time_clock
 from kiosk.store.database import Database
 from kiosk.store.location import database_path
+from kiosk.store.secrets import SERVICE, SecretStore
 from sync.connection import CentralConnector
-from sync.credentials import PROFILE_KEY, SERVICE, ProfileStore, provision
+from sync.credentials import PROFILE_KEY, ProfileStore, provision
 from sync.errors import CentralAuthRefused
 from sync.kiosk_sync import KioskSync
 from tests.central_database import ROOT, CentralDatabase
@@ -50,9 +51,9 @@ def test_provisioning_stores_a_new_password_in_the_keyring_only(
 ) -> None:
     token = new_token(central)
     first = decode_token(token)
-    stored = provision(token, ProfileStore(memory_keyring))
+    stored = provision(token, ProfileStore(SecretStore(memory_keyring)))
 
-    assert ProfileStore(memory_keyring).load() == stored
+    assert ProfileStore(SecretStore(memory_keyring)).load() == stored
     assert stored.password != first.password
     assert (stored.kiosk_id, stored.company_id, stored.site_id) == (first.kiosk_id, "initech", "initech-plant")
     connector = CentralConnector(stored)
@@ -67,10 +68,10 @@ def test_provisioning_stores_a_new_password_in_the_keyring_only(
 
 def test_a_token_works_once(central: CentralDatabase, company: str, memory_keyring: MemoryKeyring) -> None:
     token = new_token(central)
-    stored = provision(token, ProfileStore(memory_keyring))
+    stored = provision(token, ProfileStore(SecretStore(memory_keyring)))
     with pytest.raises(RuleViolation, match="works once"):
-        provision(token, ProfileStore(memory_keyring))
-    assert ProfileStore(memory_keyring).load() == stored, "a refused token must leave the working profile alone"
+        provision(token, ProfileStore(SecretStore(memory_keyring)))
+    assert ProfileStore(SecretStore(memory_keyring)).load() == stored, "a refused token must leave the profile alone"
 
 
 def test_the_server_refuses_a_second_claim_even_with_the_first_password(
@@ -82,7 +83,7 @@ def test_the_server_refuses_a_second_claim_even_with_the_first_password(
         connection.execute("SELECT * FROM claim_kiosk_provisioning()")
         connection.commit()
     with pytest.raises(RuleViolation, match="works once"):
-        provision(token, ProfileStore(memory_keyring))
+        provision(token, ProfileStore(SecretStore(memory_keyring)))
     assert memory_keyring.secrets == {}
 
 
@@ -98,7 +99,7 @@ def test_the_server_refuses_a_second_claim_even_with_the_first_password(
 )
 def test_bad_tokens_are_refused_and_change_nothing(token: str, memory_keyring: MemoryKeyring) -> None:
     with pytest.raises(RuleViolation):
-        provision(token, ProfileStore(memory_keyring))
+        provision(token, ProfileStore(SecretStore(memory_keyring)))
     assert memory_keyring.secrets == {}
 
 
@@ -114,13 +115,13 @@ def test_unreachable_server_leaves_the_keyring_as_it_was(
     dead = replace(profile, port=1)
     dead_token = TOKEN_PREFIX + base64.urlsafe_b64encode(dead.to_json().encode()).decode()
     with pytest.raises(EnvironmentProblem, match="cannot reach"):
-        provision(dead_token, ProfileStore(memory_keyring))
+        provision(dead_token, ProfileStore(SecretStore(memory_keyring)))
     assert memory_keyring.secrets == {}
 
 
 def test_no_keyring_backend_is_a_clear_error() -> None:
     with pytest.raises(EnvironmentProblem, match="no OS keyring"):
-        ProfileStore(fail.Keyring()).load()  # type: ignore[no-untyped-call]
+        ProfileStore(SecretStore(fail.Keyring())).load()  # type: ignore[no-untyped-call]
 
 
 def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_roster(
@@ -135,7 +136,7 @@ def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_r
     out = capsys.readouterr().out
     assert "provisioned for company initech" in out
     assert "roster pulled: 3 employees" in out
-    profile = ProfileStore(memory_keyring).load()
+    profile = ProfileStore(SecretStore(memory_keyring)).load()
     assert profile is not None and (SERVICE, PROFILE_KEY) in memory_keyring.secrets
     database = Database(database_path(tmp_path))
     try:
