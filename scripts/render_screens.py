@@ -20,12 +20,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from keyring.backends import fail  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from kiosk.app import KioskApp, KioskOptions  # noqa: E402
+from kiosk.app import DEMO_PIN, KioskApp, KioskOptions  # noqa: E402
 from kiosk.domain.incidents import ClockoutReason  # noqa: E402
 from kiosk.domain.pay import DepartmentRules  # noqa: E402
 from kiosk.domain.punches import IdentifiedBy, PunchKind  # noqa: E402
+from kiosk.store.secrets import KEY_FILE_VARIABLE  # noqa: E402
 from kiosk.ui.kiosk import Identity, Kiosk  # noqa: E402
 from kiosk.ui.sound import SoundPlayer  # noqa: E402
 from kiosk.vision.liveness import ChallengeStep  # noqa: E402
@@ -211,6 +213,37 @@ def render_setup(out: Path, size: tuple[int, int]) -> None:
         app.close()
 
 
+def render_file_secrets(out: Path, size: tuple[int, int]) -> None:
+    """The settings of a kiosk with no keyring and no sealed key: they say secrets rest on file permissions only."""
+    with tempfile.TemporaryDirectory() as folder:
+        # The key file goes to the throwaway folder's side, never to the user's own configuration folder.
+        previous = os.environ.get(KEY_FILE_VARIABLE)
+        os.environ[KEY_FILE_VARIABLE] = str(Path(folder) / "key" / "secrets.key")
+        try:
+            options = KioskOptions(data_dir=Path(folder) / "data", no_camera=True, demo=True)
+            app = KioskApp(options, keyring_backend=fail.Keyring(), sounds=SoundPlayer(False))
+            kiosk = app.build()
+            show(kiosk, size)
+            renderer = Renderer(kiosk, out, size)
+            renderer.count = 90
+            admin = kiosk.admin
+            admin.ask_pin()
+            admin.pin.keypad.type_digits(DEMO_PIN)
+            admin.pin.keypad.press("OK")
+            wait_until(lambda: kiosk.window.current is admin.home)
+            admin.show_settings()
+            wait_until(lambda: kiosk.window.current is admin.settings)
+            renderer.save("settings-secrets-file-permissions-only")
+            kiosk.window.allow_exit()
+            kiosk.window.close()
+            app.close()
+        finally:
+            if previous is None:
+                os.environ.pop(KEY_FILE_VARIABLE, None)
+            else:
+                os.environ[KEY_FILE_VARIABLE] = previous
+
+
 def show(kiosk: Kiosk, size: tuple[int, int]) -> None:
     kiosk.window.resize(*size)
     kiosk.window.apply_style(size[1])
@@ -225,6 +258,7 @@ def main() -> int:
     application = QApplication.instance() or QApplication([])
     for size in SIZES:
         render_setup(args.out, size)
+        render_file_secrets(args.out, size)
         with tempfile.TemporaryDirectory() as folder:
             keyring, time_source = MemoryKeyring(), ManualTimeSource()
             set_up_kiosk(Path(folder), keyring, time_source)

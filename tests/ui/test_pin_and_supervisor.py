@@ -116,6 +116,8 @@ def test_supervisor_lists_export_and_settings(qtbot: QtBot, launch: Launcher) ->
     admin.show_settings()
     qtbot.waitUntil(lambda: showing(kiosk, admin.settings))
     assert "Not connected to a central database" in admin.settings.sync_status.text()
+    assert admin.settings.secrets_note.text() == "Secrets are kept in the operating system's keyring."
+    assert admin.settings.secrets_note.property("role") == "small"
     assert not admin.settings.sync_button.isVisible()
     assert admin.settings.pin_punching.isChecked()
     admin.settings.pin_punching.setChecked(False)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from keyring.backends import fail
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import KioskApp, KioskOptions
+from kiosk.app import DEMO_PIN, KioskApp, KioskOptions
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS
 from kiosk.store import repository
 from kiosk.ui.sound import SoundPlayer
@@ -115,6 +116,38 @@ def test_demo_start_sets_up_a_ready_company(qtbot: QtBot, kiosk_folder: Path, me
         kiosk.punch_with_pin()
         qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
         assert sorted(kiosk.names.names.values()) == ["Cruz, Ana", "Reyes, Jose", "Santos, Maria"]
+    finally:
+        kiosk.window.allow_exit()
+        kiosk.window.close()
+        app.close()
+
+
+def test_without_any_keyring_the_kiosk_starts_and_its_settings_say_how_secrets_are_protected(
+    qtbot: QtBot, kiosk_folder: Path
+) -> None:
+    app = KioskApp(
+        KioskOptions(data_dir=kiosk_folder, no_camera=True, demo=True),
+        keyring_backend=fail.Keyring(),  # type: ignore[no-untyped-call]
+        sounds=SoundPlayer(enabled=False),
+    )
+    kiosk = app.build()
+    qtbot.addWidget(kiosk.window)
+    try:
+        qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
+        admin = kiosk.admin
+        admin.ask_pin()
+        with qtbot.waitSignal(admin.unlocked):
+            admin.pin.keypad.type_digits(DEMO_PIN)
+            click(qtbot, admin.pin.keypad.buttons["OK"])
+        admin.show_settings()
+        qtbot.waitUntil(lambda: showing(kiosk, admin.settings))
+        note = admin.settings.secrets_note
+        assert note.text() == (
+            "Secrets are protected by file permissions only (no keyring, no sealed key on this PC). "
+            "Ask IT to seal them (main.py secrets seal)."
+        )
+        assert note.property("role") == "caution"
+        assert (kiosk_folder / "secrets.vault").is_file()
     finally:
         kiosk.window.allow_exit()
         kiosk.window.close()
