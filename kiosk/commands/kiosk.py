@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -26,6 +27,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Before Qt loads: no display, or Qt's system libraries missing, is said plainly with what to do.
+    from kiosk.ui.display import check_display
+
+    check_display(os.environ)
     # Qt and the models load only when the kiosk really starts, so `main.py --help` and other commands stay quick.
     from kiosk.app import KioskOptions
     from kiosk.app import run as run_kiosk
