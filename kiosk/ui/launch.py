@@ -28,4 +28,8 @@ def show(window: KioskWindow, *, windowed: bool) -> None:
         return
     screen = application().primaryScreen()
     window.apply_style(screen.size().height() if screen is not None else WINDOWED_SIZE[1])
+    if screen is not None:
+        # Full screen is a request to the window manager; an X server with none (a bare X session on a kiosk PC)
+        # ignores it, so the window is also given the whole screen itself.
+        window.setGeometry(screen.geometry())
     window.showFullScreen()

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from kiosk.domain.errors import EnvironmentProblem
@@ -62,6 +64,19 @@ def kiosk_environment(tmp_path: Path, **display: str) -> dict[str, str]:
 def start_kiosk(environment: dict[str, str], prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     command = [*(prefix or []), sys.executable, str(ROOT / "main.py"), "--no-camera"]
     return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False)
+
+
+def grab_screen(display: str, path: Path) -> np.ndarray:
+    """The X server's whole screen, as a client on it sees it."""
+    grab = (
+        "import sys; from PySide6.QtGui import QGuiApplication; app = QGuiApplication([]); "
+        "sys.exit(0 if app.primaryScreen().grabWindow(0).save(sys.argv[1]) else 1)"
+    )
+    environment = {key: value for key, value in os.environ.items() if key not in DISPLAY_VARIABLES}
+    subprocess.run([sys.executable, "-c", grab, str(path)], env=environment | {"DISPLAY": display}, check=True)
+    picture = cv2.imread(str(path))
+    assert picture is not None
+    return picture
 
 
 def library_path(name: str) -> Path | None:
@@ -214,6 +229,13 @@ def test_on_a_fresh_machine_with_an_x_server_the_kiosk_reaches_its_set_up_screen
         text = log.read_text(encoding="utf-8")
         assert SET_UP_SCREEN_LOG in text
         assert "secrets: an encrypted file readable only by" in text  # no keyring: the last resort, said plainly
+        time.sleep(1.0)  # the first frame reaches the server
+        # A bare X server has no window manager to honour "full screen": the window must cover the screen itself.
+        screen = grab_screen(display, tmp_path / "screen.png")
+        assert screen.shape[:2] == (800, 1280)
+        ground = screen[5, 5].tolist()
+        assert ground != [0, 0, 0]
+        assert screen[799, 1279].tolist() == ground, "the kiosk does not cover the whole screen"
     finally:
         if kiosk is not None:
             kiosk.terminate()
