@@ -61,6 +61,7 @@ KNOWN_SECRETS = (PIN_PEPPER, TEMPLATE_KEY, SMTP_PASSWORD, CENTRAL_PROFILE)
 
 VAULT_FILE = "secrets.vault"
 KEY_FILE = "secrets.key"
+KEY_FOLDER = "timeclock-kiosk-secrets"
 KEY_FILE_VARIABLE = "TIMECLOCK_SECRETS_KEY"
 CREDENTIALS_VARIABLE = "CREDENTIALS_DIRECTORY"
 CREDENTIAL_NAME = "timeclock-kiosk.secrets-key"
@@ -256,13 +257,15 @@ class KeyringVault:
 
 
 def default_key_file(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the last-resort key lives: $TIMECLOCK_SECRETS_KEY, else the user's configuration folder (apart from
-    the data folder, which is the one that gets copied and backed up)."""
+    """Where the last-resort key lives: $TIMECLOCK_SECRETS_KEY, else a folder of its own in the user's configuration
+    folder (~/.config/timeclock-kiosk-secrets on Linux), apart from the data folder, which is the one that gets
+    copied and backed up."""
     environ = os.environ if environ is None else environ
     configured = environ.get(KEY_FILE_VARIABLE)
     if configured:
         return Path(configured).expanduser().resolve()
-    return Path(platformdirs.user_config_dir(SERVICE, appauthor=False)) / KEY_FILE
+    # A folder of its own: on Windows and macOS the configuration folder of "timeclock-kiosk" is its data folder.
+    return Path(platformdirs.user_config_dir(KEY_FOLDER, appauthor=False)) / KEY_FILE
 
 
 def handed_credential(environ: Mapping[str, str] | None = None) -> Path | None:

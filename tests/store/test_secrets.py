@@ -16,6 +16,7 @@ from keyring.backends import fail
 from kiosk import commands as kiosk_commands
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.services.selftest import SelfTest
+from kiosk.store.location import data_dir as kiosk_data_dir
 from kiosk.store.secrets import (
     CENTRAL_PROFILE,
     CREDENTIAL_NAME,
@@ -281,6 +282,8 @@ def test_seal_puts_the_file_store_under_a_key_sealed_by_systemd_that_the_service
     file_store = open_secret_store(data_dir, keyring_backend=no_keyring())
     pepper = file_store.get_or_create(PIN_PEPPER)
     credential = tmp_path / "etc" / "secrets-key.cred"
+    kiosk_user = 65534  # the data folder belongs to the kiosk's own user; IT seals as root
+    os.chown(data_dir, kiosk_user, kiosk_user)
 
     command = ["secrets", "--data-dir", str(data_dir), "seal", "--credential", str(credential), "--with-key", "host"]
     assert kiosk_commands.main(command) == 0
@@ -291,6 +294,7 @@ def test_seal_puts_the_file_store_under_a_key_sealed_by_systemd_that_the_service
     assert mode(credential) == 0o600
     vault = data_dir / VAULT_FILE
     assert mode(vault) == 0o600
+    assert (vault.stat().st_uid, vault.stat().st_gid) == (kiosk_user, kiosk_user), "the kiosk's user must read it"
     assert pepper not in vault.read_text(encoding="utf-8")
     assert json.loads(vault.read_text(encoding="utf-8"))["key"] == "systemd-creds"
 
@@ -311,6 +315,11 @@ def test_seal_puts_the_file_store_under_a_key_sealed_by_systemd_that_the_service
 
     with pytest.raises(RuleViolation, match="already sealed under it, and a new key would lose them"):
         seal(data_dir, credential, with_key="host")
+
+    sealed = credential.read_bytes()
+    credential.write_bytes(sealed[:40] + bytes([sealed[40] ^ 1]) + sealed[41:])  # one bit changed
+    with pytest.raises(EnvironmentProblem, match=r"cannot open them .*Run the command as root, or inside the service"):
+        open_secret_store(data_dir, keyring_backend=no_keyring()).get(PIN_PEPPER)
 
 
 @pytest.mark.usefixtures("systemd_sealing")
@@ -367,3 +376,11 @@ def test_bad_seal_requests_are_refused_and_change_nothing(
         seal(folder, credential, with_key=with_key)
     assert not credential.exists()
     assert not (folder / VAULT_FILE).exists()
+
+
+def test_the_default_key_file_lies_apart_from_the_default_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_FILE_VARIABLE)
+    monkeypatch.delenv("TIMECLOCK_DATA_DIR")
+    key = default_key_file()
+    assert key.name == "secrets.key"
+    assert not key.is_relative_to(kiosk_data_dir())
