@@ -22,6 +22,19 @@ from keyring.backends import SecretService
 PASSWORD = "kiosk-login-password"
 START_TIMEOUT_S = 20.0
 DEFAULT_COLLECTION = "/org/freedesktop/secrets/aliases/default"
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={runtime}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 
 
 class SecretServiceSession:
@@ -33,7 +46,11 @@ class SecretServiceSession:
         self._environment = environment
         self._daemons: list[subprocess.Popen[str]] = []
         self._log = (home / "gnome-keyring.log").open("a", encoding="utf-8")
-        self._start()
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
 
     def _start(self) -> None:
         command = ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"]
@@ -109,8 +126,12 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     environment = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_RUNTIME_DIR=str(runtime))
     environment.pop("DISPLAY", None)
     environment.pop("WAYLAND_DISPLAY", None)
+    # A bus that starts no service on demand: a client asking for the Secret Service before our daemon has taken
+    # its name would otherwise start a second, locked one, and a prompt for a password could be started too.
+    config = home / "session.conf"
+    config.write_text(BUS_CONFIG.format(runtime=runtime), encoding="utf-8")
     bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=environment,
