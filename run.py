@@ -12,11 +12,19 @@ is installed yet when this runs.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -24,6 +32,7 @@ TOOLS = ROOT / ".tools"
 VENV = ROOT / ".venv"
 BIN = "Scripts" if os.name == "nt" else "bin"
 EXE = ".exe" if os.name == "nt" else ""
+PYPI_UV = "https://pypi.org/pypi/uv/json"
 
 
 def say(message: str) -> None:
@@ -31,16 +40,56 @@ def say(message: str) -> None:
 
 
 def find_uv() -> str:
-    """uv from PATH, else from our own tools environment, installing it there with pip on first use."""
+    """uv from PATH, else from our own tools environment, installing it there with pip on first use, or straight
+    from PyPI where this Python has no pip for a new environment (Debian and Ubuntu ship it apart, in python3-venv)."""
     found = shutil.which("uv")
     if found:
         return found
     uv = TOOLS / BIN / f"uv{EXE}"
     if not uv.exists():
         say("installing uv into .tools/ (first run only)")
-        venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS)
-        subprocess.run([str(TOOLS / BIN / f"python{EXE}"), "-m", "pip", "install", "--quiet", "uv"], check=True)
+        try:
+            venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS)
+            subprocess.run([str(TOOLS / BIN / f"python{EXE}"), "-m", "pip", "install", "--quiet", "uv"], check=True)
+        except (OSError, subprocess.CalledProcessError) as error:
+            say(f"no pip for a new environment here ({error}); fetching uv's wheel from PyPI instead")
+            download_uv(uv)
     return str(uv)
+
+
+def uv_wheel_matches(filename: str) -> bool:
+    """Whether a uv wheel from PyPI runs on this machine."""
+    machine = platform.machine().lower()
+    arch = {"amd64": "x86_64", "x86_64": "x86_64", "aarch64": "aarch64", "arm64": "arm64"}.get(machine, machine)
+    if sys.platform.startswith("linux"):
+        libc = "manylinux" if platform.libc_ver()[0] == "glibc" else "musllinux"
+        return f"-{libc}_" in filename and filename.endswith(f"_{arch}.whl")
+    if sys.platform == "win32":
+        return filename.endswith("-win_amd64.whl" if arch == "x86_64" else f"-win_{arch}.whl")
+    if sys.platform == "darwin":
+        return "-macosx_" in filename and filename.endswith((f"_{arch}.whl", "_universal2.whl"))
+    return False
+
+
+def download_uv(target: Path) -> None:
+    """Put the uv program of PyPI's latest uv wheel for this machine at `target`, checked against PyPI's SHA-256."""
+    with urllib.request.urlopen(PYPI_UV, timeout=60) as answer:
+        release = json.load(answer)
+    wheels = [file for file in release["urls"] if file["packagetype"] == "bdist_wheel"]
+    chosen = next((file for file in wheels if uv_wheel_matches(file["filename"])), None)
+    if chosen is None:
+        raise SystemExit(f"[run.py] PyPI has no uv wheel for {sys.platform} {platform.machine()}; install uv yourself")
+    # A mirror of PyPI may answer with addresses relative to the JSON page.
+    url = urllib.parse.urljoin(PYPI_UV, chosen["url"])
+    with urllib.request.urlopen(url, timeout=300) as answer:  # noqa: S310 - PyPI's file URL
+        data = answer.read()
+    if hashlib.sha256(data).hexdigest() != chosen["digests"]["sha256"]:
+        raise SystemExit(f"[run.py] {chosen['filename']} does not match PyPI's SHA-256; not installed")
+    with zipfile.ZipFile(io.BytesIO(data)) as wheel:
+        program = next(name for name in wheel.namelist() if re.fullmatch(rf"[^/]+\.data/scripts/uv{EXE}", name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(wheel.read(program))
+    target.chmod(0o755)
 
 
 def sync_environment() -> Path:
