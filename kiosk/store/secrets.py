@@ -33,7 +33,8 @@ import secrets as token_source
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -50,6 +51,8 @@ from keyring.backends import fail
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 
 log = logging.getLogger(__name__)
+
+_VAULT_LOCK = threading.RLock()
 
 SERVICE = "timeclock-kiosk"
 
@@ -433,7 +436,7 @@ class EncryptedFileVault:
             if not create:
                 raise EnvironmentProblem(
                     f"the key of the secrets file {self.path} is missing ({self.key_file}); the secrets in it cannot "
-                    "be read"
+                    f"be read (run as another user than the kiosk's, set {KEY_FILE_VARIABLE} to that user's key file)"
                 )
             write_private(self.key_file, token_source.token_bytes(KEY_BYTES))
             log.warning("made a new secrets key in %s: %s", self.key_file, FILE_PERMISSIONS_ONLY)
@@ -508,16 +511,36 @@ class EncryptedFileVault:
         return self._open()[0].get(name)
 
     def put(self, name: str, value: str) -> None:
-        values, key = self._open()
-        values[name] = value
-        self.save(values, key or self._key_for_writing(), self._sealed_with())
+        with self._exclusive():
+            values, key = self._open()
+            values[name] = value
+            self.save(values, key or self._key_for_writing(), self._sealed_with())
 
     def delete(self, name: str) -> None:
-        values, key = self._open()
-        if name not in values or key is None:
-            return
-        del values[name]
-        self.save(values, key, self._sealed_with())
+        with self._exclusive():
+            values, key = self._open()
+            if name not in values or key is None:
+                return
+            del values[name]
+            self.save(values, key, self._sealed_with())
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One change of the file at a time: threads of this process, and (POSIX) other processes, such as IT's
+        `mail configure` while the kiosk runs, each read, change and write the whole file."""
+        with _VAULT_LOCK:
+            if os.name != "posix":
+                yield
+                return
+            import fcntl  # noqa: PLC0415 - POSIX only
+
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            folder = os.open(self.data_dir, os.O_RDONLY)
+            try:
+                fcntl.flock(folder, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(folder)  # closing releases the lock
 
     def _sealed_with(self) -> str:
         header = self._header()
@@ -525,8 +548,9 @@ class EncryptedFileVault:
 
     def rekey(self, key: VaultKey, sealed_with: str = "") -> None:
         """Write the file again under `key` (moving it from the key file to a sealed key)."""
-        values, _ = self._open()
-        self.save(values, key, sealed_with)
+        with self._exclusive():
+            values, _ = self._open()
+            self.save(values, key, sealed_with)
 
     def rekey_to_handed_credential(self) -> bool:
         """A file written under the key file moves under the key systemd handed the service; True when it did."""
@@ -680,17 +704,28 @@ def open_secret_store(
     if state.usable and (state.held or not vault.path.exists()):
         chosen = KeyringVault(backend)
         if migrate and vault.path.exists():
-            moved = move_secrets(vault, chosen)
-            log.info("moved %s from %s to the keyring", moved, vault.path)
-            if not vault.names():
-                vault.remove()
+            try:
+                moved = move_secrets(vault, chosen)
+                log.info("moved %s from %s to the keyring", moved, vault.path)
+                if not vault.names():
+                    vault.remove()
+            except EnvironmentProblem as problem:
+                # The keyring still holds what it held; the file stays for a later start to move.
+                log.warning("secrets in %s were not moved to the keyring: %s", vault.path, problem)
         log.info("secrets: %s", chosen.description().summary)
         return SecretStore(chosen)
     if not state.usable:
         log.info("secrets: the keyring %s is not used: %s", state.name, state.reason)
     if migrate:
-        vault.rekey_to_handed_credential()
-    stranded = state.locked - vault.names() if state.locked else frozenset()
+        try:
+            vault.rekey_to_handed_credential()
+        except EnvironmentProblem as problem:
+            # Each read says the same again, so the kiosk shows it where a secret is needed instead of not starting.
+            log.warning("the secrets file %s stays under its key file: %s", vault.path, problem)
+    try:
+        stranded = state.locked - vault.names() if state.locked else frozenset()
+    except EnvironmentProblem:
+        stranded = state.locked
     if stranded:
         log.warning("secrets %s are in a locked keyring and nowhere else", sorted(stranded))
     store = SecretStore(vault, stranded=stranded)

@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,18 @@ def test_the_default_key_file_lies_apart_from_the_default_data_folder(monkeypatc
     key = default_key_file()
     assert key.name == "secrets.key"
     assert not key.is_relative_to(kiosk_data_dir())
+
+
+def test_changes_from_several_processes_at_once_are_all_kept(data_dir: Path) -> None:
+    open_secret_store(data_dir, keyring_backend=no_keyring()).get_or_create(PIN_PEPPER)  # the key and file exist
+    writer = (
+        "import sys; from pathlib import Path; from keyring.backends import fail; "
+        "from kiosk.store.secrets import open_secret_store; "
+        "store = open_secret_store(Path(sys.argv[1]), keyring_backend=fail.Keyring()); "
+        "[store.put(f'{sys.argv[2]}-{n}', 'x') for n in range(25)]"
+    )
+    root = Path(__file__).resolve().parents[2]
+    writers = [subprocess.Popen([sys.executable, "-c", writer, str(data_dir), f"w{n}"], cwd=root) for n in range(4)]
+    assert [process.wait(timeout=120) for process in writers] == [0, 0, 0, 0]
+    names = open_secret_store(data_dir, keyring_backend=no_keyring()).vault.names()  # type: ignore[attr-defined]
+    assert len(names) == 1 + 4 * 25
