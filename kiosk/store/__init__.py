@@ -1,1 +1,1 @@
-"""The local SQLite database: schema, migrations, the one writer; secrets in the OS keyring."""
+"""The local SQLite database: schema, migrations, the one writer; the secret store (keyring, sealed key or key file)."""

@@ -428,7 +428,8 @@ class EncryptedFileVault:
 
     def _handed_key(self) -> VaultKey:
         assert self.credential is not None
-        _check_private(self.credential, "credential")
+        # No owner or mode check here: systemd writes the credential owned by root, readable by the service's user
+        # through an ACL, in a folder only that user (and root) may enter.
         return VaultKey(StoreKind.SYSTEMD, _read_key(self.credential, "credential"), f"${CREDENTIALS_VARIABLE}")
 
     def _file_key(self, *, create: bool) -> VaultKey:

@@ -272,7 +272,9 @@ def hand_credential(credential: Path, folder: Path) -> Path:
         check=True,
         capture_output=True,
     )
-    (folder / CREDENTIAL_NAME).chmod(0o400)
+    # As systemd writes it for a service with User=: owned by root, read-only, the service's user let in by an ACL
+    # (which shows as group bits in the mode).
+    (folder / CREDENTIAL_NAME).chmod(0o440)
     return folder
 
 
