@@ -840,7 +840,30 @@ def migrate_from_keyring(
     """Move the kiosk's secrets out of the keyring (unlocking it, which may ask for its password) into the data
     folder's encrypted file, so that the kiosk no longer needs a keyring unlocked at every start."""
     backend = keyring_backend if keyring_backend is not None else keyring.get_keyring()
+    secret_service = _secret_service(backend)
+    if secret_service is not None and not _unlock_secret_service(secret_service):
+        raise EnvironmentProblem(
+            "the keyring is locked and was not unlocked (no password was typed, or there is no desktop session to "
+            "ask in): run this command in the desktop session of the kiosk's user and type the keyring's password"
+        )
     source = KeyringVault(backend)
     vault = EncryptedFileVault(data_dir, environ=environ)
     moved = move_secrets(source, vault)
     return moved, vault.description()
+
+
+def _unlock_secret_service(backend: keyring.backend.KeyringBackend) -> bool:
+    """Unlock the Secret Service collection keyring uses, asking the desktop for its password; True when unlocked.
+
+    Done here rather than by keyring, which leaves its D-Bus connection open when the collection stays locked.
+    """
+    import secretstorage  # noqa: PLC0415 - installed on Linux only
+
+    try:
+        with contextlib.closing(secretstorage.dbus_init()) as bus:
+            collection = secretstorage.Collection(bus, getattr(backend, "preferred_collection", DEFAULT_COLLECTION))
+            if collection.is_locked():
+                collection.unlock()
+            return not collection.is_locked()
+    except secretstorage.exceptions.SecretStorageException as error:
+        raise EnvironmentProblem(f"the Secret Service did not answer: {error}") from error

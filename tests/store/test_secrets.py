@@ -233,6 +233,10 @@ def test_a_locked_keyring_is_passed_over_without_a_prompt_and_its_secrets_are_ne
     with pytest.raises(EnvironmentProblem, match="which is locked"):
         SelfTest(data_dir=data_dir, secrets=store).check_secrets()
 
+    with pytest.raises(EnvironmentProblem, match="the keyring is locked and was not unlocked"):
+        migrate_from_keyring(data_dir, keyring_backend=secret_service.backend)  # nobody there to type its password
+    assert not (data_dir / VAULT_FILE).exists()
+
     secret_service.unlock()  # the supervisor logs in to the desktop once
     moved, where = migrate_from_keyring(data_dir, keyring_backend=secret_service.backend)
     assert moved == [PIN_PEPPER]
