@@ -305,7 +305,9 @@ def write_private(path: Path, data: bytes, *, owner_like: Path | None = None) ->
     `owner_like` (the data folder), so the kiosk's own user can still read what IT wrote for it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    temporary.unlink(missing_ok=True)  # a leftover of a process that stopped; never written through
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(temporary, flags, 0o600)
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
@@ -387,10 +389,8 @@ class EncryptedFileVault:
 
     Args:
         data_dir: the kiosk's data folder; the file is `secrets.vault` in it.
-        key_file: where the last-resort key is (default_key_file() when None).
-        credential: the key systemd handed the process (handed_credential() when None is passed explicitly as
-            `environ`); a file holding the raw key.
-        environ: the environment to look for $CREDENTIALS_DIRECTORY and $TIMECLOCK_SECRETS_KEY in.
+        environ: where to look for the key systemd handed the process ($CREDENTIALS_DIRECTORY) and for the key
+            file ($TIMECLOCK_SECRETS_KEY, else default_key_file()); os.environ when None.
     """
 
     def __init__(self, data_dir: Path, *, environ: Mapping[str, str] | None = None) -> None:
@@ -437,7 +437,8 @@ class EncryptedFileVault:
             if not create:
                 raise EnvironmentProblem(
                     f"the key of the secrets file {self.path} is missing ({self.key_file}); the secrets in it cannot "
-                    f"be read (run as another user than the kiosk's, set {KEY_FILE_VARIABLE} to that user's key file)"
+                    f"be read (a command run by another user than the kiosk's needs {KEY_FILE_VARIABLE} set to "
+                    "the kiosk user's key file)"
                 )
             write_private(self.key_file, token_source.token_bytes(KEY_BYTES))
             log.warning("made a new secrets key in %s: %s", self.key_file, FILE_PERMISSIONS_ONLY)
