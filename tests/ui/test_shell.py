@@ -13,6 +13,7 @@ from kiosk.services.kiosk_setup import FREE_ATTEMPTS
 from kiosk.store import repository
 from kiosk.ui.sound import SoundPlayer
 from tests.conftest import MemoryKeyring
+from tests.secret_service import SecretServiceSession
 from tests.support import ManualTimeSource
 from tests.ui.conftest import SUPERVISOR_PIN, RunningKiosk, click, press_key, showing, start_kiosk, stop_kiosk
 
@@ -148,6 +149,31 @@ def test_without_any_keyring_the_kiosk_starts_and_its_settings_say_how_secrets_a
         )
         assert note.property("role") == "caution"
         assert (kiosk_folder / "secrets.vault").is_file()
+    finally:
+        kiosk.window.allow_exit()
+        kiosk.window.close()
+        app.close()
+
+
+def test_after_a_reboot_with_the_desktop_keyring_locked_the_kiosk_still_starts_and_is_set_up(
+    qtbot: QtBot, kiosk_folder: Path, secret_service: SecretServiceSession
+) -> None:
+    secret_service.lock()  # as after a power cut, with nobody logged in to unlock it
+    app = KioskApp(
+        KioskOptions(data_dir=kiosk_folder, no_camera=True),
+        keyring_backend=secret_service.backend,
+        sounds=SoundPlayer(enabled=False),
+    )
+    kiosk = app.build()
+    qtbot.addWidget(kiosk.window)
+    try:
+        assert showing(kiosk, kiosk.setup_screen)
+        kiosk.setup_screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "482915")
+        with qtbot.waitSignal(kiosk.ready):
+            click(qtbot, kiosk.setup_screen.save)
+        assert showing(kiosk, kiosk.idle)
+        assert (kiosk_folder / "secrets.vault").is_file()  # the pepper went to the encrypted file
+        assert secret_service.is_locked()  # and nobody was asked for the keyring's password
     finally:
         kiosk.window.allow_exit()
         kiosk.window.close()
