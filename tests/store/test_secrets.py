@@ -336,7 +336,9 @@ def test_seal_moves_secrets_out_of_an_unlocked_keyring(
     memory_keyring.set_password(SERVICE, PIN_PEPPER, "pepper")
     memory_keyring.set_password(SERVICE, CENTRAL_PROFILE, '{"kiosk": "k"}')
     data_dir.mkdir()
-    result = seal(data_dir, tmp_path / "key.cred", with_key="host", keyring_backend=memory_keyring)
+    result = seal(data_dir, tmp_path / "key.cred", keyring_backend=memory_keyring)  # "auto": TPM2 where there is one
+    tpm2 = subprocess.run(["systemd-creds", "has-tpm2"], capture_output=True, check=False).returncode == 0
+    assert result.sealed_with == ("TPM2 and host key" if tpm2 else "host key")
     assert result.moved == (CENTRAL_PROFILE, PIN_PEPPER)
     assert memory_keyring.secrets == {}
     monkeypatch.setenv(CREDENTIALS_VARIABLE, str(hand_credential(tmp_path / "key.cred", tmp_path / "credentials")))
