@@ -193,6 +193,13 @@ def check_display(environ: MutableMapping[str, str], *, system: str = sys.platfo
     qt = qt_folder()
     if qt is None:
         raise EnvironmentProblem("PySide6 is not installed in this Python; run python3 run.py kiosk, which installs it")
+    plugins = qt / "Qt" / "plugins" / "platforms"
+    if plugins.is_dir() and not (plugins / f"libq{platform}.so").exists():
+        known = sorted(path.name.removeprefix("libq").removesuffix(".so") for path in plugins.glob("libq*.so"))
+        raise EnvironmentProblem(
+            f"QT_QPA_PLATFORM asks for the display plugin {platform!r}, which Qt does not have; it has "
+            f"{', '.join(known)} (for a screen: unset QT_QPA_PLATFORM, or set it to xcb or wayland)"
+        )
     missing = missing_libraries(binaries_for(qt, platform), environ)
     if missing:
         name = PLATFORM_NAMES.get(platform, platform)

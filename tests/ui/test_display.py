@@ -183,6 +183,10 @@ def test_the_platform_follows_the_display_and_wayland_is_chosen_for_qt_under_a_w
     assert nothing == {}
     with pytest.raises(EnvironmentProblem, match="no display"):
         check_display(nothing)
+    with pytest.raises(
+        EnvironmentProblem, match=r"asks for the display plugin 'xbc', which Qt does not have; it has .*xcb"
+    ):
+        check_display({"QT_QPA_PLATFORM": "xbc"})
 
 
 def test_install_advice_without_apt_or_for_an_unknown_library() -> None:
