@@ -61,7 +61,7 @@ def kiosk_environment(tmp_path: Path, **display: str) -> dict[str, str]:
     return environment | display
 
 
-def start_kiosk(environment: dict[str, str], prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_kiosk_command(environment: dict[str, str], prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     command = [*(prefix or []), sys.executable, str(ROOT / "main.py"), "--no-camera"]
     return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False)
 
@@ -115,7 +115,7 @@ def hide_libraries(tmp_path: Path) -> Callable[..., list[str]]:
 
 
 def test_with_no_display_the_kiosk_says_so_and_how_to_run_it(tmp_path: Path) -> None:
-    result = start_kiosk(kiosk_environment(tmp_path))
+    result = run_kiosk_command(kiosk_environment(tmp_path))
     assert result.returncode == 1
     assert result.stderr == f"error: {NO_DISPLAY}\n"
     assert "cage -- python3 run.py kiosk" in result.stderr
@@ -128,7 +128,7 @@ def test_a_missing_x11_library_prints_the_one_apt_get_line_that_installs_it(
     tmp_path: Path, hide_libraries: Callable[..., list[str]]
 ) -> None:
     prefix = hide_libraries("libxcb-icccm.so.4", "libxkbcommon-x11.so.0")
-    result = start_kiosk(kiosk_environment(tmp_path, DISPLAY=":97"), prefix)
+    result = run_kiosk_command(kiosk_environment(tmp_path, DISPLAY=":97"), prefix)
     assert result.returncode == 1, result.stderr
     assert result.stderr == (
         "error: Qt cannot open its X11 (xcb) display plugin: these system libraries are missing: "
@@ -143,7 +143,7 @@ def test_a_missing_wayland_library_under_a_wayland_compositor_names_its_package(
     tmp_path: Path, hide_libraries: Callable[..., list[str]]
 ) -> None:
     prefix = hide_libraries("libwayland-cursor.so.0")
-    result = start_kiosk(kiosk_environment(tmp_path, WAYLAND_DISPLAY="wayland-7"), prefix)
+    result = run_kiosk_command(kiosk_environment(tmp_path, WAYLAND_DISPLAY="wayland-7"), prefix)
     assert result.returncode == 1
     assert "error: Qt cannot open its Wayland display plugin" in result.stderr
     assert result.stderr.endswith("  apt-get install libwayland-cursor0\n")
