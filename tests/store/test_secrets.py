@@ -3,12 +3,16 @@ systemd-creds sealing, and moving secrets between stores without losing any."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -408,3 +412,71 @@ def test_changes_from_several_processes_at_once_are_all_kept(data_dir: Path) -> 
     assert [process.wait(timeout=120) for process in writers] == [0, 0, 0, 0]
     names = open_secret_store(data_dir, keyring_backend=no_keyring()).vault.names()  # type: ignore[attr-defined]
     assert len(names) == 1 + 4 * 25
+
+
+def free_port_pair() -> tuple[int, int]:
+    """Two free TCP ports in a row on the loopback interface."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port, port + 1
+    raise RuntimeError("no two free ports in a row")
+
+
+@pytest.fixture
+def software_tpm2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A TPM2 chip emulated by swtpm, which systemd-creds reaches through $SYSTEMD_TPM2_DEVICE (as it would reach
+    /dev/tpmrm0 on a PC with a TPM2); skipped where swtpm or its TCTI library is not installed."""
+    if shutil.which("swtpm") is None:
+        pytest.skip("swtpm is not installed (apt-get install swtpm libtss2-tcti-swtpm0 libtss2-esys-3.0.2-0)")
+    port, control = free_port_pair()  # the swtpm TCTI finds the control channel on the next port
+    state = tmp_path / "tpm2-state"
+    state.mkdir()
+    chip = subprocess.Popen(
+        [
+            "swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}",
+            "--server", f"type=tcp,port={port},bindaddr=127.0.0.1",
+            "--ctrl", f"type=tcp,port={control},bindaddr=127.0.0.1",
+            "--flags", "not-need-init,startup-clear",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        device = f"swtpm:host=127.0.0.1,port={port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.05)
+        monkeypatch.setenv("SYSTEMD_TPM2_DEVICE", device)
+        yield device
+    finally:
+        chip.terminate()
+        chip.wait(timeout=10)
+
+
+@pytest.mark.usefixtures("systemd_sealing")
+def test_seal_binds_the_key_to_the_tpm2_and_host_key_and_it_opens_only_with_that_chip(
+    data_dir: Path, tmp_path: Path, software_tpm2: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pepper = open_secret_store(data_dir, keyring_backend=no_keyring()).get_or_create(PIN_PEPPER)
+    credential = tmp_path / "key.cred"
+    result = seal(data_dir, credential, with_key="host+tpm2")
+    assert result.sealed_with == "TPM2 and host key"
+
+    monkeypatch.setenv(CREDENTIALS_VARIABLE, str(hand_credential(credential, tmp_path / "credentials")))
+    service = open_secret_store(data_dir, keyring_backend=no_keyring())
+    assert "sealed with the TPM2 and host key" in service.description.summary
+    assert service.get(PIN_PEPPER) == pepper
+
+    monkeypatch.delenv(CREDENTIALS_VARIABLE)
+    monkeypatch.setenv("SYSTEMD_TPM2_DEVICE", "/dev/no-such-tpm")  # the disk in another PC: no such chip there
+    with pytest.raises(EnvironmentProblem, match="cannot open them"):
+        open_secret_store(data_dir, keyring_backend=no_keyring()).get(PIN_PEPPER)
