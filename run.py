@@ -5,9 +5,10 @@
     python3 run.py test [pytest options]   run the whole test suite
 
 On a fresh machine this installs uv (into .tools/ when it is not on PATH), creates .venv from uv.lock, fetches the
-face-landmark model into resources/models/ and only then starts the requested program. Every step is skipped when
-it is already done, so the second run starts at once. Only the standard library is used here, because nothing else
-is installed yet when this runs.
+face-landmark model into resources/models/ and only then starts the requested program; for the tests, run as root
+on Debian (as CI runs them), it also installs the system programs they use (`TEST_SYSTEM_PACKAGES`). Every step is
+skipped when it is already done, so the second run starts at once. Only the standard library is used here, because
+nothing else is installed yet when this runs.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ VENV = ROOT / ".venv"
 BIN = "Scripts" if os.name == "nt" else "bin"
 EXE = ".exe" if os.name == "nt" else ""
 PYPI_UV = "https://pypi.org/pypi/uv/json"
+
+TEST_SYSTEM_PACKAGES = (
+    # A real X server for the kiosk's window, and Qt's X11 and Wayland plugins' own libraries.
+    "xvfb", "xauth", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
+    "libxcb-render-util0", "libxcb-shape0", "libxcb-xkb1", "libxkbcommon-x11-0", "libwayland-cursor0",
+    "libegl1", "libgl1", "libfontconfig1", "libdbus-1-3",
+    # A desktop keyring on a private session bus; systemd's credential sealing, to a software TPM2 too.
+    "gnome-keyring", "dbus", "systemd", "util-linux", "swtpm", "libtss2-tcti-swtpm0", "libtss2-esys-3.0.2-0",
+)  # fmt: skip
+"""Debian packages some tests use. Elsewhere (not root, not Debian) a test that needs a missing one fails with the
+`apt-get install` line that adds it."""
 
 
 def say(message: str) -> None:
@@ -99,6 +111,29 @@ def sync_environment() -> Path:
     return VENV / BIN / f"python{EXE}"
 
 
+def install_test_system_packages() -> None:
+    """Install the missing `TEST_SYSTEM_PACKAGES`, when running as root where apt-get is."""
+    if os.name != "posix" or os.geteuid() != 0 or not (shutil.which("apt-get") and shutil.which("dpkg-query")):
+        return
+    missing = [
+        package
+        for package in TEST_SYSTEM_PACKAGES
+        if "install ok installed"
+        not in subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
+        ).stdout
+    ]
+    if not missing:
+        return
+    say(f"installing the system packages the tests use: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        # A fresh machine may not have package lists yet, or stale ones.
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=True)
+        subprocess.run(install, env=env, check=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"kiosk", "test"}:
         print(__doc__, file=sys.stderr)
@@ -106,6 +141,8 @@ def main(argv: list[str]) -> int:
     what, rest = argv[0], argv[1:]
     python = sync_environment()
     subprocess.run([str(python), str(ROOT / "main.py"), "fetch-models"], cwd=ROOT, check=True)
+    if what == "test":
+        install_test_system_packages()
     command = [str(python), str(ROOT / "main.py"), *rest] if what == "kiosk" else [str(python), "-m", "pytest", *rest]
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 

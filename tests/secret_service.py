@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from pathlib import Path
 import pytest
 import secretstorage
 from keyring.backends import SecretService
+
+from tests.system import require_programs
 
 PASSWORD = "kiosk-login-password"
 START_TIMEOUT_S = 20.0
@@ -117,9 +118,8 @@ class SecretServiceSession:
 
 @pytest.fixture
 def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretServiceSession]:
-    """A running, unlocked Secret Service (gnome-keyring) on a private session bus; skipped where none is installed."""
-    if shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-daemon") is None:
-        pytest.skip("gnome-keyring-daemon and dbus-daemon are needed (apt-get install gnome-keyring dbus)")
+    """A running, unlocked Secret Service (gnome-keyring) on a private session bus."""
+    require_programs("gnome-keyring-daemon", "dbus-daemon", packages="gnome-keyring dbus")
     home = tmp_path / "keyring-home"
     runtime = home / "run"
     runtime.mkdir(parents=True, mode=0o700)

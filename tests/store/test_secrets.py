@@ -41,6 +41,7 @@ from kiosk.store.secrets import (
 )
 from tests.conftest import MemoryKeyring
 from tests.secret_service import SecretServiceSession
+from tests.system import require_programs
 
 
 def no_keyring() -> fail.Keyring:
@@ -258,9 +259,9 @@ def test_a_locked_keyring_is_passed_over_without_a_prompt_and_its_secrets_are_ne
 @pytest.fixture
 def systemd_sealing(tmp_path: Path) -> None:
     """Sealing works here: systemd-creds is installed and this process may use the host key."""
+    require_programs("systemd-creds", packages="systemd")
     program = shutil.which("systemd-creds")
-    if program is None:
-        pytest.skip("systemd-creds is not installed")
+    assert program is not None
     probe = subprocess.run(
         [program, "encrypt", "--with-key=host", "--name=probe", "-", str(tmp_path / "probe.cred")],
         input=b"x",
@@ -268,7 +269,7 @@ def systemd_sealing(tmp_path: Path) -> None:
         check=False,
     )
     if probe.returncode != 0:
-        pytest.skip(f"systemd-creds cannot seal here: {probe.stderr.decode().strip()}")
+        pytest.fail(f"systemd-creds cannot seal here: {probe.stderr.decode().strip()}")
 
 
 def hand_credential(credential: Path, folder: Path) -> Path:
@@ -432,9 +433,8 @@ def free_port_pair() -> tuple[int, int]:
 @pytest.fixture
 def software_tpm2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A TPM2 chip emulated by swtpm, which systemd-creds reaches through $SYSTEMD_TPM2_DEVICE (as it would reach
-    /dev/tpmrm0 on a PC with a TPM2); skipped where swtpm or its TCTI library is not installed."""
-    if shutil.which("swtpm") is None:
-        pytest.skip("swtpm is not installed (apt-get install swtpm libtss2-tcti-swtpm0 libtss2-esys-3.0.2-0)")
+    /dev/tpmrm0 on a PC with a TPM2); a test using it fails where swtpm is not installed."""
+    require_programs("swtpm", packages="swtpm libtss2-tcti-swtpm0 libtss2-esys-3.0.2-0")
     port, control = free_port_pair()  # the swtpm TCTI finds the control channel on the next port
     state = tmp_path / "tpm2-state"
     state.mkdir()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from kiosk.ui.display import (
     platform_for,
     qt_folder,
 )
+from tests.system import require_programs
 
 ROOT = Path(__file__).resolve().parents[2]
 DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XDG_SESSION_TYPE")
@@ -91,16 +91,17 @@ def library_path(name: str) -> Path | None:
 @pytest.fixture
 def hide_libraries(tmp_path: Path) -> Callable[..., list[str]]:
     """A command prefix that runs a program with some system libraries missing (root, unshare and mount needed)."""
-    if not sys.platform.startswith("linux") or os.geteuid() != 0 or shutil.which("unshare") is None:
-        pytest.skip("hiding a system library needs Linux, root and unshare")
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.fail("hiding a system library needs Linux and root (a private mount namespace)")
+    require_programs("unshare", packages="util-linux")
     probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, check=False)
     if probe.returncode != 0:
-        pytest.skip(f"unshare --mount is not allowed here: {probe.stderr.decode().strip()}")
+        pytest.fail(f"unshare --mount is not allowed here: {probe.stderr.decode().strip()}")
 
     def prefix(*names: str) -> list[str]:
         paths = {library_path(name) for name in names}
         if None in paths:
-            pytest.skip(f"{names} are not all installed here, so they cannot be hidden")
+            pytest.fail(f"{names} are not all installed here, so they cannot be hidden (see run.py's packages)")
         folders = {path.resolve().parent for path in paths if path is not None}
         assert len(folders) == 1
         original, copy = tmp_path / "original", tmp_path / "copy"
@@ -204,8 +205,7 @@ def test_install_advice_without_apt_or_for_an_unknown_library() -> None:
 
 
 def test_on_a_fresh_machine_with_an_x_server_the_kiosk_reaches_its_set_up_screen(tmp_path: Path) -> None:
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    require_programs("Xvfb", packages="xvfb")
     read_end, write_end = os.pipe()
     server = subprocess.Popen(  # a real X server, on the first free display number
         ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
