@@ -103,14 +103,17 @@ def validate_claimed_logout(clock_in: datetime, claimed: datetime, now: datetime
     return end
 
 
+# The free texts of an incident and how a sentence names them (the admin's notes are plural: "the notes are").
+_TEXT_SUBJECTS = {"note": ("the note", "is"), "admin_notes": ("the notes", "are")}
+
+
 def _text(value: str | None, what: str, *, required: bool) -> str | None:
     cleaned = (value or "").strip()
+    subject, verb = _TEXT_SUBJECTS[what]
     if required and not cleaned:
-        raise RuleViolation(f"{what}_required", f"the {what.replace('_', ' ')} is required")
+        raise RuleViolation(f"{what}_required", f"{subject} {verb} required")
     if len(cleaned) > NOTE_MAX_LENGTH:
-        raise RuleViolation(
-            f"{what}_too_long", f"the {what.replace('_', ' ')} is longer than {NOTE_MAX_LENGTH} characters"
-        )
+        raise RuleViolation(f"{what}_too_long", f"{subject} {verb} longer than {NOTE_MAX_LENGTH} characters")
     return cleaned or None
 
 

@@ -51,7 +51,7 @@ from kiosk.ui.admin_views import (
     presence_lines,
     punch_lines,
 )
-from kiosk.ui.employee_screens import NamePickScreen, PinScreen
+from kiosk.ui.employee_screens import NamePickScreen, PinScreen, wrong_pin_sentence
 from kiosk.ui.enrol_screens import CaptureScreen, ConsentScreen
 from kiosk.ui.messages import Level, Messenger, explain
 from kiosk.ui.parts import PunchServices, UiParts
@@ -462,12 +462,11 @@ class AdminMode(QObject):
             self._lock_timer.start()
             self._show_lock()
         else:
-            left = max(0, FREE_ATTEMPTS - check.failures)
-            self.pin.reset(f"Wrong PIN. {left} more tries before the PIN entry locks." if left else "Wrong PIN.")
+            self.pin.reset("Enter the supervisor PIN", wrong_pin_sentence(max(0, FREE_ATTEMPTS - check.failures)))
 
     def _show_lock(self) -> None:
         self.pin.keypad.set_enabled_keys(False)
-        self.pin.hint.setText(f"Too many wrong PINs. Try again in {self._locked_seconds} s.")
+        self.pin.problem.show_message(f"Too many wrong PINs. Try again in {self._locked_seconds} s.", Level.PROBLEM)
 
     def _tick_lock(self) -> None:
         self._locked_seconds -= 1
@@ -692,7 +691,7 @@ class AdminMode(QObject):
             self.open_employee(employee_id)
 
         def failed(error: BaseException) -> None:
-            self.new_pin.reset(explain(error))
+            self.new_pin.reset("", explain(error))
 
         self.kiosk.database.submit(lambda: services.roster.set_pin(employee_id, pin, changed_by=actor), saved, failed)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 from kiosk.domain.incidents import NOTE_MAX_LENGTH, ClockoutReason
 from kiosk.domain.punches import BreakType, PunchKind
 from kiosk.domain.sessions import EmployeeState, EmployeeStatus
-from kiosk.ui.widgets import CameraView, DateTimePicker, Keypad, button, label
+from kiosk.ui.messages import Level
+from kiosk.ui.widgets import CameraView, DateTimePicker, Keypad, MessageLine, button, label
 
 Action = tuple[PunchKind, BreakType | None]
 
@@ -69,6 +71,17 @@ def describe_state(state: EmployeeState, zone: ZoneInfo, now: datetime | None = 
     if state.status is EmployeeStatus.ON_SHIFT and state.session is not None:
         return f"On shift since {local_time(state.session.clock_in, zone, now)}"
     return "Not clocked in"
+
+
+def wrong_pin_sentence(tries_left: int | None) -> str:
+    """What a person sees after a wrong PIN, with the tries left before the entry locks when that is known."""
+    if tries_left is None:
+        return "Wrong PIN. Try again."
+    if tries_left == 0:
+        return "Wrong PIN."
+    if tries_left == 1:
+        return "Wrong PIN. 1 more try before the PIN entry locks."
+    return f"Wrong PIN. {tries_left} more tries before the PIN entry locks."
 
 
 class Header(QFrame):
@@ -275,6 +288,7 @@ class PinScreen(QWidget):
         super().__init__(parent)
         self.title = label(title, "title", centre=True)
         self.hint = label("", "muted", centre=True)
+        self.problem = MessageLine()
         self.keypad = Keypad(max_digits)
         self.keypad.entered.connect(self.entered.emit)
         self.back_button = button("Back", "quiet", self.back.emit)
@@ -282,6 +296,7 @@ class PinScreen(QWidget):
         layout.setContentsMargins(48, 24, 48, 24)
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
+        layout.addWidget(self.problem)
         middle = QHBoxLayout()
         middle.addStretch(1)
         middle.addWidget(self.keypad, 2)
@@ -289,10 +304,20 @@ class PinScreen(QWidget):
         layout.addLayout(middle, 1)
         layout.addWidget(self.back_button)
 
-    def reset(self, hint: str = "") -> None:
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.keypad.setFocus()  # so a physical keyboard types into the keypad at once
+
+    def reset(self, hint: str = "", problem: str = "") -> None:
+        """An empty keypad ready for typing, with a line of guidance and, after a refusal, what went wrong."""
         self.keypad.clear()
         self.keypad.set_enabled_keys(True)
         self.hint.setText(hint)
+        if problem:
+            self.problem.show_message(problem, Level.PROBLEM)
+        else:
+            self.problem.clear()
+        self.keypad.setFocus()
 
 
 class ClaimScreen(QWidget):

@@ -37,6 +37,7 @@ from kiosk.ui.employee_screens import (
     PinScreen,
     describe_state,
     local_time,
+    wrong_pin_sentence,
 )
 from kiosk.ui.messages import Messenger
 from kiosk.ui.parts import PunchServices, UiParts
@@ -470,8 +471,8 @@ class Kiosk(QObject):
                 return
             self.parts.sounds.play(Sound.PROBLEM)
             seconds = math.ceil(found.locked_for.total_seconds())
-            hint = f"Too many wrong PINs. Try again in {seconds} s." if seconds > 0 else "Wrong PIN. Try again."
-            self.employee_pin.reset(hint)
+            problem = f"Too many wrong PINs. Try again in {seconds} s." if seconds > 0 else wrong_pin_sentence(None)
+            self.employee_pin.reset("", problem)
             self.employee_pin.keypad.set_enabled_keys(seconds <= 0)
             self.pin_refused.emit(found)
 

@@ -8,7 +8,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.ui.widgets import button, label
+from kiosk.ui.messages import Level, sentence
+from kiosk.ui.widgets import MessageLine, button, label
 
 DEFAULT_ZONE = "Asia/Manila"
 
@@ -32,7 +33,7 @@ class SetupScreen(QWidget):
         for field in (self.pin, self.pin_again):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setMaxLength(12)
-        self.error = label("", "muted")
+        self.error = MessageLine()
         self.save = button("Start the kiosk", "go", self._submit)
         form = QFormLayout()
         form.addRow("Company", self.company)
@@ -63,7 +64,7 @@ class SetupScreen(QWidget):
         if self.pin.text() != self.pin_again.text():
             self.show_error(RuleViolation("pin_mismatch", "the two PIN entries differ"))
             return
-        self.error.setText("")
+        self.error.clear()
         self.save.setEnabled(False)
         self.submitted.emit(
             {
@@ -78,4 +79,4 @@ class SetupScreen(QWidget):
     def show_error(self, error: RuleViolation) -> None:
         """Keep the form as it is and say what to change."""
         self.save.setEnabled(True)
-        self.error.setText(error.message[:1].upper() + error.message[1:] + ".")
+        self.error.show_message(sentence(error.message), Level.PROBLEM)

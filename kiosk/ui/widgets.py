@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -93,29 +93,112 @@ class ChoiceRow(QWidget):
                 widget.click()
 
 
-class MessageBar(QFrame):
-    """A strip at the bottom of the window that shows one message at a time, for a few seconds."""
+class LevelIcon(QWidget):
+    """A painted sign for a message's level: a warning triangle, a tick or an "i" (no font needs the glyphs)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level = ""
+        self.setFixedSize(40, 40)
+
+    def set_level(self, level: str, size: int) -> None:
+        self.level = level
+        self.setFixedSize(size, size)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.level:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height())
+        white = QColor(COLOURS["text"])
+        pen = QPen(white, max(3.0, side / 10), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        inset = side * 0.1
+        if self.level == "problem":
+            triangle = QPolygonF(
+                [QPointF(side / 2, inset), QPointF(side - inset, side - inset), QPointF(inset, side - inset)]
+            )
+            painter.drawPolygon(triangle)
+            painter.drawLine(QPointF(side / 2, side * 0.4), QPointF(side / 2, side * 0.66))
+            painter.drawPoint(QPointF(side / 2, side * 0.78))
+        elif self.level == "success":
+            painter.drawPolyline(
+                QPolygonF(
+                    [
+                        QPointF(side * 0.2, side * 0.52),
+                        QPointF(side * 0.42, side * 0.74),
+                        QPointF(side * 0.8, side * 0.28),
+                    ]
+                )
+            )
+        else:
+            painter.drawEllipse(QRectF(inset, inset, side - 2 * inset, side - 2 * inset))
+            painter.drawPoint(QPointF(side / 2, side * 0.32))
+            painter.drawLine(QPointF(side / 2, side * 0.46), QPointF(side / 2, side * 0.7))
+        painter.end()
+
+
+class MessageLine(QFrame):
+    """A sign and a sentence on the colour of its level (information, success, problem); empty, it shows nothing.
+
+    Its height never changes: the place is kept while it is empty, so the screen around it does not move.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "message")
+        self.icon = LevelIcon()
+        self._text = label(centre=True)
+        self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 4, 16, 4)
+        layout.addStretch(0)
+        layout.addWidget(self.icon)
+        layout.addWidget(self._text, 1)
+        self.level = ""
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+
+    @property
+    def text(self) -> str:
+        return self._text.text()
+
+    def show_message(self, text: str, level: str) -> None:
+        """Show `text` with the look of `level` (a `kiosk.ui.messages.Level` value)."""
+        self.level = level
+        self._text.setText(text)
+        self.setProperty("level", level)
+        restyle(self)
+        restyle(self._text)
+        self.icon.set_level(level, max(28, self._text.fontMetrics().height()))
+        self.icon.setVisible(bool(level))
+
+    def clear(self) -> None:
+        self.level = ""
+        self._text.setText("")
+        self.setProperty("level", "")
+        restyle(self)
+        restyle(self._text)
+        self.icon.hide()
+
+
+class MessageBar(MessageLine):
+    """The strip at the bottom of the window: one message at a time, for a few seconds, in a place kept for it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBar")
-        self._text = label(centre=True)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self._text)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.hide)
-        self.hide()
-
-    @property
-    def text(self) -> str:
-        return self._text.text() if self.isVisible() else ""
+        self._timer.timeout.connect(self.clear)
+        self.clear()
 
     def show_message(self, text: str, level: str) -> None:
-        self._text.setText(text)
-        self.setProperty("level", level)
-        restyle(self)
-        self.show()
+        super().show_message(text, level)
         self._timer.start(MESSAGE_SECONDS * 1000)
 
 
@@ -146,7 +229,30 @@ class Keypad(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         self.setMinimumWidth(KEYPAD_WIDTH)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._show()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """A physical keyboard works too: digits (main row or number pad), Backspace, Delete, Enter."""
+        key, typed = event.key(), event.text()
+        if len(typed) == 1 and typed in "0123456789":
+            self._tap(typed)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._tap("OK")
+        elif key == Qt.Key.Key_Backspace:
+            self._digits = self._digits[:-1]
+            self._show()
+        elif key == Qt.Key.Key_Delete:
+            self._tap("Clear")
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _tap(self, key: str) -> None:
+        """A key typed on a keyboard counts only while its button could be tapped (not while a PIN is checked)."""
+        if self.buttons[key].isEnabled():
+            self.press(key)
 
     def press(self, key: str) -> None:
         if key == "Clear":

@@ -172,6 +172,18 @@ def test_an_admin_can_resolve_a_pending_incident_by_setting_the_time() -> None:
     assert rejected.final_logout_time == LOGIN + timedelta(hours=8)
 
 
+def test_messages_about_the_notes_are_correct_english() -> None:
+    with pytest.raises(RuleViolation) as missing:
+        claimed().reject(LOGIN + timedelta(hours=8), "  ", "supervisor", NOW)
+    assert missing.value.message == "the notes are required"
+    with pytest.raises(RuleViolation) as long_notes:
+        claimed().reject(LOGIN + timedelta(hours=8), "x" * 2000, "supervisor", NOW)
+    assert long_notes.value.message.startswith("the notes are longer than")
+    with pytest.raises(RuleViolation) as long_note:
+        pending().claim(LOGIN + timedelta(hours=8), ClockoutReason.FORGOT, "x" * 2000, NOW)
+    assert long_note.value.message.startswith("the note is longer than")
+
+
 def test_bad_resolutions() -> None:
     later = LOGIN + timedelta(hours=8)
     assert code_of(pending().approve, "supervisor", None, NOW) == "nothing_to_approve"

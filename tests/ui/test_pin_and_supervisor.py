@@ -39,7 +39,7 @@ def test_not_recognised_then_punching_with_a_pin(qtbot: QtBot, launch: Launcher,
     click(qtbot, admin.employee.pin_button)
     admin.new_pin.keypad.type_digits("12")
     click(qtbot, admin.new_pin.keypad.buttons["OK"])
-    qtbot.waitUntil(lambda: "4 to 8 digits" in admin.new_pin.hint.text())
+    qtbot.waitUntil(lambda: "4 to 8 digits" in admin.new_pin.problem.text)
     admin.new_pin.keypad.type_digits("4321")
     click(qtbot, admin.new_pin.keypad.buttons["OK"])
     qtbot.waitUntil(lambda: showing(kiosk, admin.employee) and "PIN set" in admin.employee.facts.text())
@@ -57,7 +57,7 @@ def test_not_recognised_then_punching_with_a_pin(qtbot: QtBot, launch: Launcher,
         kiosk.employee_pin.keypad.type_digits("1111")
         click(qtbot, kiosk.employee_pin.keypad.buttons["OK"])
     assert isinstance(refused.args[0], PinIdentification)
-    assert kiosk.employee_pin.hint.text() == "Wrong PIN. Try again."
+    assert kiosk.employee_pin.problem.text == "Wrong PIN. Try again."
     kiosk.employee_pin.keypad.type_digits("4321")
     click(qtbot, kiosk.employee_pin.keypad.buttons["OK"])
     qtbot.waitUntil(lambda: showing(kiosk, kiosk.greet))

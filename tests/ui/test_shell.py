@@ -27,15 +27,15 @@ def test_first_start_sets_up_then_later_starts_go_straight_to_the_kiosk(
     screen = kiosk.setup_screen
     screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "12345")
     click(qtbot, screen.save)
-    qtbot.waitUntil(lambda: "6 to 12 digits" in screen.error.text())
+    qtbot.waitUntil(lambda: "6 to 12 digits" in screen.error.text)
     assert showing(kiosk, screen)
     screen.fill("Power On Enterprise", "Main gate", "Mars/Olympus", "123456")
     click(qtbot, screen.save)
-    qtbot.waitUntil(lambda: "time zone" in screen.error.text())
+    qtbot.waitUntil(lambda: "time zone" in screen.error.text)
     screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "123456")
     screen.pin_again.setText("123457")
     click(qtbot, screen.save)
-    assert "differ" in screen.error.text()
+    assert "differ" in screen.error.text
     with first.database.read() as session:
         assert repository.companies(session) == []  # the bad inputs changed nothing
     screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "123456")
@@ -81,7 +81,7 @@ def test_wrong_supervisor_pins_lock_the_entry(qtbot: QtBot, running: RunningKios
             click(qtbot, admin.pin.keypad.buttons["OK"])
         assert refused.args[0].failures == attempt
     assert admin.locked
-    assert "Try again in 30 s" in admin.pin.hint.text()
+    assert "Try again in 30 s" in admin.pin.problem.text
     assert not admin.pin.keypad.buttons["1"].isEnabled()
     # Even the right PIN is not checked while the entry is locked, and the lock survives leaving the screen.
     running.kiosk.go_idle()
