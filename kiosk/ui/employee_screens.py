@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -246,8 +246,15 @@ class ConfirmScreen(QWidget):
         self._timer.stop()
 
 
+NOTICE_SECONDS = 8
+
+
 class NoticeScreen(QWidget):
-    """A plain message with a way forward: try again, punch with a PIN, or go back."""
+    """A plain message with a way forward: try again, punch with a PIN, or go back.
+
+    Nobody has to tap it: after a few seconds (counted down on the screen) it goes back by itself, so the camera looks
+    for the next person even when the last one walked away.
+    """
 
     retry = Signal()
     pin_requested = Signal()
@@ -257,6 +264,7 @@ class NoticeScreen(QWidget):
         super().__init__(parent)
         self.title = label("", "huge", centre=True)
         self.text = label("", "title", centre=True)
+        self.countdown = label("", "muted", centre=True)
         self.retry_button = button("Try again", "accent", self.retry.emit)
         self.pin_button = button("Punch with PIN", None, self.pin_requested.emit)
         self.back_button = button("Back", "quiet", self.back.emit)
@@ -266,16 +274,47 @@ class NoticeScreen(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.text)
         layout.addStretch(1)
+        layout.addWidget(self.countdown)
         row = QHBoxLayout()
         for widget in (self.retry_button, self.pin_button, self.back_button):
             row.addWidget(widget)
         layout.addLayout(row)
+        self.seconds_left = 0
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._count_down)
 
-    def show_notice(self, title: str, text: str, *, offer_retry: bool, offer_pin: bool) -> None:
+    def show_notice(
+        self, title: str, text: str, *, offer_retry: bool, offer_pin: bool, seconds: int = NOTICE_SECONDS
+    ) -> None:
+        """Show the notice; `back` is emitted by itself after `seconds`."""
         self.title.setText(title)
         self.text.setText(text)
         self.retry_button.setVisible(offer_retry)
         self.pin_button.setVisible(offer_pin)
+        self.seconds_left = seconds
+        self._show_countdown()
+        self._tick.start()
+
+    @property
+    def counting(self) -> bool:
+        """Whether the notice is counting down to going back by itself."""
+        return self._tick.isActive()
+
+    def _count_down(self) -> None:
+        self.seconds_left -= 1
+        if self.seconds_left <= 0:
+            self._tick.stop()
+            self.back.emit()
+            return
+        self._show_countdown()
+
+    def _show_countdown(self) -> None:
+        self.countdown.setText(f"Back to the camera in {self.seconds_left} s")
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        self._tick.stop()
+        super().hideEvent(event)
 
 
 class PinScreen(QWidget):

@@ -1,0 +1,81 @@
+"""The employee screens under hands and keys: notices that go back by themselves, a keyboard on the PIN pad."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk.domain.punches import IdentifiedBy
+from kiosk.ui.employee_screens import NOTICE_SECONDS
+from tests.ui.conftest import RunningKiosk, click, press_key, showing
+
+
+def test_the_liveness_failure_notice_goes_back_to_the_camera_by_itself(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    kiosk.not_identified("We could not confirm a live face", "'Blink your eyes' was not done within 6 s.")
+    assert showing(kiosk, kiosk.notice)
+    assert kiosk.notice.countdown.text() == f"Back to the camera in {NOTICE_SECONDS} s"
+    qtbot.waitUntil(lambda: kiosk.notice.countdown.text() == f"Back to the camera in {NOTICE_SECONDS - 1} s")
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle), timeout=(NOTICE_SECONDS + 2) * 1000)
+    assert kiosk.identity is None
+
+
+def test_leaving_the_notice_by_hand_stops_its_countdown(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    kiosk.not_identified("We could not recognise you", "Please try again.")
+    click(qtbot, kiosk.notice.back_button)
+    assert showing(kiosk, kiosk.idle)
+    # A countdown left running would send the next person back to idle in the middle of typing their PIN.
+    assert not kiosk.notice.counting
+    kiosk.not_identified("We could not recognise you", "Please try again.")
+    assert kiosk.notice.counting
+    kiosk.punch_with_pin()
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
+    assert not kiosk.notice.counting
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "no widget has the keyboard focus"
+    return widget
+
+
+def test_a_pin_typed_on_a_physical_keyboard(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    services = kiosk.services
+    assert services is not None
+    services.roster.set_pin("E2", "4321", changed_by="test")
+    kiosk.window.activateWindow()
+    kiosk.punch_with_pin()
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
+    kiosk.names.pick("E2")
+    assert showing(kiosk, kiosk.employee_pin)
+    qtbot.waitUntil(kiosk.employee_pin.keypad.hasFocus)
+    qtbot.keyClicks(focused(), "1119")  # type: ignore[no-untyped-call]
+    assert kiosk.employee_pin.keypad.display.text() == "\u25cf \u25cf \u25cf \u25cf"
+    press_key(qtbot, focused(), Qt.Key.Key_Backspace)
+    assert kiosk.employee_pin.keypad.display.text() == "\u25cf \u25cf \u25cf"
+    press_key(qtbot, focused(), Qt.Key.Key_Delete)
+    assert kiosk.employee_pin.keypad.display.text() == "\u2013"
+    qtbot.keyClicks(focused(), "1111")  # type: ignore[no-untyped-call]
+    with qtbot.waitSignal(kiosk.pin_refused):
+        press_key(qtbot, focused(), Qt.Key.Key_Return)
+    assert kiosk.employee_pin.problem.text == "Wrong PIN. Try again."
+    qtbot.waitUntil(kiosk.employee_pin.keypad.hasFocus)
+    qtbot.keyClicks(focused(), "4321")  # type: ignore[no-untyped-call]
+    press_key(qtbot, focused(), Qt.Key.Key_Enter)  # the number pad's Enter
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.greet))
+    assert kiosk.identity is not None
+    assert kiosk.identity.employee_id == "E2"
+    assert kiosk.identity.identified_by is IdentifiedBy.PIN
+
+
+def test_keys_typed_while_a_pin_is_checked_are_ignored(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    keypad = kiosk.employee_pin.keypad
+    kiosk.window.show_screen(kiosk.employee_pin)
+    keypad.set_enabled_keys(False)  # as while the database worker checks a PIN
+    qtbot.keyClicks(keypad, "12")  # type: ignore[no-untyped-call]
+    press_key(qtbot, keypad, Qt.Key.Key_Return)
+    assert keypad.display.text() == "\u2013"
