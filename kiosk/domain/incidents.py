@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
 from enum import StrEnum
 
 from kiosk.domain.errors import RuleViolation
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import Correction, CorrectionKind, PunchKind, require_utc
 from kiosk.domain.sessions import MAX_SESSION, OPEN_SESSION_LIMIT, EmployeeState, SessionPolicy
 
@@ -329,3 +331,85 @@ def claim_required(state: EmployeeState, kind: PunchKind, now: datetime, setting
         return True
     current = require_utc(now, "current time")
     return any(current - session.clock_in > settings.open_session_limit for session in open_sessions)
+
+
+class ClaimTimeKind(StrEnum):
+    """Where a suggested clock-out time for a claim comes from."""
+
+    REGULAR_DAY_END = "regular_day_end"  # the end of the department's regular day after the clock-in
+    REGULAR_HOURS = "regular_hours"  # the department's regular hours after the clock-in (a shift at another time)
+    NOW = "now"  # the employee stopped just now
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimTime:
+    """One suggested clock-out time for a claim."""
+
+    kind: ClaimTimeKind
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimTimes:
+    """The bounds a claimed clock-out time must lie in, the likely time to start from, and quick choices.
+
+    Attributes:
+        earliest: the clock-in.
+        latest: now, or 24 hours after the clock-in when that is sooner.
+        likely: the end of the department's regular day after the clock-in, never after `latest`.
+        choices: distinct suggestions inside the bounds, in time order (the last is `latest`).
+        regular_hours: the department's regular hours a day (what `REGULAR_HOURS` adds to the clock-in).
+    """
+
+    earliest: datetime
+    latest: datetime
+    likely: datetime
+    choices: tuple[ClaimTime, ...]
+    regular_hours: Decimal
+
+
+def regular_day_end(clock_in: datetime, zone: tzinfo, rules: DepartmentRules) -> datetime:
+    """The first end of the department's regular day (shift start plus regular hours, local) after `clock_in`.
+
+    The end is counted on the local wall clock of the clock-in's day, so a daylight-saving change that day does not
+    move it; a day whose end came before the clock-in (a night shift) gives way to the next day's.
+    """
+    start = require_utc(clock_in, "clock-in")
+    local = start.astimezone(zone)
+    hours = timedelta(seconds=int(Decimal(rules.regular_hours) * 3600))
+    for days in range(3):
+        day = local.date() + timedelta(days=days)
+        wall = datetime.combine(day, rules.shift_start) + hours
+        end = wall.replace(tzinfo=zone).astimezone(start.tzinfo)
+        if end > start:
+            return end
+    raise AssertionError("a regular day of at most 24 hours always ends within two days")  # pragma: no cover
+
+
+def claim_times(clock_in: datetime, now: datetime, zone: tzinfo, rules: DepartmentRules) -> ClaimTimes:
+    """Where a missed clock-out claim's time picker starts and which quick choices it offers."""
+    start = require_utc(clock_in, "clock-in")
+    current = require_utc(now, "current time")
+    latest = max(start, min(current, start + MAX_SESSION))
+    day_end = regular_day_end(start, zone, rules)
+    after_hours = start + timedelta(seconds=int(Decimal(rules.regular_hours) * 3600))
+    candidates = (
+        ClaimTime(ClaimTimeKind.REGULAR_DAY_END, day_end),
+        ClaimTime(ClaimTimeKind.REGULAR_HOURS, after_hours),
+        ClaimTime(ClaimTimeKind.NOW, latest),
+    )
+    choices: list[ClaimTime] = []
+    for candidate in candidates:
+        fits = start < candidate.at <= latest
+        if fits and all(candidate.at != chosen.at for chosen in choices):
+            choices.append(candidate)
+    if not any(choice.kind is ClaimTimeKind.NOW for choice in choices):
+        choices = [choice for choice in choices if choice.at != latest]
+        choices.append(ClaimTime(ClaimTimeKind.NOW, latest))
+    return ClaimTimes(
+        earliest=start,
+        latest=latest,
+        likely=min(day_end, latest),
+        choices=tuple(sorted(choices, key=lambda choice: choice.at)),
+        regular_hours=Decimal(rules.regular_hours),
+    )

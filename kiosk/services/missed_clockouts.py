@@ -15,11 +15,14 @@ from datetime import datetime
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import (
     UNRESOLVED,
+    ClaimTimes,
     ClockoutReason,
     IncidentStatus,
     MissedClockoutIncident,
     MissedClockoutSettings,
+    claim_times,
 )
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import IdentifiedBy, Punch, PunchKind
 from kiosk.domain.sessions import WorkSession
 from kiosk.services import mail
@@ -77,6 +80,25 @@ class MissedClockouts:
             claim_required=view.claim_required_for_clock_in,
             incident=incident,
         )
+
+    def claim_times(self, employee_id: str) -> ClaimTimes:
+        """Where the claim's time picker starts for the employee's oldest open session, with quick choices.
+
+        Raises:
+            RuleViolation: `unknown_employee`, `inactive_employee` or `no_open_session`.
+        """
+        now = self._clock.now()
+        with self._db.read() as session:
+            employee = self._clock.employee(session, employee_id)
+            zone = self._clock.zone(session)
+            state = self._clock.current_state(session, employee_id, now)
+            if not state.open_sessions:
+                raise RuleViolation("no_open_session", f"{employee.full_name} has no open session to explain")
+            department = employee.department
+            rules = repository.department_rules(session, self.company_id).get(department or "")
+        if rules is None:
+            rules = DepartmentRules(name=department or "no department")
+        return claim_times(state.open_sessions[0].clock_in, now, zone, rules)
 
     def create_and_submit_clockout_claim(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,15 +19,16 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.domain.incidents import NOTE_MAX_LENGTH, ClockoutReason
+from kiosk.domain.incidents import NOTE_MAX_LENGTH, ClaimTime, ClaimTimeKind, ClaimTimes, ClockoutReason
 from kiosk.domain.punches import BreakType, PunchKind
 from kiosk.domain.sessions import EmployeeState, EmployeeStatus
 from kiosk.ui.messages import Level
-from kiosk.ui.widgets import CameraView, DateTimePicker, Keypad, MessageLine, button, label
+from kiosk.ui.widgets import CameraView, DateTimePicker, Keypad, MessageLine, OnScreenKeyboard, button, label
 
 Action = tuple[PunchKind, BreakType | None]
 
@@ -359,24 +362,102 @@ class PinScreen(QWidget):
         self.keypad.setFocus()
 
 
+class ClaimCause(enum.Enum):
+    """Why the claim screen is up: the kiosk found the open session, or the employee said they forgot."""
+
+    MISSED = "missed"  # a clock-in over an open session, or a session open past the limit
+    FORGOT = "forgot"  # the employee tapped "I forgot to clock out"
+
+
+# The kiosk's words for the seed's reasons. The stored reason stays the seed's; "Closed tab by accident" is a web
+# page's wording, and at a kiosk the same mishap is leaving before the clock-out went through.
+REASON_LABELS = {
+    ClockoutReason.FORGOT: "Forgot",
+    ClockoutReason.CLOSED_TAB_BY_ACCIDENT: "Left the screen too soon",
+    ClockoutReason.SYSTEM_ISSUE: "System issue",
+    ClockoutReason.EMERGENCY: "Emergency",
+    ClockoutReason.INTERNET_LOST: "Internet lost",
+    ClockoutReason.DEVICE_DIED: "Device died",
+}
+
+
+def reason_label(reason: ClockoutReason) -> str:
+    """How the kiosk names a missed clock-out reason."""
+    return REASON_LABELS[reason]
+
+
+def _day_of(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """Which day `moment` is, seen from `now`: today, yesterday or earlier."""
+    days = (now.astimezone(zone).date() - moment.astimezone(zone).date()).days
+    return "today" if days <= 0 else "yesterday" if days == 1 else "earlier"
+
+
+def claim_title(cause: ClaimCause, name: str, clock_in: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """The claim screen's headline, worded for what happened (whole sentences, one per case)."""
+    if cause is ClaimCause.FORGOT:
+        return f"{name}, when did you stop working?"
+    local = clock_in.astimezone(zone)
+    time_text, date_text = local.strftime("%H:%M"), local.strftime("%A %d %B").replace(" 0", " ")
+    day = _day_of(clock_in, zone, now)
+    if day == "today":
+        return f"{name}, you did not clock out after you started today at {time_text}"
+    if day == "yesterday":
+        return f"{name}, you did not clock out after you started yesterday at {time_text}"
+    return f"{name}, you did not clock out after you started on {date_text} at {time_text}"
+
+
+def claim_detail(cause: ClaimCause, clock_in: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """The line under the claim screen's headline."""
+    if cause is ClaimCause.MISSED:
+        return "Say when you stopped working and why there was no clock-out. Your supervisor checks it."
+    local = clock_in.astimezone(zone)
+    time_text, date_text = local.strftime("%H:%M"), local.strftime("%A %d %B").replace(" 0", " ")
+    day = _day_of(clock_in, zone, now)
+    if day == "today":
+        return f"You clocked in today at {time_text} and have not clocked out since."
+    if day == "yesterday":
+        return f"You clocked in yesterday at {time_text} and have not clocked out since."
+    return f"You clocked in on {date_text} at {time_text} and have not clocked out since."
+
+
+def claim_choice_label(choice: ClaimTime, zone: ZoneInfo, now: datetime, hours: str) -> str:
+    """A quick choice's button text: what the time is and the time itself."""
+    local = choice.at.astimezone(zone)
+    when = local.strftime("%H:%M")
+    if local.date() != now.astimezone(zone).date():
+        when = local.strftime("%a %H:%M")
+    if choice.kind is ClaimTimeKind.REGULAR_DAY_END:
+        return f"End of the day, {when}"
+    if choice.kind is ClaimTimeKind.REGULAR_HOURS:
+        return f"{hours} h after clock-in, {when}"
+    return f"Now, {when}"
+
+
 class ClaimScreen(QWidget):
-    """Missed clock-out: when did you leave, and why? Submitting records the claim and clocks the employee in."""
+    """Missed clock-out: when did you leave, and why? Submitting records the claim and clocks the employee in.
+
+    The time starts at the likely one (the end of the department's regular day, never after now), with quick choices
+    beside the step buttons. The optional note opens a page with an on-screen keyboard.
+    """
 
     submitted = Signal(object, object, str)  # claimed time (aware), ClockoutReason, note
     cancelled = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = label("You did not clock out last time", "title")
+        self.title = label("", "title")
         self.clock_in = label("", "muted")
         self.picker = DateTimePicker()
+        self.picker.changed.connect(self._mark_choice)
+        self.choice_row = QHBoxLayout()
+        self.choice_buttons: list[tuple[QPushButton, ClaimTime]] = []
         self.reasons = QButtonGroup(self)
         self.reasons.setExclusive(True)
         reason_grid = QGridLayout()
         reason_grid.setSpacing(12)
         self.reason_buttons: dict[ClockoutReason, QPushButton] = {}
         for index, reason in enumerate(ClockoutReason):
-            widget = button(reason.label)
+            widget = button(reason_label(reason))
             widget.setCheckable(True)
             self.reasons.addButton(widget)
             reason_grid.addWidget(widget, index // 2, index % 2)
@@ -385,45 +466,91 @@ class ClaimScreen(QWidget):
         self.note = QLineEdit()
         self.note.setMaxLength(NOTE_MAX_LENGTH)
         self.note.setPlaceholderText("Note (optional)")
+        self.note_button = button("", None, self.edit_note)
+        self.keyboard = OnScreenKeyboard(sentence_case=True)
+        self.keyboard.attach(self.note)
+        self.note_done = button("Done", "go", self.close_note)
         self.submit = button("Submit and clock in", "go", self._submit)
         self.cancel = button("Cancel", "quiet", self.cancelled.emit)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._questions_page(reason_grid))
+        self.pages.addWidget(self._note_page())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 16, 40, 16)
+        layout.addWidget(self.title)
+        layout.addWidget(self.clock_in)
+        layout.addWidget(self.pages, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.submit, 2)
+        row.addWidget(self.cancel, 1)
+        layout.addLayout(row)
+        self._show_note()
+
+    def _questions_page(self, reason_grid: QGridLayout) -> QWidget:
+        """When (quick choices and the picker) beside why (the reasons and the note)."""
         left = QVBoxLayout()
         left.addWidget(label("When did you stop working?"))
+        left.addLayout(self.choice_row)
         left.addWidget(self.picker)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(label("Why was there no clock-out?"))
         right.addLayout(reason_grid)
-        right.addWidget(self.note)
+        right.addWidget(self.note_button)
         right.addStretch(1)
-        columns = QHBoxLayout()
+        questions = QWidget()
+        columns = QHBoxLayout(questions)
+        columns.setContentsMargins(0, 0, 0, 0)
         columns.setSpacing(32)
         columns.addLayout(left, 3)
         columns.addLayout(right, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 16, 40, 16)
-        layout.addWidget(self.title)
-        layout.addWidget(self.clock_in)
-        layout.addLayout(columns, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.submit, 2)
-        row.addWidget(self.cancel, 1)
-        layout.addLayout(row)
+        return questions
 
-    def show_claim(self, name: str, clock_in: datetime, low: datetime, high: datetime, zone: ZoneInfo) -> None:
-        """Ask about the session that started at `clock_in`; the picker allows [low, high]."""
-        self.title.setText(f"{name}, you did not clock out last time")
-        self.clock_in.setText(f"You clocked in on {clock_in.astimezone(zone).strftime('%A %d %B at %H:%M')}.")
-        self.picker.set_range(low, high, zone)
+    def _note_page(self) -> QWidget:
+        note_page = QWidget()
+        note_layout = QVBoxLayout(note_page)
+        note_layout.setContentsMargins(0, 0, 0, 0)
+        note_layout.addWidget(label("A note for your supervisor (optional)"))
+        note_layout.addWidget(self.note)
+        note_layout.addWidget(self.keyboard)
+        note_layout.addWidget(self.note_done)
+        note_layout.addStretch(1)
+        return note_page
+
+    def show_claim(self, name: str, cause: ClaimCause, times: ClaimTimes, *, zone: ZoneInfo, now: datetime) -> None:
+        """Ask about the session that started at `times.earliest`; the picker allows the bounds of `times`."""
+        hours = f"{times.regular_hours.normalize():f}"
+        self.title.setText(claim_title(cause, name, times.earliest, zone, now))
+        self.clock_in.setText(claim_detail(cause, times.earliest, zone, now))
+        for widget, _ in self.choice_buttons:
+            self.choice_row.removeWidget(widget)
+            widget.deleteLater()
+        self.choice_buttons = []
+        for choice in times.choices:
+            widget = button(claim_choice_label(choice, zone, now, hours))
+            widget.setCheckable(True)
+            widget.clicked.connect(lambda _=False, at=choice.at: self.picker.set_value(at))
+            self.choice_row.addWidget(widget)
+            self.choice_buttons.append((widget, choice))
+        self.picker.set_range(times.earliest, times.latest, zone, times.likely)
         self.reasons.setExclusive(False)
         for widget in self.reason_buttons.values():
             widget.setChecked(False)
         self.reasons.setExclusive(True)
         self.note.clear()
+        self.close_note()
         self._update()
 
     def choose(self, reason: ClockoutReason) -> None:
         self.reason_buttons[reason].click()
+
+    def choose_time(self, kind: ClaimTimeKind) -> None:
+        """Tap the quick choice of `kind`."""
+        for widget, choice in self.choice_buttons:
+            if choice.kind is kind:
+                widget.click()
+                return
+        raise LookupError(kind)
 
     @property
     def reason(self) -> ClockoutReason | None:
@@ -431,6 +558,27 @@ class ClaimScreen(QWidget):
             if widget.isChecked():
                 return reason
         return None
+
+    def edit_note(self) -> None:
+        """Open the note page: the field and the on-screen keyboard (a physical keyboard types there too)."""
+        self.pages.setCurrentIndex(1)
+        self.note.setFocus()
+
+    def close_note(self) -> None:
+        self.pages.setCurrentIndex(0)
+        self._show_note()
+
+    @property
+    def editing_note(self) -> bool:
+        return self.pages.currentIndex() == 1
+
+    def _show_note(self) -> None:
+        text = self.note.text().strip()
+        self.note_button.setText(f"Note: {text}" if text else "Add a note (optional)")
+
+    def _mark_choice(self) -> None:
+        for widget, choice in self.choice_buttons:
+            widget.setChecked(choice.at == self.picker.value)
 
     def _update(self) -> None:
         self.submit.setEnabled(self.reason is not None)
@@ -446,8 +594,30 @@ class ClaimScreen(QWidget):
         self.submitted.emit(self.picker.value, reason, self.note.text())
 
 
+def folded(text: str) -> str:
+    """`text` for matching what someone types: no case, no accents (Peña is found by "pena")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
+
+
+def matches(query: str, employee_id: str, name: str) -> bool:
+    """Whether a search for `query` finds this employee: each word starts a word of the name, or the query is part of
+    the employee's number."""
+    words = folded(query).replace(",", " ").split()
+    if not words:
+        return True
+    name_words = folded(name).replace(",", " ").replace("-", " ").split()
+    by_name = all(any(part.startswith(word) for part in name_words) for word in words)
+    by_number = "".join(words) in folded(employee_id)
+    return by_name or by_number
+
+
 class NamePickScreen(QWidget):
-    """Tap your name: the first step of punching with a PIN (and of choosing an employee in supervisor mode)."""
+    """Tap your name: the first step of punching with a PIN (and of choosing an employee in supervisor mode).
+
+    A search field above the list finds a name or an employee number as it is typed, on the on-screen keyboard beside
+    the list or on a physical one.
+    """
 
     picked = Signal(str)  # employee id
     back = Signal()
@@ -455,27 +625,74 @@ class NamePickScreen(QWidget):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = label(title, "title")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name or number")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.attach(self.search)
         self.list = QListWidget()
         self.list.itemClicked.connect(lambda item: self.picked.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.empty = label("", "muted")
         self.names: dict[str, str] = {}
+        self._empty_text = ""
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.empty)
+        left.addWidget(self.list, 1)
+        columns = QHBoxLayout()
+        columns.setSpacing(24)
+        columns.addLayout(left, 4)
+        columns.addWidget(self.keyboard, 5, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
-        layout.addWidget(self.empty)
-        layout.addWidget(self.list, 1)
+        layout.addLayout(columns, 1)
         layout.addWidget(button("Back", "quiet", self.back.emit))
 
     def show_names(self, rows: list[tuple[str, str]], empty_text: str = "Nobody to choose.") -> None:
-        """`rows` are (employee id, text shown)."""
+        """`rows` are (employee id, name shown); the search starts empty."""
         self.list.clear()
         self.names = dict(rows)
+        self._empty_text = empty_text
         for employee_id, text in rows:
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(f"{text}  \u00b7  {employee_id}")
             item.setData(Qt.ItemDataRole.UserRole, employee_id)
             self.list.addItem(item)
-        self.empty.setText("" if rows else empty_text)
-        self.empty.setVisible(not rows)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._filter("")
+        self.search.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.search.setFocus()  # a physical keyboard types into the search at once
+
+    @property
+    def shown_ids(self) -> list[str]:
+        """The employee ids the list shows now, in order."""
+        return [
+            self.list.item(index).data(Qt.ItemDataRole.UserRole)
+            for index in range(self.list.count())
+            if not self.list.item(index).isHidden()
+        ]
+
+    def _filter(self, query: str) -> None:
+        for index in range(self.list.count()):
+            item = self.list.item(index)
+            employee_id = item.data(Qt.ItemDataRole.UserRole)
+            item.setHidden(not matches(query, employee_id, self.names.get(employee_id, "")))
+        if not self.names:
+            empty = self._empty_text
+        elif not self.shown_ids:
+            empty = f"No name or number matches \u201c{query.strip()}\u201d."
+        else:
+            empty = ""
+        self.empty.setText(empty)
+        self.empty.setVisible(bool(empty))
+        self.search.setVisible(bool(self.names))
+        self.keyboard.setVisible(bool(self.names))
 
     def pick(self, employee_id: str) -> None:
         """Tap the row of `employee_id`."""

@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.domain.incidents import ClockoutReason, claim_required
+from kiosk.domain.incidents import ClaimTimes, ClockoutReason, claim_required
 from kiosk.domain.punches import IdentifiedBy, PunchKind
-from kiosk.domain.sessions import MAX_SESSION, EmployeeStatus, WorkSession
+from kiosk.domain.sessions import EmployeeStatus
 from kiosk.services.missed_clockouts import ClaimOutcome
 from kiosk.services.roster import PinIdentification
 from kiosk.services.timeclock import EmployeeView, Place, PunchOutcome, PunchStatus
@@ -28,6 +28,7 @@ from kiosk.ui.admin import AdminMode
 from kiosk.ui.employee_screens import (
     DONE_WORDS,
     Action,
+    ClaimCause,
     ClaimScreen,
     ConfirmScreen,
     GreetScreen,
@@ -37,6 +38,7 @@ from kiosk.ui.employee_screens import (
     PinScreen,
     describe_state,
     local_time,
+    reason_label,
     wrong_pin_sentence,
 )
 from kiosk.ui.messages import Messenger
@@ -317,7 +319,7 @@ class Kiosk(QObject):
         self.greeting = greeting
         view = greeting.view
         if greeting.claim_first and view.state.open_sessions:
-            self._ask_claim(view.state.open_sessions[0], greeting.now)
+            self._ask_claim(ClaimCause.MISSED, greeting.now)
             return
         zone = self._place().zone
         offer_forgot = greeting.missed_enabled and view.state.status is not EmployeeStatus.OFF
@@ -357,7 +359,7 @@ class Kiosk(QObject):
         name = outcome.employee.full_name
         if outcome.status is PunchStatus.CLAIM_REQUIRED and outcome.open_session is not None:
             now = self.greeting.now if self.greeting is not None else datetime.now(zone)
-            self._ask_claim(outcome.open_session, now)
+            self._ask_claim(ClaimCause.MISSED, now)
             return
         assert outcome.punch is not None
         words = DONE_WORDS[outcome.punch.kind]
@@ -379,14 +381,28 @@ class Kiosk(QObject):
         greeting = self.greeting
         if greeting is None or not greeting.view.state.open_sessions:
             return
-        self._ask_claim(greeting.view.state.open_sessions[0], greeting.now)
+        self._ask_claim(ClaimCause.FORGOT, greeting.now)
 
-    def _ask_claim(self, session: WorkSession, now: datetime) -> None:
-        greeting = self.greeting
+    def _ask_claim(self, cause: ClaimCause, now: datetime) -> None:
+        """Ask about the employee's oldest open session, starting from its likely end."""
+        identity, greeting, services = self.identity, self.greeting, self._punching()
+        if identity is None:
+            return
         name = greeting.view.employee.full_name if greeting is not None else ""
-        high = min(now, session.clock_in + MAX_SESSION)
-        self.claim.show_claim(name, session.clock_in, session.clock_in, high, self._place().zone)
-        self.window.show_screen(self.claim)
+        zone = self._place().zone
+
+        def shown(times: ClaimTimes) -> None:
+            if self.identity != identity:
+                return  # the person left (inactivity) before the answer came
+            self.claim.show_claim(name, cause, times, zone=zone, now=now)
+            self.window.show_screen(self.claim)
+
+        def failed(error: BaseException) -> None:
+            self.parts.sounds.play(Sound.PROBLEM)
+            self.messenger.report(error)
+            self.go_idle()
+
+        self.database.submit(lambda: services.missed.claim_times(identity.employee_id), shown, failed)
 
     def _submit_claim(self, claimed: datetime, reason: ClockoutReason, note: str) -> None:
         identity, services = self.identity, self._punching()
@@ -420,7 +436,7 @@ class Kiosk(QObject):
         now = clock_in.punch.occurred_at
         left = local_time(outcome.incident.employee_claimed_logout_time, zone, now)
         reason = outcome.incident.employee_reason
-        because = f" ({reason.label})" if reason is not None else ""
+        because = f" ({reason_label(reason)})" if reason is not None else ""
         self.confirm.show_outcome(
             "Claim sent and clocked in",
             clock_in.employee.full_name,

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -281,6 +282,98 @@ class Keypad(QWidget):
 
     def _show(self) -> None:
         self.display.setText(" ".join("\u25cf" for _ in self._digits) or "\u2013")
+
+
+class OnScreenKeyboard(QWidget):
+    """Letters, digits and a little punctuation as touch keys, typing into one text field at a time.
+
+    The keys never take the focus, so a physical keyboard keeps typing into the same field. Shift changes the case of
+    the next letter only; with `sentence_case` the first letter of the text and of each sentence comes out capital by
+    itself (Shift there gives a small letter).
+    """
+
+    ROWS = ("1234567890", "qwertyuiop", "asdfghjkl'", "zxcvbnm,.-")
+    SHIFT, SPACE, BACKSPACE, CLEAR = "Shift", "Space", "\u232b", "Clear"
+
+    def __init__(self, parent: QWidget | None = None, *, sentence_case: bool = False) -> None:
+        super().__init__(parent)
+        self.sentence_case = sentence_case
+        self._target: QLineEdit | None = None
+        self._shift: bool | None = None  # the case Shift chose for the next letter; None: the automatic one
+        self.keys: dict[str, QPushButton] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        for row, characters in enumerate(self.ROWS):
+            for column, character in enumerate(characters):
+                self._add(grid, character, (row, column, 1))
+        last = len(self.ROWS)
+        self._add(grid, self.SHIFT, (last, 0, 2), "quiet")
+        self._add(grid, self.SPACE, (last, 2, 4))
+        self._add(grid, self.BACKSPACE, (last, 6, 2), "quiet")
+        self._add(grid, self.CLEAR, (last, 8, 2), "quiet")
+        self.keys[self.SHIFT].setCheckable(True)
+        self.keys[self.BACKSPACE].setAccessibleName("Delete the last character")
+        for column in range(10):
+            grid.setColumnStretch(column, 1)
+        self._show_case()
+
+    def _add(self, grid: QGridLayout, key: str, place: tuple[int, int, int], tone: str | None = None) -> None:
+        row, column, span = place
+        widget = button(key, tone)
+        widget.setMinimumWidth(0)
+        widget.clicked.connect(lambda _=False, key=key: self.press(key))
+        grid.addWidget(widget, row, column, 1, span)
+        self.keys[key] = widget
+
+    def attach(self, target: QLineEdit) -> None:
+        """Type into `target` from now on."""
+        self._target = target
+        self._show_case()
+
+    def press(self, key: str) -> None:
+        """Tap `key` (a character of `ROWS`, or Shift, Space, the delete key, Clear)."""
+        target = self._target
+        if target is None:
+            return
+        if key == self.SHIFT:
+            self._shift = not self._capital()
+        elif key == self.BACKSPACE:
+            target.backspace()
+            self._shift = None
+        elif key == self.CLEAR:
+            target.clear()
+            self._shift = None
+        else:
+            text = " " if key == self.SPACE else key
+            target.insert(text.upper() if self._capital() else text)
+            self._shift = None
+        self._show_case()
+
+    def type_text(self, text: str) -> None:
+        """Tap the keys of `text`, with Shift before each capital (as a person would)."""
+        for character in text:
+            if character == " ":
+                self.press(self.SPACE)
+                continue
+            if character.isalpha() and character.isupper() != self._capital():
+                self.press(self.SHIFT)
+            self.press(character.lower())
+
+    def _capital(self) -> bool:
+        if self._shift is not None:
+            return self._shift
+        if not self.sentence_case or self._target is None:
+            return False
+        before = self._target.text()[: self._target.cursorPosition()].rstrip(" ")
+        return before == "" or before.endswith((".", "!", "?"))
+
+    def _show_case(self) -> None:
+        capital = self._capital()
+        for row in self.ROWS:
+            for character in row:
+                self.keys[character].setText(character.upper() if capital else character)
+        self.keys[self.SHIFT].setChecked(capital)
 
 
 class DateTimePicker(QWidget):

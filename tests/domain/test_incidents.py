@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import (
+    ClaimTimeKind,
     ClockoutReason,
     IncidentStatus,
     MissedClockoutIncident,
     MissedClockoutSettings,
     claim_required,
+    claim_times,
+    regular_day_end,
     validate_claimed_logout,
 )
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import BreakType, CorrectionKind, PunchKind
 from kiosk.domain.sessions import AnomalyCode, ClosedBy, EmployeeState, EmployeeStatus, derive, state_of
 from tests.domain.builders import MANILA, punch
@@ -295,3 +301,55 @@ def test_an_older_unresolved_session_needs_a_claim_at_clock_in() -> None:
     state = current_state(taps, NOW, ENABLED)
     assert state.status is EmployeeStatus.OFF
     assert claim_required(state, PunchKind.CLOCK_IN, NOW, ENABLED) is True
+
+
+def manila(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=MANILA).astimezone(UTC)
+
+
+def test_a_claim_starts_at_the_end_of_the_regular_day_with_quick_choices() -> None:
+    # A 01:50 clock-in claimed at 18:52: the picker starts at 16:00, not at "now", and offers the shift's length too.
+    times = claim_times(manila(2, 1, 50), manila(2, 18, 52), MANILA, DepartmentRules(name="Office"))
+    assert (times.earliest, times.latest, times.likely) == (manila(2, 1, 50), manila(2, 18, 52), manila(2, 16))
+    assert [(choice.kind, choice.at) for choice in times.choices] == [
+        (ClaimTimeKind.REGULAR_HOURS, manila(2, 9, 50)),
+        (ClaimTimeKind.REGULAR_DAY_END, manila(2, 16)),
+        (ClaimTimeKind.NOW, manila(2, 18, 52)),
+    ]
+
+
+def test_the_likely_claim_time_is_never_after_now() -> None:
+    times = claim_times(manila(2, 18, 50), manila(2, 18, 52), MANILA, DepartmentRules(name="Office"))
+    assert times.likely == manila(2, 18, 52)
+    assert [choice.kind for choice in times.choices] == [ClaimTimeKind.NOW]
+
+
+def test_a_night_shift_claim_offers_the_morning_after() -> None:
+    times = claim_times(manila(2, 22), manila(3, 10), MANILA, DepartmentRules(name="Office"))
+    assert times.likely == manila(3, 10)  # the regular day's end (16:00 next day) has not come yet
+    assert [(choice.kind, choice.at) for choice in times.choices] == [
+        (ClaimTimeKind.REGULAR_HOURS, manila(3, 6)),
+        (ClaimTimeKind.NOW, manila(3, 10)),
+    ]
+
+
+def test_claim_times_follow_the_department_and_stop_24_hours_after_the_clock_in() -> None:
+    long_days = DepartmentRules(name="Site", shift_start=time(7, 0), regular_hours=Decimal(10))
+    times = claim_times(manila(2, 6, 55), manila(5, 9), MANILA, long_days)
+    assert times.latest == manila(3, 6, 55)  # three days later, but a session lasts at most 24 hours
+    assert times.likely == manila(2, 17)
+    assert [choice.at for choice in times.choices] == [manila(2, 16, 55), manila(2, 17), manila(3, 6, 55)]
+
+
+def test_the_regular_day_ends_on_the_wall_clock_across_a_daylight_saving_change() -> None:
+    new_york = ZoneInfo("America/New_York")
+    clock_in = datetime(2026, 3, 8, 7, 0, tzinfo=new_york)  # clocks went forward at 02:00 that night
+    end = regular_day_end(clock_in.astimezone(UTC), new_york, DepartmentRules(name="Office"))
+    assert end.astimezone(new_york).hour == 16
+    assert end == datetime(2026, 3, 8, 20, 0, tzinfo=UTC)
+
+
+def test_claim_times_refuse_times_without_a_zone() -> None:
+    with pytest.raises(RuleViolation) as error:
+        claim_times(datetime(2026, 11, 2, 8), manila(2, 18), MANILA, DepartmentRules(name="Office"))  # noqa: DTZ001
+    assert error.value.code == "naive_time"

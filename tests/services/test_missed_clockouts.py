@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.domain.incidents import ClockoutReason, IncidentStatus
+from kiosk.domain.incidents import ClaimTimeKind, ClockoutReason, IncidentStatus
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.domain.sessions import EmployeeStatus
 from kiosk.services.timeclock import PunchStatus
@@ -166,3 +168,22 @@ def test_an_unknown_incident_is_a_clear_error(world: KioskWorld) -> None:
     with pytest.raises(RuleViolation) as caught:
         world.missed.get_missed_clockout_incident(uuid.uuid4())
     assert caught.value.code == "unknown_incident"
+
+
+def test_the_claim_starts_from_the_end_of_the_employees_regular_day(world: KioskWorld) -> None:
+    with world.database.write() as session:
+        rules = DepartmentRules(name="ENGINEER SA SITE", undertime=True, shift_start=time(7), regular_hours=Decimal(9))
+        repository.put_department(session, "C1", rules, DAY1_0800)
+    forgot_to_clock_out(world)
+    times = world.missed.claim_times("E1")  # Maria's department: 07:00 and 9 hours, so 16:00 in Manila
+    assert times.earliest == DAY1_0800
+    assert times.latest == DAY2_0800
+    assert times.likely == DAY1_0800 + timedelta(hours=8)
+    assert [choice.kind for choice in times.choices] == [
+        ClaimTimeKind.REGULAR_DAY_END,
+        ClaimTimeKind.REGULAR_HOURS,
+        ClaimTimeKind.NOW,
+    ]
+    with pytest.raises(RuleViolation) as error:
+        world.missed.claim_times("E2")
+    assert error.value.code == "no_open_session"

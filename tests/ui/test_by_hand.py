@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.domain.punches import IdentifiedBy
-from kiosk.ui.employee_screens import NOTICE_SECONDS, NoticeScreen
+from kiosk.ui.employee_screens import NOTICE_SECONDS, NoticeScreen, matches
 from tests.ui.conftest import RunningKiosk, click, press_key, showing
 
 
@@ -84,3 +84,72 @@ def test_keys_typed_while_a_pin_is_checked_are_ignored(qtbot: QtBot, running: Ru
     qtbot.keyClicks(keypad, "12")  # type: ignore[no-untyped-call]
     press_key(qtbot, keypad, Qt.Key.Key_Return)
     assert keypad.display.text() == "\u2013"
+
+
+def give_pins(running: RunningKiosk) -> None:
+    services = running.kiosk.services
+    assert services is not None
+    for employee_id, pin in (("E1", "1357"), ("E2", "4321"), ("E3", "8765")):
+        services.roster.set_pin(employee_id, pin, changed_by="test")
+
+
+def test_the_name_list_is_searched_by_name_or_number_on_the_screens_keyboard(
+    qtbot: QtBot, running: RunningKiosk
+) -> None:
+    kiosk = running.kiosk
+    give_pins(running)
+    kiosk.punch_with_pin()
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
+    names = kiosk.names
+    assert names.shown_ids == ["E3", "E2", "E1"]  # Cruz, Reyes, Santos
+    assert names.keyboard.isVisible()
+    for key in "re":
+        click(qtbot, names.keyboard.keys[key])
+    assert names.search.text() == "re"
+    assert names.shown_ids == ["E2"]  # Jose Reyes
+    click(qtbot, names.keyboard.keys[names.keyboard.CLEAR])
+    names.keyboard.type_text("ma s")  # first and last name, each from its start
+    assert names.shown_ids == ["E1"]
+    click(qtbot, names.keyboard.keys[names.keyboard.CLEAR])
+    names.keyboard.type_text("e3")  # the employee number
+    assert names.shown_ids == ["E3"]
+    click(qtbot, names.keyboard.keys[names.keyboard.CLEAR])
+    names.keyboard.type_text("xyz")
+    assert names.shown_ids == []
+    assert names.empty.isVisible()
+    assert names.empty.text() == "No name or number matches \u201cxyz\u201d."
+    click(qtbot, names.keyboard.keys[names.keyboard.BACKSPACE])
+    click(qtbot, names.keyboard.keys[names.keyboard.BACKSPACE])
+    click(qtbot, names.keyboard.keys[names.keyboard.BACKSPACE])
+    assert names.shown_ids == ["E3", "E2", "E1"]
+    assert not names.empty.isVisible()
+
+
+def test_the_name_search_takes_a_physical_keyboard_and_starts_empty_each_time(
+    qtbot: QtBot, running: RunningKiosk
+) -> None:
+    kiosk = running.kiosk
+    give_pins(running)
+    kiosk.window.activateWindow()
+    kiosk.punch_with_pin()
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
+    qtbot.waitUntil(kiosk.names.search.hasFocus)
+    qtbot.keyClicks(focused(), "CRUZ")  # type: ignore[no-untyped-call]
+    assert kiosk.names.shown_ids == ["E3"]
+    kiosk.names.pick("E3")
+    assert showing(kiosk, kiosk.employee_pin)
+    kiosk.go_idle()
+    kiosk.punch_with_pin()
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
+    assert kiosk.names.search.text() == ""
+    assert kiosk.names.shown_ids == ["E3", "E2", "E1"]
+
+
+def test_a_search_ignores_case_and_accents() -> None:
+    assert matches("pena", "E7", "Peña, José")
+    assert matches("JOSE", "E7", "Peña, José")
+    assert matches("jo pe", "E7", "Peña, José")
+    assert not matches("ose", "E7", "Peña, José")  # a word is found from its start
+    assert matches("7", "E7", "Peña, José")
+    assert not matches("8", "E7", "Peña, José")
+    assert matches("  ", "E7", "Peña, José")
