@@ -13,7 +13,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,6 +23,7 @@ from keyring.backends import fail  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.app import DEMO_PIN, KioskApp, KioskOptions  # noqa: E402
+from kiosk.domain.errors import RuleViolation  # noqa: E402
 from kiosk.domain.incidents import ClockoutReason  # noqa: E402
 from kiosk.domain.pay import DepartmentRules  # noqa: E402
 from kiosk.domain.punches import IdentifiedBy, PunchKind  # noqa: E402
@@ -99,9 +99,7 @@ def walk(kiosk: Kiosk, time_source: ManualTimeSource, render: Renderer) -> None:
     time_source.advance(hours=20)
     kiosk.identified(maria)
     wait_until(lambda: window.current is kiosk.claim)
-    kiosk.claim.choose(ClockoutReason.FORGOT)
-    kiosk.claim.picker.step(-timedelta(hours=10))
-    render.save("missed-clock-out-claim")
+    walk_claim(kiosk, render)
     kiosk.claim.submit.click()
     wait_until(lambda: window.current is kiosk.confirm)
     render.save("confirm-claim")
@@ -112,11 +110,26 @@ def walk(kiosk: Kiosk, time_source: ManualTimeSource, render: Renderer) -> None:
     kiosk.punch_with_pin()
     wait_until(lambda: window.current is kiosk.names)
     render.save("pin-punch-names")
+    kiosk.names.keyboard.type_text("re")
+    render.save("pin-punch-names-search")
     kiosk.names.pick("E2")
     kiosk.employee_pin.keypad.type_digits("43")
     render.save("pin-punch-pin")
     kiosk.go_idle()
     walk_supervisor(kiosk, render)
+
+
+def walk_claim(kiosk: Kiosk, render: Renderer) -> None:
+    """The claim, its note page with the keyboard, and a problem message over it."""
+    kiosk.claim.choose(ClockoutReason.FORGOT)
+    render.save("missed-clock-out-claim")
+    kiosk.claim.edit_note()
+    kiosk.claim.keyboard.type_text("Left with the crane crew")
+    render.save("missed-clock-out-claim-note")
+    kiosk.claim.close_note()
+    kiosk.window.messenger.report(RuleViolation("claim_in_future", "the clock-out time cannot be in the future"))
+    render.save("missed-clock-out-claim-problem")
+    kiosk.window.message_bar.clear()
 
 
 def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:

@@ -362,6 +362,9 @@ class PinScreen(QWidget):
         self.keypad.setFocus()
 
 
+NOTE_PREVIEW = 32  # characters of the note shown on its button
+
+
 class ClaimCause(enum.Enum):
     """Why the claim screen is up: the kiosk found the open session, or the employee said they forgot."""
 
@@ -427,10 +430,10 @@ def claim_choice_label(choice: ClaimTime, zone: ZoneInfo, now: datetime, hours: 
     if local.date() != now.astimezone(zone).date():
         when = local.strftime("%a %H:%M")
     if choice.kind is ClaimTimeKind.REGULAR_DAY_END:
-        return f"End of the day, {when}"
+        return f"{when}\nend of the day"
     if choice.kind is ClaimTimeKind.REGULAR_HOURS:
-        return f"{hours} h after clock-in, {when}"
-    return f"Now, {when}"
+        return f"{when}\n{hours} h after clock-in"
+    return f"{when}\nnow"
 
 
 class ClaimScreen(QWidget):
@@ -511,9 +514,11 @@ class ClaimScreen(QWidget):
         note_layout = QVBoxLayout(note_page)
         note_layout.setContentsMargins(0, 0, 0, 0)
         note_layout.addWidget(label("A note for your supervisor (optional)"))
-        note_layout.addWidget(self.note)
+        field = QHBoxLayout()
+        field.addWidget(self.note, 4)
+        field.addWidget(self.note_done, 1)
+        note_layout.addLayout(field)
         note_layout.addWidget(self.keyboard)
-        note_layout.addWidget(self.note_done)
         note_layout.addStretch(1)
         return note_page
 
@@ -530,7 +535,7 @@ class ClaimScreen(QWidget):
             widget = button(claim_choice_label(choice, zone, now, hours))
             widget.setCheckable(True)
             widget.clicked.connect(lambda _=False, at=choice.at: self.picker.set_value(at))
-            self.choice_row.addWidget(widget)
+            self.choice_row.addWidget(widget, 1)
             self.choice_buttons.append((widget, choice))
         self.picker.set_range(times.earliest, times.latest, zone, times.likely)
         self.reasons.setExclusive(False)
@@ -574,7 +579,8 @@ class ClaimScreen(QWidget):
 
     def _show_note(self) -> None:
         text = self.note.text().strip()
-        self.note_button.setText(f"Note: {text}" if text else "Add a note (optional)")
+        shown = text if len(text) <= NOTE_PREVIEW else text[: NOTE_PREVIEW - 1].rstrip() + "\u2026"
+        self.note_button.setText(f"Note: {shown}" if text else "Add a note (optional)")
 
     def _mark_choice(self) -> None:
         for widget, choice in self.choice_buttons:

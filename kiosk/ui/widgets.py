@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -152,13 +152,14 @@ class MessageLine(QFrame):
         super().__init__(parent)
         self.setProperty("role", "message")
         self.icon = LevelIcon()
-        self._text = label(centre=True)
-        self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._text = label()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 4, 16, 4)
-        layout.addStretch(0)
+        layout.setSpacing(16)
+        layout.addStretch(1)
         layout.addWidget(self.icon)
-        layout.addWidget(self._text, 1)
+        layout.addWidget(self._text)
+        layout.addStretch(1)
         self.level = ""
         policy = self.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
@@ -177,6 +178,18 @@ class MessageLine(QFrame):
         restyle(self._text)
         self.icon.set_level(level, max(28, self._text.fontMetrics().height()))
         self.icon.setVisible(bool(level))
+        self._fit_text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        """A wrapping label asks for little width; give it its one-line width, up to what the line has room for."""
+        margins = self.contentsMargins()
+        room = self.width() - margins.left() - margins.right() - self.icon.width() - 64
+        wanted = self._text.fontMetrics().horizontalAdvance(self._text.text()) + 8
+        self._text.setMinimumWidth(max(0, min(wanted, room)))
 
     def clear(self) -> None:
         self.level = ""
@@ -321,7 +334,8 @@ class OnScreenKeyboard(QWidget):
     def _add(self, grid: QGridLayout, key: str, place: tuple[int, int, int], tone: str | None = None) -> None:
         row, column, span = place
         widget = button(key, tone)
-        widget.setMinimumWidth(0)
+        # The keys share the keyboard's width; their text is a character or a short word, never wider than a key.
+        widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         widget.clicked.connect(lambda _=False, key=key: self.press(key))
         grid.addWidget(widget, row, column, 1, span)
         self.keys[key] = widget

@@ -68,7 +68,7 @@ def test_a_forgotten_clock_out_starts_at_the_end_of_the_regular_day_with_quick_c
     assert claim.title.text() == "Maria Santos, you did not clock out after you started today at 01:50"
     assert claim.picker.value == manila(16)  # 08:00 plus the 8 regular hours, not 18:52
     labels = [widget.text() for widget, _ in claim.choice_buttons]
-    assert labels == ["8 h after clock-in, 09:50", "End of the day, 16:00", "Now, 18:52"]
+    assert labels == ["09:50\n8 h after clock-in", "16:00\nend of the day", "18:52\nnow"]
     assert [widget.isChecked() for widget, _ in claim.choice_buttons] == [False, True, False]
     claim.choose_time(ClaimTimeKind.REGULAR_HOURS)  # one tap instead of nine
     assert claim.picker.value == manila(9, 50)
