@@ -28,7 +28,9 @@ from kiosk.domain.incidents import NOTE_MAX_LENGTH, ClaimTime, ClaimTimeKind, Cl
 from kiosk.domain.punches import BreakType, PunchKind
 from kiosk.domain.sessions import EmployeeState, EmployeeStatus
 from kiosk.ui.messages import Level
-from kiosk.ui.widgets import CameraView, DateTimePicker, Keypad, MessageLine, OnScreenKeyboard, button, label
+from kiosk.ui.vision_process import Checking
+from kiosk.ui.widgets import CameraView, Cue, DateTimePicker, Keypad, MessageLine, OnScreenKeyboard, button, label
+from kiosk.vision.liveness import ChallengeStep
 
 Action = tuple[PunchKind, BreakType | None]
 
@@ -51,6 +53,23 @@ DONE_WORDS = {
     PunchKind.BREAK_START: "Break started",
     PunchKind.BREAK_END: "Break ended",
     PunchKind.CLOCK_OUT: "Clocked out",
+}
+
+
+# The words and the sign for each liveness step, as the idle screen shows them.
+STEP_PROMPTS = {
+    ChallengeStep.BLINK: "Blink your eyes",
+    ChallengeStep.TURN_LEFT: "Turn your head to your left",
+    ChallengeStep.TURN_RIGHT: "Turn your head to your right",
+    ChallengeStep.SMILE: "Smile",
+    ChallengeStep.LOOK_UP: "Look up",
+}
+STEP_CUES = {
+    ChallengeStep.BLINK: Cue.BLINK,
+    ChallengeStep.TURN_LEFT: Cue.TURN_LEFT,
+    ChallengeStep.TURN_RIGHT: Cue.TURN_RIGHT,
+    ChallengeStep.SMILE: Cue.SMILE,
+    ChallengeStep.LOOK_UP: Cue.LOOK_UP,
 }
 
 
@@ -152,13 +171,28 @@ class IdleScreen(QWidget):
         layout.addLayout(bottom)
 
     def show_prompt(self, text: str, progress: int | None = None) -> None:
-        """A line under the camera (and a progress bar for the liveness steps)."""
+        """A line under the camera (and a progress bar for the liveness steps); no cue over the camera."""
         self.prompt.setText(text)
+        self.camera.set_cue(None)
+        self.camera.set_matching(False)
+        self.progress.setRange(0, 100)
         if progress is None:
             self.progress.hide()
         else:
             self.progress.setValue(progress)
             self.progress.show()
+
+    def show_checking(self, checking: Checking) -> None:
+        """An attempt under way: the step's words, its cue and countdown over the camera, or the face being matched."""
+        if checking.matching:
+            self.show_prompt(checking.prompt or "Checking who you are\u2026", 100)
+            self.progress.setRange(0, 0)  # a busy bar: matching has no steps to count
+            self.camera.set_matching(True)
+            return
+        step = checking.step
+        self.show_prompt(STEP_PROMPTS[step] if step is not None else checking.prompt, checking.percent)
+        if step is not None:
+            self.camera.set_cue(STEP_CUES[step], checking.seconds_left, checking.step_seconds)
 
 
 class GreetScreen(QWidget):

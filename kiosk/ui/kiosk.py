@@ -43,7 +43,7 @@ from kiosk.ui.employee_screens import (
 )
 from kiosk.ui.messages import Messenger
 from kiosk.ui.parts import PunchServices, UiParts
-from kiosk.ui.pipeline import Verdict, VisionPipeline
+from kiosk.ui.pipeline import Checking, Verdict, VisionPipeline
 from kiosk.ui.setup_screen import SetupScreen
 from kiosk.ui.sound import Sound
 from kiosk.ui.tasks import Worker
@@ -274,9 +274,9 @@ class Kiosk(QObject):
         online = "offline" if status.last_error else "online"
         return f"{online}, {waiting}"
 
-    def _checking(self, prompt: str, percent: int) -> None:
+    def _checking(self, checking: Checking) -> None:
         if self.window.current is self.idle:
-            self.idle.show_prompt(prompt, percent)
+            self.idle.show_checking(checking)
 
     def _verdict(self, verdict: Verdict) -> None:
         if self.window.current is not self.idle or self.services is None:

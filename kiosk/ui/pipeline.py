@@ -17,11 +17,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.ui import vision_process
-from kiosk.ui.vision_process import CaptureStep, PipelineSettings, Verdict, VisionSpec
+from kiosk.ui.vision_process import CaptureStep, Checking, PipelineSettings, Verdict, VisionSpec
 from kiosk.vision.camera import CameraState, CameraStatus
 from kiosk.vision.matcher import MatchPolicy, TemplateGallery
 
-__all__ = ["CaptureStep", "PipelineSettings", "Verdict", "VisionPipeline", "VisionSpec"]
+__all__ = ["CaptureStep", "Checking", "PipelineSettings", "Verdict", "VisionPipeline", "VisionSpec"]
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class VisionPipeline(QObject):
 
     frame_ready = Signal(QImage, object)  # preview image, face box in it (x, y, w, h) or None
     camera_changed = Signal(object)  # CameraStatus
-    checking = Signal(str, int)  # prompt, progress percent
+    checking = Signal(object)  # Checking: the prompt, the step and its time left, or that the face is matched
     attempt_started = Signal()
     verdict = Signal(object)  # Verdict
     problem = Signal(str)  # an unexpected error in the loop (already logged there)
@@ -138,7 +138,7 @@ class VisionPipeline(QObject):
                 self.status = message[1]
                 self.camera_changed.emit(message[1])
             elif kind == "checking":
-                self.checking.emit(message[1], message[2])
+                self.checking.emit(message[1])
             elif kind == "attempt":
                 self.attempt_started.emit()
             elif kind == "verdict":

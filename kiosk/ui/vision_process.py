@@ -11,7 +11,7 @@ queued), with the templates the kiosk opened and sent (the key to open them stay
 Enrolment capture uses the same worker.
 
 Messages to the parent are tuples: ("frame", index, width, height, box, pixels), ("status", CameraStatus),
-("attempt",), ("checking", prompt, percent), ("verdict", Verdict), ("captured", CaptureStep), ("problem", text),
+("attempt",), ("checking", Checking), ("verdict", Verdict), ("captured", CaptureStep), ("problem", text),
 ("stopped", frames_read). Commands from the parent: ("arm",), ("hold",), ("gallery", TemplateGallery, MatchPolicy),
 ("enrol",), ("stop_enrol",), ("stop",).
 """
@@ -54,11 +54,16 @@ class PipelineSettings:
         face_frames_to_start: consecutive frames with a face before an attempt starts (a passer-by does not).
         min_face_share: the face's width as a share of the frame's, at least (the person stands at the kiosk).
         recognise_within_s: after liveness passed, how long recognition may still take.
+        gone_frames: after someone was identified, frames without a face that show they left.
+        same_person_wait_s: after someone was identified, how long a face that stays in the frame is taken for the
+            same person (no new attempt on them, so nobody is punched twice or asked again).
     """
 
     face_frames_to_start: int = 3
     min_face_share: float = 0.12
     recognise_within_s: float = 4.0
+    gone_frames: int = 5
+    same_person_wait_s: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,59 @@ class CaptureStep:
     @property
     def complete(self) -> bool:
         return self.collected >= self.total
+
+
+@dataclass(frozen=True)
+class Checking:
+    """Where an attempt stands, for the idle screen's prompt, direction cue and countdown.
+
+    Attributes:
+        prompt: the instruction or advice to show.
+        percent: liveness steps done, out of 100.
+        step: the step being asked (None before the face is steady, and while the face is matched).
+        seconds_left: the time the current step has left (None when no step is asked).
+        step_seconds: the time each step is given.
+        matching: liveness passed; the face is being matched against the enrolled ones.
+    """
+
+    prompt: str
+    percent: int
+    step: ChallengeStep | None = None
+    seconds_left: float | None = None
+    step_seconds: float = 0.0
+    matching: bool = False
+
+
+class DepartureWatch:
+    """After someone was identified: has that person left the frame, or has the face stayed long enough to be taken
+    for someone new?
+
+    A person reads the confirmation and walks away; the camera still sees them for a moment. Starting an attempt on
+    them at once would greet them a second time. The watch opens once `gone_frames` frames in a row have no face of
+    attempt size, or after `wait_s` seconds whatever the frames show.
+    """
+
+    def __init__(self, gone_frames: int, wait_s: float) -> None:
+        self.gone_frames = gone_frames
+        self.wait_s = wait_s
+        self.since: float | None = None
+        self.absent = 0
+        self.waiting = False
+
+    def start(self) -> None:
+        """Someone was just identified: wait for them to leave."""
+        self.waiting, self.since, self.absent = True, None, 0
+
+    def ready(self, face_present: bool, now_s: float) -> bool:
+        """Whether an attempt may start, given this frame (`face_present`: a face of attempt size)."""
+        if not self.waiting:
+            return True
+        if self.since is None:
+            self.since = now_s
+        self.absent = 0 if face_present else self.absent + 1
+        if self.absent >= self.gone_frames or now_s - self.since >= self.wait_s:
+            self.waiting = False
+        return not self.waiting
 
 
 @dataclass(frozen=True)
@@ -158,6 +216,7 @@ class _Loop:
         self.live_at: float | None = None
         self.identified: ConfirmedMatch | None = None
         self.advice = ""
+        self.departure = DepartureWatch(spec.settings.gone_frames, spec.settings.same_person_wait_s)
 
     def send(self, *message: object) -> None:
         self.events.send(message)
@@ -333,7 +392,9 @@ class _Loop:
             return
         if self.mode is Mode.WATCHING:
             big_enough = face is not None and face.box_width >= self.settings.min_face_share * face.frame_width
-            self.face_frames = self.face_frames + 1 if big_enough else 0
+            # While the person just identified is still here, their face starts nothing.
+            ready = self.departure.ready(big_enough, frame.monotonic)
+            self.face_frames = self.face_frames + 1 if big_enough and ready else 0
             if self.face_frames < self.settings.face_frames_to_start:
                 return
             self.session = LivenessSession(self.challenge(), self.spec.liveness)
@@ -366,7 +427,10 @@ class _Loop:
             steps = len(session.challenge)
             current = session.current_step
             done = steps if current is None else session.challenge.index(current)
-            self.send("checking", session.prompt or "Hold still", round(100 * done / steps))
+            percent = round(100 * done / steps)
+            left = session.seconds_left(frame.stream_time)
+            limit = session.config.step_time_limit_s
+            self.send("checking", Checking(session.prompt or "Hold still", percent, current, left, limit))
             return
         result = session.result()
         log.info("liveness: %s %s", result.live, result.reason_codes)
@@ -392,10 +456,12 @@ class _Loop:
                 message += f" {self.advice}"
             self.end(Verdict(None, None, True, self.reasons, "not_recognised", message))
         else:
-            self.send("checking", self.advice or "Checking who you are\u2026", 100)
+            self.send("checking", Checking(self.advice or "Checking who you are\u2026", 100, matching=True))
 
     def end(self, verdict: Verdict) -> None:
         self.mode, self.session, self.face_frames, self.live_at = Mode.HOLDING, None, 0, None
+        if verdict.identified:
+            self.departure.start()
         self.attempt_number += 1
         self.send("verdict", verdict)
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -465,8 +477,25 @@ class DateTimePicker(QWidget):
         self.changed.emit()
 
 
+class Cue(enum.Enum):
+    """What the camera view draws beside the face guide for the liveness step being asked."""
+
+    TURN_LEFT = "turn_left"  # an arrow to the person's left: the screen's left, since the preview is a mirror
+    TURN_RIGHT = "turn_right"
+    LOOK_UP = "look_up"
+    BLINK = "blink"  # a closed eye
+    SMILE = "smile"  # a smiling mouth
+
+
+SPINNER_MS = 40
+
+
 class CameraView(QWidget):
-    """The live preview, mirrored like a mirror, with an oval face guide and a line of text over it."""
+    """The live preview, mirrored like a mirror, with an oval face guide and a line of text over it.
+
+    While a liveness step is asked it shows a cue for it (an arrow, a closed eye or a smile) and a ring counting down
+    the step's seconds; while the face is matched, a turning arc.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -475,8 +504,46 @@ class CameraView(QWidget):
         self._caption = ""
         self._guide_colour = QColor(COLOURS["text"])
         self.frames_painted = 0
+        self.cue: Cue | None = None
+        self.seconds_left: float | None = None
+        self.step_seconds = 6.0
+        self._spin = QTimer(self)
+        self._spin.setInterval(SPINNER_MS)
+        self._spin.timeout.connect(self._turn)
+        self.spinner_angle = 0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
+
+    def set_cue(self, cue: Cue | None, seconds_left: float | None = None, step_seconds: float = 6.0) -> None:
+        """Show `cue` with `seconds_left` of `step_seconds` on the countdown ring (None: no cue)."""
+        self.cue, self.seconds_left, self.step_seconds = cue, seconds_left, step_seconds
+        self.update()
+
+    @property
+    def countdown(self) -> int | None:
+        """The whole seconds the ring shows (rounded up, as a countdown is read)."""
+        return None if self.seconds_left is None else math.ceil(self.seconds_left)
+
+    def set_matching(self, matching: bool) -> None:
+        """A turning arc around the face guide while the face is matched."""
+        if matching and not self._spin.isActive():
+            self._spin.start()
+        elif not matching and self._spin.isActive():
+            self._spin.stop()
+        self.update()
+
+    @property
+    def matching(self) -> bool:
+        return self._spin.isActive()
+
+    def _turn(self) -> None:
+        self.spinner_angle = (self.spinner_angle + 12) % 360
+        self.update()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        self.set_matching(False)
+        self.set_cue(None)
+        super().hideEvent(event)
 
     def set_frame(self, image: QImage, box: tuple[int, int, int, int] | None) -> None:
         """Show `image` (already mirrored) and, when given, the face box (x, y, w, h in the image's pixels)."""
@@ -519,6 +586,15 @@ class CameraView(QWidget):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(guide)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.cue is not None:
+            self._paint_cue(painter, guide)
+        if self.seconds_left is not None:
+            self._paint_countdown(painter)
+        if self._spin.isActive():
+            arc = QPen(QColor(COLOURS["accent"]), 10, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+            painter.setPen(arc)
+            painter.drawArc(guide.adjusted(-14, -14, 14, 14), -self.spinner_angle * 16, 100 * 16)
         if self._caption:
             font = painter.font()
             font.setPixelSize(max(22, self.height() // 14))
@@ -529,3 +605,68 @@ class CameraView(QWidget):
             painter.setPen(QColor(COLOURS["text"]))
             painter.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._caption)
         painter.end()
+
+    def _paint_cue(self, painter: QPainter, guide: QRectF) -> None:
+        """The step's sign beside the face guide, white on a dark disc, large enough to see from a metre."""
+        size = max(48.0, min(guide.width(), guide.height()) * 0.42)
+        centre = guide.center()
+        if self.cue is Cue.TURN_LEFT:
+            centre = QPointF(guide.left() - size * 0.75, centre.y())
+        elif self.cue is Cue.TURN_RIGHT:
+            centre = QPointF(guide.right() + size * 0.75, centre.y())
+        else:
+            centre = QPointF(centre.x(), guide.top() - size * 0.1)
+        disc = QRectF(0, 0, size * 1.3, size * 1.3)
+        disc.moveCenter(centre)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 190))
+        painter.drawEllipse(disc)
+        white = QColor(COLOURS["text"])
+        half = size / 2
+        x, y = centre.x(), centre.y()
+        if self.cue in (Cue.TURN_LEFT, Cue.TURN_RIGHT, Cue.LOOK_UP):
+            arrow = [(-half, 0.0), (0.0, -half), (0.0, -half * 0.4), (half, -half * 0.4)]
+            arrow += [(half, half * 0.4), (0.0, half * 0.4), (0.0, half)]
+            if self.cue is Cue.TURN_RIGHT:
+                arrow = [(-ax, ay) for ax, ay in arrow]
+            elif self.cue is Cue.LOOK_UP:
+                arrow = [(ay, ax) for ax, ay in arrow]
+            painter.setBrush(white)
+            painter.drawPolygon(QPolygonF([QPointF(x + ax, y + ay) for ax, ay in arrow]))
+            return
+        pen = QPen(white, max(5.0, size / 10), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if self.cue is Cue.BLINK:
+            # A closed eye: the lid's curve with lashes below it.
+            lid = QRectF(x - half, y - half * 0.9, size, size * 0.9)
+            painter.drawArc(lid, 200 * 16, 140 * 16)
+            for lash in (-0.5, 0.0, 0.5):
+                top = QPointF(x + lash * half * 0.9, y + half * 0.05 - abs(lash) * half * 0.25)
+                painter.drawLine(top, QPointF(top.x() + lash * half * 0.35, top.y() + half * 0.35))
+        else:
+            # A smiling face: the outline, two eyes, the smile.
+            painter.drawEllipse(QRectF(x - half, y - half, size, size))
+            painter.drawPoint(QPointF(x - half * 0.35, y - half * 0.25))
+            painter.drawPoint(QPointF(x + half * 0.35, y - half * 0.25))
+            painter.drawArc(QRectF(x - half * 0.55, y - half * 0.45, size * 0.55, size * 0.6), 200 * 16, 140 * 16)
+
+    def _paint_countdown(self, painter: QPainter) -> None:
+        """A ring in the top right corner: the step's remaining share of its time, and the seconds in figures."""
+        left, total = self.seconds_left or 0.0, max(self.step_seconds, 0.1)
+        size = max(72.0, self.height() / 6)
+        ring = QRectF(self.width() - size - 24, 24, size, size)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 190))
+        painter.drawEllipse(ring)
+        colour = QColor(COLOURS["pause"] if left <= 2 else COLOURS["go"])
+        painter.setPen(QPen(colour, max(6.0, size / 10), Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        inner = ring.adjusted(size / 10, size / 10, -size / 10, -size / 10)
+        painter.drawArc(inner, 90 * 16, round(360 * 16 * min(1.0, left / total)))
+        font = painter.font()
+        font.setPixelSize(round(size * 0.4))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor(COLOURS["text"]))
+        painter.drawText(ring, Qt.AlignmentFlag.AlignCenter, str(self.countdown))

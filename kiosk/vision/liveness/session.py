@@ -84,6 +84,13 @@ class LivenessSession:
         """The step being asked, None before the face appears and after the end."""
         return None if self._judge is None or self._finished else self._judge.step
 
+    def seconds_left(self, time_s: float) -> float | None:
+        """Seconds the current step has left at stream time `time_s` (None when no step is being asked)."""
+        judge = self._judge
+        if judge is None or self._finished:
+            return None
+        return max(0.0, self.config.step_time_limit_s - (time_s - judge.started_at))
+
     @property
     def prompt(self) -> str | None:
         """The instruction for the current step."""
