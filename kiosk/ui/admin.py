@@ -751,7 +751,8 @@ class AdminMode(QObject):
         employee_id, actor = self.employee.employee_id, self.actor
 
         def deleted(removed: int) -> None:
-            self.kiosk.messenger.tell(f"Face data deleted ({removed} samples)", Level.SUCCESS)
+            done = "Face data deleted (1 sample)" if removed == 1 else f"Face data deleted ({removed} samples)"
+            self.kiosk.messenger.tell(done, Level.SUCCESS)
             self.open_employee(employee_id)
 
         self.kiosk.database.submit(lambda: enrolment.delete_biometrics(employee_id, deleted_by=actor), deleted)

@@ -89,7 +89,12 @@ def local_time(moment: datetime, zone: ZoneInfo, today: datetime | None = None) 
 def describe_state(state: EmployeeState, zone: ZoneInfo, now: datetime | None = None) -> str:
     """One line about where the employee stands."""
     if state.status is EmployeeStatus.ON_BREAK and state.open_break is not None:
-        return f"On a {state.open_break.break_type.value} break since {local_time(state.open_break.start, zone, now)}"
+        since = local_time(state.open_break.start, zone, now)
+        if state.open_break.break_type is BreakType.LUNCH:
+            return f"On a lunch break since {since}"
+        if state.open_break.break_type is BreakType.REST:
+            return f"On a rest break since {since}"
+        return f"On a break since {since}"
     if state.status is EmployeeStatus.ON_SHIFT and state.session is not None:
         return f"On shift since {local_time(state.session.clock_in, zone, now)}"
     return "Not clocked in"

@@ -6,8 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.domain.punches import IdentifiedBy
+from kiosk.domain.punches import BreakType, IdentifiedBy, PunchKind
 from kiosk.ui.employee_screens import NOTICE_SECONDS, NoticeScreen, matches
+from kiosk.ui.kiosk import Identity
 from tests.ui.conftest import RunningKiosk, click, press_key, showing
 
 
@@ -153,3 +154,15 @@ def test_a_search_ignores_case_and_accents() -> None:
     assert matches("7", "E7", "Peña, José")
     assert not matches("8", "E7", "Peña, José")
     assert matches("  ", "E7", "Peña, José")
+
+
+def test_the_greeting_names_an_other_break_in_correct_english(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    services = kiosk.services
+    assert services is not None
+    services.clock.record_punch("E1", PunchKind.CLOCK_IN, identified_by=IdentifiedBy.PIN)
+    running.time.advance(hours=2)
+    services.clock.record_punch("E1", PunchKind.BREAK_START, BreakType.OTHER, identified_by=IdentifiedBy.PIN)
+    kiosk.identified(Identity("E1", IdentifiedBy.PIN))
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.greet))
+    assert kiosk.greet.state.text() == "On a break since 23:00"  # not "On a other break"
