@@ -678,6 +678,9 @@ class NamePickScreen(QWidget):
         self.keyboard.attach(self.search)
         self.list = QListWidget()
         self.list.itemClicked.connect(lambda item: self.picked.emit(item.data(Qt.ItemDataRole.UserRole)))
+        # A long row is cut with an ellipsis rather than scrolled sideways, which a finger cannot do well.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.empty = label("", "muted")
         self.names: dict[str, str] = {}
         self._empty_text = ""
@@ -687,8 +690,8 @@ class NamePickScreen(QWidget):
         left.addWidget(self.list, 1)
         columns = QHBoxLayout()
         columns.setSpacing(24)
-        columns.addLayout(left, 4)
-        columns.addWidget(self.keyboard, 5, Qt.AlignmentFlag.AlignTop)
+        columns.addLayout(left, 1)
+        columns.addWidget(self.keyboard, 1, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
