@@ -638,12 +638,16 @@ class CameraView(QWidget):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if self.cue is Cue.BLINK:
-            # A closed eye: the lid's curve with lashes below it.
-            lid = QRectF(x - half, y - half * 0.9, size, size * 0.9)
-            painter.drawArc(lid, 200 * 16, 140 * 16)
-            for lash in (-0.5, 0.0, 0.5):
-                top = QPointF(x + lash * half * 0.9, y + half * 0.05 - abs(lash) * half * 0.25)
-                painter.drawLine(top, QPointF(top.x() + lash * half * 0.35, top.y() + half * 0.35))
+            # A closed eye: the lid's downward curve, with lashes pointing out of it.
+            radius_x, radius_y = half, half * 0.55
+            lid_centre = QPointF(x, y - half * 0.45)
+            lid = QRectF(lid_centre.x() - radius_x, lid_centre.y() - radius_y, 2 * radius_x, 2 * radius_y)
+            painter.drawArc(lid, 195 * 16, 150 * 16)
+            for degrees in (225.0, 250.0, 270.0, 290.0, 315.0):
+                angle = math.radians(degrees)
+                dx, dy = math.cos(angle), -math.sin(angle)
+                root = QPointF(lid_centre.x() + radius_x * dx, lid_centre.y() + radius_y * dy)
+                painter.drawLine(root, QPointF(root.x() + dx * half * 0.35, root.y() + dy * half * 0.35))
         else:
             # A smiling face: the outline, two eyes, the smile.
             painter.drawEllipse(QRectF(x - half, y - half, size, size))
