@@ -781,11 +781,11 @@ class AdminMode(QObject):
             return target
 
         def done(target: Path) -> None:
-            self.export.result.setText(f"Saved to {target}")
+            self.export.result.show_message(f"Saved to {target}", Level.SUCCESS)
             self.kiosk.messenger.tell("Timesheet exported", Level.SUCCESS)
 
         def failed(error: BaseException) -> None:
-            self.export.result.setText(explain(error))
+            self.export.result.show_message(explain(error), Level.PROBLEM)
             self.kiosk.messenger.report(error)
 
         self.kiosk.database.submit(export, done, failed)

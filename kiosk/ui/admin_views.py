@@ -14,7 +14,7 @@ from kiosk.domain.sessions import EmployeeStatus
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.store.roster import DepartmentRecord
 from kiosk.ui.employee_screens import DONE_WORDS
-from kiosk.ui.widgets import ChoiceRow, button, label
+from kiosk.ui.widgets import ChoiceRow, MessageLine, button, label
 
 TIME = "%H:%M"
 DOT = "  \u00b7  "
@@ -120,7 +120,7 @@ class ExportScreen(QWidget):
         super().__init__(parent)
         self.first = DayPicker("From")
         self.last = DayPicker("To")
-        self.result = label("", "muted")
+        self.result = MessageLine()
         self.run = button("Export timesheet (CSV)", "go", lambda: self.export.emit(self.first.day, self.last.day))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
@@ -137,7 +137,7 @@ class ExportScreen(QWidget):
         """Start with the last two weeks up to today."""
         self.first.set_day(today - timedelta(days=13))
         self.last.set_day(today)
-        self.result.setText("")
+        self.result.clear()
 
 
 class EmployeeScreen(QWidget):

@@ -104,11 +104,12 @@ def test_supervisor_lists_export_and_settings(qtbot: QtBot, launch: Launcher) ->
     qtbot.waitUntil(lambda: showing(kiosk, admin.export))
     admin.export.last.shift(-20)  # ends before it starts: refused, nothing written
     click(qtbot, admin.export.run)
-    qtbot.waitUntil(lambda: "swap the dates" in admin.export.result.text())
+    qtbot.waitUntil(lambda: "swap the dates" in admin.export.result.text)
+    assert admin.export.result.level == "problem"
     admin.export.last.shift(20)
     click(qtbot, admin.export.run)
-    qtbot.waitUntil(lambda: admin.export.result.text().startswith("Saved to"))
-    saved = Path(admin.export.result.text().removeprefix("Saved to "))
+    qtbot.waitUntil(lambda: admin.export.result.text.startswith("Saved to"))
+    saved = Path(admin.export.result.text.removeprefix("Saved to "))
     rows = saved.read_text(encoding="utf-8").splitlines()
     assert len(rows) == 3  # a header and the two employees' day
     assert any("Maria" in row or "E1" in row for row in rows[1:])
