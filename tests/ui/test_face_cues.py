@@ -16,7 +16,7 @@ from kiosk.ui.pipeline import Checking
 from kiosk.ui.vision_process import DepartureWatch, PipelineSettings
 from kiosk.ui.widgets import CameraView, Cue
 from kiosk.vision.liveness import ChallengeStep
-from tests.ui.conftest import Launcher, click, enrol_from_clip, showing
+from tests.ui.conftest import Launcher, RunningKiosk, click, enrol_from_clip, showing
 from tests.ui.test_camera import BLINKING, SAME_PERSON
 
 
@@ -147,3 +147,26 @@ def test_after_a_face_punch_the_same_person_is_not_asked_again(qtbot: QtBot, lau
     with qtbot.waitSignal(vision.attempt_started, timeout=round((PipelineSettings().same_person_wait_s + 10) * 1000)):
         pass
     QApplication.processEvents()
+
+
+def spinning(view: CameraView) -> bool:
+    """A function, so that the type checker does not narrow the property between calls."""
+    return view.matching
+
+
+def test_the_idle_screen_shows_the_step_then_a_busy_cue_while_the_face_is_matched(
+    qtbot: QtBot, running: RunningKiosk
+) -> None:
+    idle = running.kiosk.idle
+    idle.show_checking(Checking("Turn your head to your left", 50, ChallengeStep.TURN_LEFT, 2.3, 6.0))
+    assert idle.prompt.text() == "Turn your head to your left"
+    assert (idle.camera.cue, idle.camera.countdown) == (Cue.TURN_LEFT, 3)
+    assert idle.progress.value() == 50
+    idle.show_checking(Checking("Checking who you are\u2026", 100, matching=True))
+    assert idle.prompt.text() == "Checking who you are\u2026"
+    assert idle.camera.cue is None
+    assert spinning(idle.camera)
+    assert idle.progress.maximum() == 0  # a busy bar: there are no steps to count while matching
+    running.kiosk.go_idle()
+    assert not spinning(idle.camera)
+    assert idle.progress.isHidden()
