@@ -62,6 +62,7 @@ TEXT_PAIRS = (
     TextPair("text", "go", False, "clock-in buttons, success messages"),
     TextPair("text", "stop", False, "clock-out buttons, error messages"),
     TextPair("on_pause", "pause", False, "break buttons, the supervisor's banner"),
+    TextPair("pause", "ground", False, "cautions on the settings screen"),
 )
 
 
