@@ -12,7 +12,7 @@ import argparse
 import logging
 from collections.abc import Callable, Sequence
 
-from kiosk.commands import fetch_models, kiosk, mail, provision, secrets, selftest, timesheet, vision
+from kiosk.commands import fetch_models, kiosk, mail, provision, secrets, selftest, shared_options, timesheet, vision
 from kiosk.domain.errors import TimeclockError
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,6 @@ Handler = Callable[[argparse.Namespace], int]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Face-recognition time-clock kiosk.")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log debugging detail to standard error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     kiosk.register(parser)  # no command: the kiosk itself
     timesheet.register(subparsers)
@@ -32,12 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.register(subparsers)
     mail.register(subparsers)
     secrets.register(subparsers)
+    shared_options.add_verbose(parser)  # last: it reaches every command registered above
     return parser
 
 
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    refused = shared_options.resolve(args) or kiosk.misplaced(args)
+    if refused is not None:
+        parser.error(refused)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from kiosk.commands.shared_options import DATA_DIR, add_shared
 from kiosk.domain.errors import RuleViolation
+
+_DATA_DIR_HELP = "the kiosk's data folder (before or after the action)"
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the `mail` command group."""
     parser = subparsers.add_parser("mail", help="notification email: settings, outbox, send now")
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="the kiosk's data folder")
+    add_shared(parser, DATA_DIR, _DATA_DIR_HELP)
     actions = parser.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
 
     show = actions.add_parser("show", help="print the mail settings and how much mail waits")
+    add_shared(show, DATA_DIR, _DATA_DIR_HELP)
     show.set_defaults(handler=_show)
 
     configure = actions.add_parser(
@@ -43,12 +46,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--password-stdin", action="store_true", help="read the SMTP password from standard input (one line)"
     )
     configure.add_argument("--off", action="store_true", help="remove the SMTP server: mail waits in the outbox")
+    add_shared(configure, DATA_DIR, _DATA_DIR_HELP)
     configure.set_defaults(handler=_configure)
 
     outbox = actions.add_parser("outbox", help="list the queued and sent messages as CSV")
+    add_shared(outbox, DATA_DIR, _DATA_DIR_HELP)
     outbox.set_defaults(handler=_outbox)
 
     send = actions.add_parser("send", help="send the messages that are due now")
+    add_shared(send, DATA_DIR, _DATA_DIR_HELP)
     send.set_defaults(handler=_send)
 
 

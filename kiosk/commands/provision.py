@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 from typing import Any
+
+from kiosk.commands.shared_options import DATA_DIR, add_shared
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,7 @@ def register(subparsers: Any) -> None:
         "`python -m central add-kiosk` printed. The credentials go to the kiosk's secret store (see `secrets show`).",
     )
     parser.add_argument("token", help="the token, starting with tck1.")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        metavar="DIR",
-        help="the kiosk's data folder (default: $TIMECLOCK_DATA_DIR or the user's)",
-    )
+    add_shared(parser, DATA_DIR, "the kiosk's data folder (default: $TIMECLOCK_DATA_DIR or the user's)")
     parser.set_defaults(handler=_provision)
 
 

@@ -16,6 +16,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from kiosk.commands.shared_options import DATA_DIR, add_shared
+
+_DATA_DIR_HELP = "the kiosk's data folder (before or after the action)"
+
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the `secrets` command group."""
@@ -26,10 +30,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "in an unlocked OS keyring; else, on a Linux service, under a key sealed by systemd-creds; else in an "
         "encrypted file whose key lies apart from the data folder, protected by file permissions only.",
     )
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="the kiosk's data folder")
+    add_shared(parser, DATA_DIR, _DATA_DIR_HELP)
     actions = parser.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
 
     show = actions.add_parser("show", help="print which store keeps the secrets and which secrets it holds")
+    add_shared(show, DATA_DIR, _DATA_DIR_HELP)
     show.set_defaults(handler=_show)
 
     seal = actions.add_parser(
@@ -53,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="KEY",
         help="auto (TPM2 and host key where there is a TPM2, else host key), host, tpm2 or host+tpm2",
     )
+    add_shared(seal, DATA_DIR, _DATA_DIR_HELP)
     seal.set_defaults(handler=_seal)
 
     migrate = actions.add_parser(
@@ -62,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "the encrypted file of the data folder, so that the kiosk no longer needs the keyring unlocked after a "
         "restart. Run it in the desktop session of the kiosk's user; `seal` then puts them under a sealed key.",
     )
+    add_shared(migrate, DATA_DIR, _DATA_DIR_HELP)
     migrate.set_defaults(handler=_migrate)
 
 

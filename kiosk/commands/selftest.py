@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from kiosk.commands.shared_options import CAMERA, DATA_DIR, add_shared
+
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the `selftest` command."""
@@ -18,10 +20,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "recorded picture (with --frame) goes through landmarks and encoding. Prints one line per check and exits "
         "non-zero when any fails. Nothing in the data folder is changed.",
     )
-    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="the kiosk's data folder")
-    parser.add_argument(
-        "--camera", metavar="INDEX|FILE|URL", help="read a few frames from this camera (device index, video or URL)"
-    )
+    add_shared(parser, DATA_DIR, "the kiosk's data folder")
+    add_shared(parser, CAMERA, "read a few frames from this camera (device index, video or URL)")
     parser.add_argument(
         "--frame", type=Path, metavar="FILE", help="a recorded picture of one face to run landmarks and encoding on"
     )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kiosk.commands.shared_options import DATA_DIR, add_shared
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.sessions import SessionPolicy
 from kiosk.domain.timesheet import Period, build_timesheet, write_timesheet_csv
@@ -58,9 +59,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--to", dest="last_day", metavar="DATE", help="last business day to report, YYYY-MM-DD (default: the last)"
     )
-    parser.add_argument(
-        "--data-dir", type=Path, metavar="DIR",
-        help="the kiosk's data folder, when reading its database (default: $TIMECLOCK_DATA_DIR or the user's)",
+    add_shared(
+        parser, DATA_DIR,
+        "the kiosk's data folder, when reading its database (default: $TIMECLOCK_DATA_DIR or the user's)",
     )  # fmt: skip
     parser.add_argument(
         "--as-of", metavar="TIME",

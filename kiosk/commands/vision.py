@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from kiosk.commands.shared_options import DATA_DIR, add_shared
 from kiosk.domain.errors import RuleViolation
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def register_enrolment(vision_subparsers: SubParsers) -> None:
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR", help="the kiosk's data folder")
+    add_shared(parser, DATA_DIR, "the kiosk's data folder")
 
 
 @contextmanager
