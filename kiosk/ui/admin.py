@@ -126,6 +126,32 @@ class AdminHome(QWidget):
         self.banner.setVisible(count > 0)
 
 
+class ExitScreen(QWidget):
+    """Asks before the kiosk closes: once closed, nobody can punch here until someone starts it again.
+
+    The confirming button is not where "Exit the kiosk" was on the home screen, so a double tap lands on "Cancel".
+    """
+
+    confirmed = Signal()
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.confirm = button("Exit the kiosk", "stop", self.confirmed.emit)
+        self.cancel = button("Cancel", "quiet", self.cancelled.emit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 24, 40, 24)
+        layout.addWidget(label("Exit the kiosk?", "title"))
+        layout.addWidget(
+            label("Nobody can punch at this kiosk until it is started again. Punches already made are kept.")
+        )
+        layout.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.confirm, 2)
+        row.addWidget(self.cancel, 1)
+        layout.addLayout(row)
+
+
 class IncidentListScreen(QWidget):
     """Missed clock-outs, unresolved first."""
 
@@ -375,7 +401,17 @@ class AdminMode(QObject):
         self.department = DepartmentScreen()
         self.consent = ConsentScreen()
         self.capture = CaptureScreen()
-        screens = (self.pin, self.home, self.incidents, self.detail, self.settings, self.on_site, self.today)
+        self.exit_confirmation = ExitScreen()
+        screens = (
+            self.pin,
+            self.home,
+            self.exit_confirmation,
+            self.incidents,
+            self.detail,
+            self.settings,
+            self.on_site,
+            self.today,
+        )
         more = (self.employees, self.employee, self.new_pin, self.export, self.consent, self.capture, self.departments)
         for screen in (*screens, *more, self.department):
             kiosk.window.add_screen(screen)
@@ -422,7 +458,9 @@ class AdminMode(QObject):
         self.export.export.connect(self._export)
         self.settings.sync_now.connect(self._sync_now)
         self.home.leave.clicked.connect(kiosk.go_idle)
-        self.home.exit.clicked.connect(self.exit_kiosk)
+        self.home.exit.clicked.connect(self.ask_exit)
+        self.exit_confirmation.confirmed.connect(self.exit_kiosk)
+        self.exit_confirmation.cancelled.connect(self.show_home)
         self.incidents.back.connect(self.show_home)
         self.incidents.opened.connect(self.open_incident)
         self.detail.back.connect(self.show_incidents)
@@ -808,8 +846,14 @@ class AdminMode(QObject):
 
         self.kiosk.sync_worker.submit(sync.scheduler.sync_now, done, failed)
 
+    def ask_exit(self) -> None:
+        """ "Exit the kiosk" asks first: one stray tap must not leave the site without a time clock."""
+        if not self._require():
+            return
+        self.kiosk.window.show_screen(self.exit_confirmation)
+
     def exit_kiosk(self) -> None:
-        """Close the kiosk (only from supervisor mode, that is after the PIN)."""
+        """Close the kiosk (only from supervisor mode, that is after the PIN, and once confirmed)."""
         if not self._require():
             return
         log.info("kiosk closed by the supervisor")

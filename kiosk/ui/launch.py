@@ -6,6 +6,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from kiosk.ui import refcount_guard
 from kiosk.ui.window import KioskWindow
 
 WINDOWED_SIZE = (1280, 800)
@@ -13,6 +14,7 @@ WINDOWED_SIZE = (1280, 800)
 
 def application() -> QApplication:
     """The process's QApplication (made on first use; widgets need it before they are built)."""
+    refcount_guard.guard()  # before Qt starts working: see the module
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing

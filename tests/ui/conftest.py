@@ -26,6 +26,7 @@ from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord
 from kiosk.store.secrets import SecretStore
+from kiosk.ui import refcount_guard
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.sound import SoundPlayer
 from kiosk.vision.encodings import FaceEncoder
@@ -34,6 +35,9 @@ from kiosk.vision.liveness import ChallengeStep
 from kiosk.vision.models import default_model_path
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
+
+# The test process makes as many Qt calls as a kiosk that ran for hours (see kiosk.ui.refcount_guard).
+refcount_guard.guard()
 
 SUPERVISOR_PIN = "246810"
 EMPLOYEES = (("E1", "Maria", "Santos"), ("E2", "Jose", "Reyes"), ("E3", "Ana", "Cruz"))

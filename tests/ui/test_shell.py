@@ -69,6 +69,17 @@ def test_the_kiosk_refuses_to_close_without_the_supervisor_pin(qtbot: QtBot, run
         click(qtbot, admin.pin.keypad.buttons["OK"])
     assert showing(running.kiosk, admin.home)
     click(qtbot, admin.home.exit)
+    # One tap only asks; "Cancel" keeps the kiosk and supervisor mode; the second button really exits.
+    assert showing(running.kiosk, admin.exit_confirmation)
+    assert window.isVisible()
+    click(qtbot, admin.exit_confirmation.cancel)
+    assert showing(running.kiosk, admin.home)
+    assert window.isVisible()
+    click(qtbot, admin.home.exit)
+    # The confirming button is not where "Exit the kiosk" was: a double tap on that spot cancels.
+    exit_spot = admin.home.exit.geometry().center()
+    assert not admin.exit_confirmation.confirm.geometry().contains(exit_spot)
+    click(qtbot, admin.exit_confirmation.confirm)
     assert not window.isVisible()
 
 

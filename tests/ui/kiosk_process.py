@@ -1,0 +1,100 @@
+"""The kiosk as `python main.py` runs it, in a process of its own, left the way a supervisor leaves it.
+
+    python -m tests.ui.kiosk_process [--signals N] -- MAIN_ARGUMENTS...
+
+Runs `main.py` with MAIN_ARGUMENTS (the real command line, composition root, window and vision process), waits until
+the camera's frames reach the kiosk, optionally emits N of the vision pipeline's signals (what a long day of camera
+frames does to PySide), then opens supervisor mode with the demo PIN, taps "Exit the kiosk" and confirms. Each step
+is printed on standard output; the process's exit status is the kiosk's, and an interpreter that crashes while it
+shuts down shows in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from PySide6.QtCore import QTimer
+
+from kiosk.app import DEMO_PIN, KioskApp
+from kiosk.commands import main as kiosk_main
+from kiosk.ui import launch
+from kiosk.ui.kiosk import Kiosk
+
+STEP_MS = 50
+FRAMES_BEFORE_LEAVING = 10
+
+
+class Supervisor:
+    """Drives the kiosk from its event loop, one step per tick, as a person would tap through it."""
+
+    def __init__(self, built: list[Kiosk], signals: int, timeout_s: float) -> None:
+        self.built = built
+        self.signals = signals
+        self.deadline = time.monotonic() + timeout_s
+        self.step = "frames"
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(STEP_MS)
+
+    def say(self, text: str) -> None:
+        print(text, flush=True)
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            self.say(f"timed out waiting for: {self.step}")
+            os._exit(3)  # the kiosk cannot be left the normal way; the test reads the step it stopped at
+        if not self.built:
+            return
+        kiosk = self.built[0]
+        vision = kiosk.parts.vision
+        admin = kiosk.admin
+        if self.step == "frames":
+            if vision is None or vision.frames_read < FRAMES_BEFORE_LEAVING or kiosk.window.current is not kiosk.idle:
+                return
+            self.say(f"frames {vision.frames_read} vision-pid {vision.pid}")
+            for _ in range(self.signals):
+                vision.checking.emit("Hold still", 0)
+            if self.signals:
+                self.say(f"signals {self.signals}")
+            admin.ask_pin()
+            admin.pin.entered.emit(DEMO_PIN)
+            self.step = "supervisor"
+        elif self.step == "supervisor":
+            if kiosk.window.current is admin.home:
+                self.say("supervisor mode")
+                admin.home.exit.click()
+                self.step = "confirmation"
+        elif self.step == "confirmation" and kiosk.window.current is admin.exit_confirmation:
+            self.say("exit confirmed")
+            self.timer.stop()
+            admin.exit_confirmation.confirm.click()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="kiosk_process")
+    parser.add_argument("--signals", type=int, default=0)
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("main_arguments", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    built: list[Kiosk] = []
+    build = KioskApp.build
+
+    def build_and_keep(self: KioskApp) -> Kiosk:
+        kiosk = build(self)
+        built.append(kiosk)
+        return kiosk
+
+    KioskApp.build = build_and_keep  # type: ignore[method-assign]  # to find the kiosk main.py builds
+    launch.application()  # main.py uses this one; the driver's timer needs it first
+    supervisor = Supervisor(built, args.signals, args.timeout)
+    arguments = [argument for argument in args.main_arguments if argument != "--"]
+    code = kiosk_main(arguments)
+    supervisor.say(f"exited {code}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
