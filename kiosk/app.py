@@ -33,8 +33,9 @@ from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.parts import PunchServices, UiParts
 from kiosk.ui.pipeline import PipelineSettings, VisionPipeline, VisionSpec
 from kiosk.ui.sound import SoundPlayer
-from kiosk.vision.liveness import ChallengeStep, LivenessConfig, StepSettings
+from kiosk.vision.liveness import ChallengeStep
 from kiosk.vision.models import require_model
+from kiosk.vision.strictness import liveness_for
 from sync.credentials import ProfileStore
 from sync.service import KioskSyncService
 
@@ -63,14 +64,6 @@ DEMO_EMPLOYEES = (("Maria", "Santos", "1111"), ("Jose", "Reyes", "2222"), ("Ana"
 
 
 DEFAULT_CAMERA = "0"
-# Liveness strictness (a device setting): how many steps are asked and how long each may take.
-STRICTNESS_STEPS = {"relaxed": (2, 8.0), "normal": (2, 6.0), "strict": (3, 5.0)}
-
-
-def liveness_for(strictness: str) -> tuple[int, LivenessConfig]:
-    """The challenge length and liveness thresholds of a strictness setting."""
-    steps, time_limit = STRICTNESS_STEPS.get(strictness, STRICTNESS_STEPS["normal"])
-    return steps, LivenessConfig(step_time_limit_s=time_limit, steps=StepSettings())
 
 
 class KioskApp:

@@ -373,6 +373,8 @@ class AdminHost(Protocol):
 
     def refresh_place(self) -> None: ...
 
+    def apply_settings(self, settings: DeviceSettings) -> None: ...
+
 
 class AdminMode(QObject):
     """The supervisor's PIN and screens, driven by the kiosk."""
@@ -619,8 +621,7 @@ class AdminMode(QObject):
             return device
 
         def saved(device: DeviceSettings) -> None:
-            self.kiosk.settings = device
-            self.kiosk.window.set_idle_seconds(device.idle_timeout_seconds)
+            self.kiosk.apply_settings(device)
             self.kiosk.refresh_place()
             self.kiosk.messenger.tell("Settings saved", Level.SUCCESS)
             self.show_home()

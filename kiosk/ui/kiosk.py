@@ -49,6 +49,7 @@ from kiosk.ui.sound import Sound
 from kiosk.ui.tasks import Worker
 from kiosk.ui.window import KioskWindow
 from kiosk.vision.camera import CameraState, CameraStatus
+from kiosk.vision.strictness import liveness_for, matching_for
 
 log = logging.getLogger(__name__)
 
@@ -217,9 +218,17 @@ class Kiosk(QObject):
         enrolment = self.parts.enrolment
         if enrolment is None:
             return
-        self.database.submit(
-            enrolment.load_gallery, lambda loaded: vision.set_gallery(loaded.gallery, enrolment.policy)
-        )
+        policy = matching_for(self.settings.matching_strictness)  # the supervisor's "Face matching" setting
+        self.database.submit(enrolment.load_gallery, lambda loaded: vision.set_gallery(loaded.gallery, policy))
+
+    def apply_settings(self, settings: DeviceSettings) -> None:
+        """Device settings saved in supervisor mode count at once: the idle time now, the liveness check from the
+        next attempt, face matching from the next person (the rule goes with the templates when idle comes back)."""
+        self.settings = settings
+        self.window.set_idle_seconds(settings.idle_timeout_seconds)
+        vision = self.parts.vision
+        if vision is not None:
+            vision.set_liveness(*liveness_for(settings.liveness_strictness))
 
     def _show_frame(self, _image: QImage, _box: object) -> None:
         vision = self.parts.vision

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -19,6 +20,7 @@ from PySide6.QtGui import QImage
 from kiosk.ui import vision_process
 from kiosk.ui.vision_process import CaptureStep, Checking, PipelineSettings, Verdict, VisionSpec
 from kiosk.vision.camera import CameraState, CameraStatus
+from kiosk.vision.liveness import LivenessConfig
 from kiosk.vision.matcher import MatchPolicy, TemplateGallery
 
 __all__ = ["CaptureStep", "Checking", "PipelineSettings", "Verdict", "VisionPipeline", "VisionSpec"]
@@ -110,6 +112,16 @@ class VisionPipeline(QObject):
         """The enrolled templates (opened by the kiosk) to recognise people against, from the next attempt on."""
         self._last_gallery = (gallery, policy)
         self._send("gallery", gallery, policy)
+
+    @property
+    def match_policy(self) -> MatchPolicy | None:
+        """The match rule last sent with the templates (None before the first templates)."""
+        return self._last_gallery[1] if self._last_gallery is not None else None
+
+    def set_liveness(self, challenge_length: int, liveness: LivenessConfig) -> None:
+        """The liveness strictness, from the next attempt on; a restarted vision process starts with it too."""
+        self.spec = replace(self.spec, challenge_length=challenge_length, liveness=liveness)
+        self._send("liveness", challenge_length, liveness)
 
     def start_enrolment(self) -> None:
         """Collect enrolment samples from the camera; progress arrives as `captured`."""

@@ -13,7 +13,7 @@ Enrolment capture uses the same worker.
 Messages to the parent are tuples: ("frame", index, width, height, box, pixels), ("status", CameraStatus),
 ("attempt",), ("checking", Checking), ("verdict", Verdict), ("captured", CaptureStep), ("problem", text),
 ("stopped", frames_read). Commands from the parent: ("arm",), ("hold",), ("gallery", TemplateGallery, MatchPolicy),
-("enrol",), ("stop_enrol",), ("stop",).
+("liveness", challenge_length, LivenessConfig), ("enrol",), ("stop_enrol",), ("stop",).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -239,6 +239,9 @@ class _Loop:
                     self.face_frames = 0
             elif command == "gallery":
                 self.use_gallery(message[1], message[2])
+            elif command == "liveness":
+                # The supervisor changed the liveness strictness: the attempt under way keeps its challenge.
+                self.spec = replace(self.spec, challenge_length=message[1], liveness=message[2])
             elif command == "enrol":
                 self.enrolling = EnrolmentSession(self.face_encoder())
                 self.attempt_number += 1
