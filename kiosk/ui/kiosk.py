@@ -263,7 +263,8 @@ class Kiosk(QObject):
         elif status.state is CameraState.CONNECTING:
             text, caption = "Camera starting\u2026", "Starting the camera\u2026"
         else:
-            text = f"Camera not working: {status.reason or status.state.value}" if status.reason else "Camera off"
+            # The reason names the device or file: it is for the log, not for the people at the kiosk.
+            text = "Camera not working, reconnecting" if status.state is CameraState.RECONNECTING else "Camera off"
             caption = "The camera is not working. It reconnects by itself."
         if caption:
             caption += " You can punch with your PIN." if self._pin_punching_allowed() else " Ask your supervisor."

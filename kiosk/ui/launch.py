@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QApplication
 
 from kiosk.ui import refcount_guard
@@ -28,10 +29,16 @@ def show(window: KioskWindow, *, windowed: bool) -> None:
         window.apply_style(WINDOWED_SIZE[1])
         window.show()
         return
-    screen = application().primaryScreen()
-    window.apply_style(screen.size().height() if screen is not None else WINDOWED_SIZE[1])
-    if screen is not None:
-        # Full screen is a request to the window manager; an X server with none (a bare X session on a kiosk PC)
-        # ignores it, so the window is also given the whole screen itself.
-        window.setGeometry(screen.geometry())
+    # None when the platform has no screen at all (Qt's stubs do not say so).
+    screen: QScreen | None = application().primaryScreen()
+    if screen is None:
+        window.apply_style(WINDOWED_SIZE[1])
+        window.showFullScreen()
+        return
+    window.apply_style(screen.size().height())
+    # Full screen is a request a window manager carries out; a kiosk started without one (straight on X, or under
+    # a compositor that ignores the request) would keep the window's preferred size in a corner. The screen's own
+    # geometry, set first and again whenever the screen changes, fills it either way.
+    window.setGeometry(screen.geometry())
+    screen.geometryChanged.connect(window.setGeometry)
     window.showFullScreen()

@@ -318,8 +318,12 @@ class _Loop:
                             offset_ms = last_ms + 1
                             if self.mode is Mode.CHECKING:
                                 self.mode, self.session = Mode.WATCHING, None
+                        # The kiosk's camera never gives up, even when it is a file: it reconnects by itself.
                         camera = CameraSource(
-                            self.spec.camera, on_status=lambda status: self.send("status", status), sleep=self.pause
+                            self.spec.camera,
+                            on_status=lambda status: self.send("status", status),
+                            sleep=self.pause,
+                            retry_forever=True,
                         )
                     frame = camera.read()
                     if frame is None:

@@ -154,6 +154,8 @@ class CameraSource:
         max_attempts: give up (FAILED) after this many failed connection attempts in a row. None means the kind's
             default: a device or stream retries for ever (what a kiosk wants for its camera), a file or photo gives
             up after `FILE_MAX_ATTEMPTS`.
+        retry_forever: never give up, whatever the kind (the kiosk's own camera, even when it is a file); the delay
+            between attempts still grows with `backoff`. Not with `max_attempts`.
         failed_reads_before_reconnect: a live device may drop a frame; only this many failed reads in a row mean
             it is gone.
         width: ask a device for this frame width (it may give another).
@@ -171,6 +173,7 @@ class CameraSource:
         still_fps: float = 15.0,
         backoff: Backoff | None = None,
         max_attempts: int | None = None,
+        retry_forever: bool = False,
         failed_reads_before_reconnect: int = 5,
         width: int | None = None,
         height: int | None = None,
@@ -180,7 +183,9 @@ class CameraSource:
         if still_seconds <= 0 or still_fps <= 0:
             raise ValueError("still_seconds and still_fps must be positive")
         if max_attempts is not None and max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1 (or None to retry for ever)")
+            raise ValueError("max_attempts must be at least 1 (or None for the kind's default)")
+        if retry_forever and max_attempts is not None:
+            raise ValueError("retry_forever and max_attempts contradict each other; give one")
         self.source = source
         self.kind = source_kind(source)
         self.realtime = realtime or self.kind in {SourceKind.DEVICE, SourceKind.STREAM}
@@ -188,7 +193,10 @@ class CameraSource:
         self.still_fps = still_fps
         self.backoff = backoff if backoff is not None else Backoff()
         live = self.kind in {SourceKind.DEVICE, SourceKind.STREAM}
-        self.max_attempts = max_attempts if max_attempts is not None else (None if live else FILE_MAX_ATTEMPTS)
+        if retry_forever or (max_attempts is None and live):
+            self.max_attempts: int | None = None
+        else:
+            self.max_attempts = max_attempts if max_attempts is not None else FILE_MAX_ATTEMPTS
         self.failed_reads_before_reconnect = max(1, failed_reads_before_reconnect)
         self.requested_size = (width, height)
         self._on_status = on_status

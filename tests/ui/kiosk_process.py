@@ -1,9 +1,10 @@
 """The kiosk as `python main.py` runs it, in a process of its own, left the way a supervisor leaves it.
 
-    python -m tests.ui.kiosk_process [--signals N] -- MAIN_ARGUMENTS...
+    python -m tests.ui.kiosk_process [--signals N] [--window-info] -- MAIN_ARGUMENTS...
 
 Runs `main.py` with MAIN_ARGUMENTS (the real command line, composition root, window and vision process), waits until
-the camera's frames reach the kiosk, optionally emits N of the vision pipeline's signals (what a long day of camera
+the idle screen is up and the camera's frames reach the kiosk (when it has a camera), optionally prints what the X
+server says of the window (`xwininfo`) and emits N of the vision pipeline's signals (what a long day of camera
 frames does to PySide), then opens supervisor mode with the demo PIN, taps "Exit the kiosk" and confirms. Each step
 is printed on standard output; the process's exit status is the kiosk's, and an interpreter that crashes while it
 shuts down shows in it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 
@@ -30,9 +32,10 @@ FRAMES_BEFORE_LEAVING = 10
 class Supervisor:
     """Drives the kiosk from its event loop, one step per tick, as a person would tap through it."""
 
-    def __init__(self, built: list[Kiosk], signals: int, timeout_s: float) -> None:
+    def __init__(self, built: list[Kiosk], signals: int, timeout_s: float, window_info: bool) -> None:
         self.built = built
         self.signals = signals
+        self.window_info = window_info
         self.deadline = time.monotonic() + timeout_s
         self.step = "frames"
         self.timer = QTimer()
@@ -49,34 +52,48 @@ class Supervisor:
         if not self.built:
             return
         kiosk = self.built[0]
-        vision = kiosk.parts.vision
         admin = kiosk.admin
-        if self.step == "frames":
-            if vision is None or vision.frames_read < FRAMES_BEFORE_LEAVING or kiosk.window.current is not kiosk.idle:
-                return
-            self.say(f"frames {vision.frames_read} vision-pid {vision.pid}")
-            for _ in range(self.signals):
-                vision.checking.emit("Hold still", 0)
-            if self.signals:
-                self.say(f"signals {self.signals}")
+        if self.step == "frames" and self.ready(kiosk):
+            self.report(kiosk)
             admin.ask_pin()
             admin.pin.entered.emit(DEMO_PIN)
             self.step = "supervisor"
-        elif self.step == "supervisor":
-            if kiosk.window.current is admin.home:
-                self.say("supervisor mode")
-                admin.home.exit.click()
-                self.step = "confirmation"
+        elif self.step == "supervisor" and kiosk.window.current is admin.home:
+            self.say("supervisor mode")
+            admin.home.exit.click()
+            self.step = "confirmation"
         elif self.step == "confirmation" and kiosk.window.current is admin.exit_confirmation:
             self.say("exit confirmed")
             self.timer.stop()
             admin.exit_confirmation.confirm.click()
+
+    def ready(self, kiosk: Kiosk) -> bool:
+        """The idle screen is up, and the camera's frames reach the kiosk (when it has a camera)."""
+        vision = kiosk.parts.vision
+        if kiosk.window.current is not kiosk.idle or not kiosk.window.isVisible():
+            return False
+        return vision is None or vision.frames_read >= FRAMES_BEFORE_LEAVING
+
+    def report(self, kiosk: Kiosk) -> None:
+        vision = kiosk.parts.vision
+        if vision is not None:
+            self.say(f"frames {vision.frames_read} vision-pid {vision.pid}")
+        if self.window_info:
+            window = str(int(kiosk.window.winId()))
+            described = subprocess.run(["xwininfo", "-id", window], capture_output=True, text=True, check=True)
+            for line in described.stdout.splitlines():
+                self.say(f"x11: {line.strip()}")
+        if vision is not None and self.signals:
+            for _ in range(self.signals):
+                vision.checking.emit("Hold still", 0)
+            self.say(f"signals {self.signals}")
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kiosk_process")
     parser.add_argument("--signals", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--window-info", action="store_true")
     parser.add_argument("main_arguments", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     built: list[Kiosk] = []
@@ -89,7 +106,7 @@ def main(argv: list[str]) -> int:
 
     KioskApp.build = build_and_keep  # type: ignore[method-assign]  # to find the kiosk main.py builds
     launch.application()  # main.py uses this one; the driver's timer needs it first
-    supervisor = Supervisor(built, args.signals, args.timeout)
+    supervisor = Supervisor(built, args.signals, args.timeout, args.window_info)
     arguments = [argument for argument in args.main_arguments if argument != "--"]
     code = kiosk_main(arguments)
     supervisor.say(f"exited {code}")

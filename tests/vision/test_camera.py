@@ -91,6 +91,19 @@ def test_a_device_retries_for_ever_by_default() -> None:
         assert source.status.attempts == 6
 
 
+def test_a_file_told_to_retry_for_ever_never_says_it_gave_up(tmp_path: Path) -> None:
+    seen: list[CameraStatus] = []
+    missing = tmp_path / "camera.mp4"
+    with CameraSource(missing, backoff=QUICK, retry_forever=True, on_status=seen.append) as source:
+        assert source.kind is SourceKind.FILE
+        for _ in range(6):  # twice the attempts a file gets by default
+            assert source.read() is None
+        assert not source.finished
+    assert [status.state for status in seen] == [CameraState.RECONNECTING] * 6 + [CameraState.CLOSED]
+    assert [status.attempts for status in seen[:6]] == [1, 2, 3, 4, 5, 6]
+    assert not any("gave up" in status.reason for status in seen)
+
+
 def test_an_unreachable_stream_is_reported() -> None:
     assert source_kind("rtsp://10.0.0.5/live") is SourceKind.STREAM
     with CameraSource("http://127.0.0.1:9/video.mjpg", backoff=QUICK, max_attempts=1) as source:
@@ -153,6 +166,8 @@ def test_bad_settings_are_refused() -> None:
         CameraSource("photo.jpg", still_seconds=0)
     with pytest.raises(ValueError, match="max_attempts"):
         CameraSource(0, max_attempts=0)
+    with pytest.raises(ValueError, match="retry_forever and max_attempts"):
+        CameraSource("clip.mp4", retry_forever=True, max_attempts=3)
 
 
 def test_backoff_grows_to_its_maximum() -> None:
