@@ -26,12 +26,13 @@ from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
 from kiosk.store.database import Database
 from kiosk.store.device_settings import DeviceSettings
-from kiosk.store.location import data_dir
+from kiosk.store.location import LOGS_FOLDER, data_dir, write_problem
 from kiosk.store.secrets import SecretStore, open_secret_store
 from kiosk.ui import launch
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.parts import PunchServices, UiParts
 from kiosk.ui.pipeline import PipelineSettings, VisionPipeline, VisionSpec
+from kiosk.ui.problem import ProblemWindow
 from kiosk.ui.sound import SoundPlayer
 from kiosk.vision.liveness import ChallengeStep
 from kiosk.vision.models import require_model
@@ -195,7 +196,7 @@ class KioskApp:
             challenge_length=steps,
             liveness=liveness,
             settings=self._pipeline_settings or PipelineSettings(),
-            log_file=data_dir(self.options.data_dir) / "logs" / "vision.log" if self.log_to_files else None,
+            log_file=data_dir(self.options.data_dir) / LOGS_FOLDER / "vision.log" if self.log_to_files else None,
         )
         pipeline = VisionPipeline(spec)
         self.vision = pipeline
@@ -242,14 +243,22 @@ class KioskApp:
                 log.exception("closing %s failed", name)
 
 
-def _log_to_file(folder: Path) -> None:
-    logs = folder / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        logs / "kiosk.log", maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_COUNT, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+def _log_to_file(folder: Path) -> bool:
+    """INFO and above to a rotating file in the data folder; when it cannot be written there, to standard error."""
     root = logging.getLogger()
+    try:
+        logs = folder / LOGS_FOLDER
+        logs.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            logs / "kiosk.log", maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_COUNT, encoding="utf-8"
+        )
+    except OSError as error:
+        # A kiosk whose disk went read-only must still say why it does not start: the console (the service's
+        # journal) gets what the file would have had.
+        root.setLevel(min(root.level, logging.INFO))
+        log.error("the log file cannot be written in %s (%s); logging to standard error", folder, error)
+        return False
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     # The file gets INFO and above; what the console already showed (WARNING, or DEBUG with -v) stays as it was.
     for console in root.handlers:
         if console.level == logging.NOTSET:
@@ -257,17 +266,48 @@ def _log_to_file(folder: Path) -> None:
     handler.setLevel(logging.INFO)
     root.addHandler(handler)
     root.setLevel(min(root.level, logging.INFO))
+    return True
+
+
+DATA_FOLDER_ADVICE = (
+    "Punches could not be kept, so the kiosk does not start. Ask IT to make this folder writable again (a disk that "
+    "is full or was mounted read-only, or a folder the kiosk's user may not write in), or to start the kiosk with "
+    "--data-dir set to a folder it can write in. The kiosk looks again by itself every few seconds."
+)
 
 
 def run(options: KioskOptions) -> int:
     """Run the kiosk until the supervisor exits it; returns the exit code."""
-    _log_to_file(data_dir(options.data_dir))
+    folder = data_dir(options.data_dir)
+    logged_to_file = _log_to_file(folder)
     application = launch.application()
+    if not _data_folder_usable(folder, windowed=options.windowed):
+        return 1
     kiosk_app = KioskApp(options)
-    kiosk_app.log_to_files = True
+    kiosk_app.log_to_files = logged_to_file or _log_to_file(folder)
     kiosk = kiosk_app.build()
     launch.show(kiosk.window, windowed=options.windowed)
     try:
         return application.exec()
     finally:
         kiosk_app.close()
+
+
+def _data_folder_usable(folder: Path, *, windowed: bool) -> bool:
+    """True when the kiosk can keep its data in `folder`; else a window says why and what to do, until it can (True)
+    or the window is closed (False)."""
+
+    def problem() -> str | None:
+        found = write_problem(folder)
+        if found is not None:
+            log.error("the data folder %s cannot be used: %s", folder, found)
+        return None if found is None else f"The data folder {folder} cannot be used: {found}."
+
+    first = problem()
+    if first is None:
+        return True
+    window = ProblemWindow("The kiosk cannot start", DATA_FOLDER_ADVICE, problem)
+    window.show_problem(first)
+    launch.show(window, windowed=windowed)
+    launch.application().exec()  # until the problem is solved (the window closes) or the kiosk is stopped
+    return window.is_solved

@@ -22,13 +22,14 @@ sys.path.insert(0, str(ROOT))
 from keyring.backends import fail  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from kiosk.app import DEMO_PIN, KioskApp, KioskOptions  # noqa: E402
+from kiosk.app import DATA_FOLDER_ADVICE, DEMO_PIN, KioskApp, KioskOptions  # noqa: E402
 from kiosk.domain.errors import RuleViolation  # noqa: E402
 from kiosk.domain.incidents import ClockoutReason  # noqa: E402
 from kiosk.domain.pay import DepartmentRules  # noqa: E402
 from kiosk.domain.punches import IdentifiedBy, PunchKind  # noqa: E402
 from kiosk.store.secrets import KEY_FILE_VARIABLE  # noqa: E402
 from kiosk.ui.kiosk import Identity, Kiosk  # noqa: E402
+from kiosk.ui.problem import ProblemWindow  # noqa: E402
 from kiosk.ui.sound import SoundPlayer  # noqa: E402
 from kiosk.vision.liveness import ChallengeStep  # noqa: E402
 from tests.conftest import MemoryKeyring  # noqa: E402
@@ -166,6 +167,7 @@ def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
     admin.show_settings()
     wait_until(lambda: window.current is admin.settings)
     render.save("settings")
+    save_exit_confirmation(kiosk, render)
     services = kiosk.services
     assert services is not None
     services.roster.save_department(DepartmentRules(name="ENGINEER SA SITE", undertime=True), changed_by="render")
@@ -183,6 +185,12 @@ def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
         wait_until(lambda: admin.pin.keypad.buttons["OK"].isEnabled() or admin.locked)
     wait_until(lambda: admin.locked)
     render.save("supervisor-pin-locked")
+
+
+def save_exit_confirmation(kiosk: Kiosk, render: Renderer) -> None:
+    """ "Exit the kiosk" asks first."""
+    kiosk.admin.ask_exit()
+    render.save("exit-confirmation")
 
 
 def walk_camera(app: KioskApp, render: Renderer) -> None:
@@ -257,6 +265,23 @@ def render_file_secrets(out: Path, size: tuple[int, int]) -> None:
                 os.environ[KEY_FILE_VARIABLE] = previous
 
 
+def render_problem(out: Path, size: tuple[int, int]) -> None:
+    """The window shown instead of the kiosk when its data folder cannot be written."""
+    folder = Path("/var/lib/timeclock-kiosk")
+    window = ProblemWindow("The kiosk cannot start", DATA_FOLDER_ADVICE, lambda: "still read-only")
+    window.show_problem(f"The data folder {folder} cannot be used: nothing can be written in {folder} "
+                        "(Read-only file system).")  # fmt: skip
+    window.resize(*size)
+    window.apply_style(size[1])
+    window.show()
+    QApplication.processEvents()
+    path = out / f"{size[0]}x{size[1]}" / "00-data-folder-problem.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(path))
+    print(path)
+    window.close()
+
+
 def show(kiosk: Kiosk, size: tuple[int, int]) -> None:
     kiosk.window.resize(*size)
     kiosk.window.apply_style(size[1])
@@ -272,6 +297,7 @@ def main() -> int:
     for size in SIZES:
         render_setup(args.out, size)
         render_file_secrets(args.out, size)
+        render_problem(args.out, size)
         with tempfile.TemporaryDirectory() as folder:
             keyring, time_source = MemoryKeyring(), ManualTimeSource()
             set_up_kiosk(Path(folder), keyring, time_source)

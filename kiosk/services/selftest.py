@@ -1,9 +1,10 @@
 """`python main.py selftest`: what IT runs after installing (and packaging runs on the built binary), without a
-screen: the database opens and migrates, the secret store opens (and which one it is), the face models load and run,
-the camera gives frames, and a recorded frame goes through landmarks and encoding.
+screen: the data folder can be written, the database opens and migrates, the secret store opens (and which one it
+is), the face models load and run, the camera gives frames, and a recorded frame goes through landmarks and encoding.
 
 Each check reports one line; any failure makes the command exit non-zero. A check never changes the kiosk's data: a
-data folder without a database is tried in a temporary folder instead of being created.
+data folder without a database is tried in a temporary folder instead of being created, and writing is tried with a
+file that is removed at once.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kiosk.domain.errors import TimeclockError
 from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings
-from kiosk.store.location import DATABASE_FILE, database_path
+from kiosk.store.location import DATABASE_FILE, database_path, write_problem
 from kiosk.store.location import data_dir as kiosk_data_dir
 from kiosk.store.secrets import SecretStore, open_secret_store
 from kiosk.vision.camera import Backoff, CameraSource
@@ -82,6 +83,7 @@ class SelfTest:
     def checks(self) -> list[tuple[str, Callable[[], str]]]:
         """The checks this run makes, by name."""
         found: list[tuple[str, Callable[[], str]]] = [
+            ("data folder", self.check_data_folder),
             ("database", self.check_database),
             ("secrets", self.check_secrets),
             ("landmark model", self.check_landmark_model),
@@ -109,6 +111,18 @@ class SelfTest:
         return results
 
     # --- the checks -----------------------------------------------------------------------------------------------
+
+    def check_data_folder(self) -> str:
+        folder = kiosk_data_dir(self.data_dir)
+        problem = write_problem(folder)
+        if problem is not None:
+            raise CheckFailed(
+                f"{problem}; the kiosk would not start (punches could not be kept): make the folder writable, or "
+                "give the kiosk a folder it can write in with --data-dir"
+            )
+        if folder.is_dir():
+            return f"{folder} can be written"
+        return f"{folder} does not exist yet; the kiosk can create it"
 
     def check_database(self) -> str:
         path = database_path(self.data_dir)

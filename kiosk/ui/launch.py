@@ -8,6 +8,7 @@ from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QApplication
 
 from kiosk.ui import refcount_guard
+from kiosk.ui.problem import ProblemWindow
 from kiosk.ui.window import KioskWindow
 
 WINDOWED_SIZE = (1280, 800)
@@ -22,7 +23,7 @@ def application() -> QApplication:
     return QApplication(sys.argv[:1])
 
 
-def show(window: KioskWindow, *, windowed: bool) -> None:
+def show(window: KioskWindow | ProblemWindow, *, windowed: bool) -> None:
     """Full screen on the primary screen, or a 1280x800 window for development."""
     if windowed:
         window.resize(*WINDOWED_SIZE)

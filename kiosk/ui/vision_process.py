@@ -479,8 +479,14 @@ def _log_to(log_file: Path | None, level: int) -> None:
     if log_file is None:
         logging.getLogger().setLevel(level)
         return
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    except OSError as error:
+        # The camera must not stop over its log: what the file would have had goes to standard error.
+        logging.getLogger().setLevel(min(level, logging.INFO))
+        log.error("the log file %s cannot be written (%s); logging to standard error", log_file, error)
+        return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     root = logging.getLogger()

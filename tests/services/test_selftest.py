@@ -67,9 +67,10 @@ def test_every_check_passes_on_a_set_up_kiosk(
         "--data-dir", str(data_dir), "--camera", str(video), "--frame", str(photo), keyring_file=keyring_file
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == "selftest passed: 7 checks"
+    assert result.stdout.splitlines()[-1] == "selftest passed: 8 checks"
     checks = lines(result)
     assert list(checks) == [
+        "data folder",
         "database",
         "secrets",
         "landmark model",
@@ -101,6 +102,7 @@ def test_failures_are_reported_and_nothing_is_created(tmp_path: Path, faces: Pat
     )  # fmt: skip
     assert result.returncode == 1
     checks = lines(result)
+    assert checks["data folder"] == f"ok {empty_folder} does not exist yet; the kiosk can create it"
     assert checks["database"].startswith("ok no database yet at")
     assert not empty_folder.exists()
     # No keyring: the last resort is named, with what protects it; nothing is made before a secret is stored.
@@ -115,7 +117,7 @@ def test_failures_are_reported_and_nothing_is_created(tmp_path: Path, faces: Pat
     assert checks["face encoding"].startswith("ok")
     assert checks["camera"].startswith("FAIL 0 of 5 frames")
     assert checks["recorded frame"].startswith("FAIL")
-    assert result.stdout.splitlines()[-1].startswith("selftest FAILED: 4 of 7 checks (landmark model")
+    assert result.stdout.splitlines()[-1].startswith("selftest FAILED: 4 of 8 checks (landmark model")
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -3,7 +3,8 @@
     python -m tests.ui.kiosk_process [--signals N] [--window-info] -- MAIN_ARGUMENTS...
 
 Runs `main.py` with MAIN_ARGUMENTS (the real command line, composition root, window and vision process), waits until
-the idle screen is up and the camera's frames reach the kiosk (when it has a camera), optionally prints what the X
+the idle screen is up and the camera's frames reach the kiosk (when it has a camera; a window saying why the kiosk
+cannot start is printed, and its "Try again" tapped once a second), optionally prints what the X
 server says of the window (`xwininfo`) and emits N of the vision pipeline's signals (what a long day of camera
 frames does to PySide), then opens supervisor mode with the demo PIN, taps "Exit the kiosk" and confirms. Each step
 is printed on standard output; the process's exit status is the kiosk's, and an interpreter that crashes while it
@@ -19,11 +20,13 @@ import sys
 import time
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
 from kiosk.app import DEMO_PIN, KioskApp
 from kiosk.commands import main as kiosk_main
 from kiosk.ui import launch
 from kiosk.ui.kiosk import Kiosk
+from kiosk.ui.problem import ProblemWindow
 
 STEP_MS = 50
 FRAMES_BEFORE_LEAVING = 10
@@ -36,6 +39,8 @@ class Supervisor:
         self.built = built
         self.signals = signals
         self.window_info = window_info
+        self.problem_told = False
+        self.next_retry = 0.0
         self.deadline = time.monotonic() + timeout_s
         self.step = "frames"
         self.timer = QTimer()
@@ -50,6 +55,7 @@ class Supervisor:
             self.say(f"timed out waiting for: {self.step}")
             os._exit(3)  # the kiosk cannot be left the normal way; the test reads the step it stopped at
         if not self.built:
+            self.watch_problem()
             return
         kiosk = self.built[0]
         admin = kiosk.admin
@@ -66,6 +72,19 @@ class Supervisor:
             self.say("exit confirmed")
             self.timer.stop()
             admin.exit_confirmation.confirm.click()
+
+    def watch_problem(self) -> None:
+        """A window saying why the kiosk cannot start: print what it says, and tap "Try again" once a second."""
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, ProblemWindow) and widget.isVisible():
+                if not self.problem_told:
+                    self.say(
+                        f"problem window: {widget.title.text()} | {widget.problem.text()} | {widget.advice.text()}"
+                    )
+                    self.problem_told = True
+                if time.monotonic() >= self.next_retry:
+                    self.next_retry = time.monotonic() + 1.0
+                    widget.retry.click()
 
     def ready(self, kiosk: Kiosk) -> bool:
         """The idle screen is up, and the camera's frames reach the kiosk (when it has a camera)."""
