@@ -72,7 +72,7 @@ def guard() -> bool:
             count.value += IMMORTAL_COUNT
     log.warning(
         "PySide6 %s releases references to None and True it never took; they are made immortal for this run "
-        "(Python 3.12, or PySide6 6.11, does not need this)",
+        "(Python 3.12, or PySide6 6.11.3, does not need this)",
         PySide6.__version__,
     )
     return True
