@@ -124,15 +124,23 @@ def test_no_keyring_backend_is_a_clear_error() -> None:
         ProfileStore(SecretStore(fail.Keyring())).load()  # type: ignore[no-untyped-call]
 
 
+# (where --data-dir stands, who punches): a different employee each time, since a kiosk pulls its site's punches
+# made at the others.
+@pytest.mark.parametrize("case", [("after the command", "initech-E002"), ("before the command", "initech-E003")])
+@pytest.mark.usefixtures("company")
 def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_roster(
     central: CentralDatabase,
-    company: str,
     memory_keyring: MemoryKeyring,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    case: tuple[str, str],
 ) -> None:
+    place, employee = case
     token = new_token(central)
-    assert kiosk_commands.main(["provision", token, "--data-dir", str(tmp_path)]) == 0
+    folder = ["--data-dir", str(tmp_path)]
+    arguments = ["provision", token, *folder] if place == "after the command" else [*folder, "provision", token]
+    assert kiosk_commands.main(arguments) == 0
+    assert not database_path(None).exists()  # the default data folder was left alone
     out = capsys.readouterr().out
     assert "provisioned for company initech" in out
     assert "roster pulled: 3 employees" in out
@@ -142,7 +150,7 @@ def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_r
     try:
         clock = this_kiosks_time_clock(database, SystemTimeSource())
         assert (clock.company_id, clock.site_id, clock.kiosk_id) == ("initech", "initech-plant", profile.kiosk_id)
-        outcome = clock.record_punch("initech-E002", PunchKind.CLOCK_IN, identified_by=IdentifiedBy.PIN)
+        outcome = clock.record_punch(employee, PunchKind.CLOCK_IN, identified_by=IdentifiedBy.PIN)
         assert outcome.punch is not None
         sync = KioskSync(database, profile)
         assert sync.push().delivered == 1
