@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 FILE_MAX_ATTEMPTS = 3
+RECONNECTS_ALWAYS_LOGGED = 3
 STREAM_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://", "udp://", "tcp://", "rtmp://")
 
 
@@ -275,7 +276,18 @@ class CameraSource:
         if status == self._status:
             return
         self._status = status
-        if status.state in {CameraState.RECONNECTING, CameraState.FAILED}:
+        if status.state is CameraState.RECONNECTING:
+            # A camera left unplugged over a weekend must not push everything else out of the rotating log: the
+            # first attempts are logged, then the 4th, 8th, 16th... (the screen shows every one).
+            first_or_doubling = status.attempts <= RECONNECTS_ALWAYS_LOGGED or status.attempts.bit_count() == 1
+            log.log(
+                logging.WARNING if first_or_doubling else logging.DEBUG,
+                "camera %s: reconnecting, attempt %d (%s)",
+                self.source,
+                status.attempts,
+                status.reason,
+            )
+        elif status.state is CameraState.FAILED:
             log.warning("camera %s: %s (%s)", self.source, status.state.value, status.reason)
         else:
             log.info("camera %s: %s %s", self.source, status.state.value, status.reason)

@@ -10,12 +10,14 @@ from datetime import timedelta
 from multiprocessing import Pipe
 from pathlib import Path
 
+import numpy as np
 from pytestqt.qtbot import QtBot
 
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.ui.kiosk import Identity, Kiosk
 from kiosk.ui.vision_process import VisionSpec, _Loop
 from kiosk.vision.liveness import ChallengeStep
+from kiosk.vision.matcher import ENCODING_SIZE, TemplateGallery
 from kiosk.vision.models import default_model_path
 from kiosk.vision.strictness import liveness_for, matching_for
 from tests.ui.conftest import Launcher, RunningKiosk, click, showing
@@ -109,7 +111,7 @@ def test_liveness_and_face_matching_reach_the_vision_process_at_once(
     qtbot.waitUntil(lambda: vision.match_policy == matching_for("relaxed"), timeout=10000)
 
 
-def test_the_vision_loop_asks_the_new_liveness_challenge_from_the_next_attempt() -> None:
+def test_the_vision_loop_takes_the_new_liveness_challenge_and_match_rule() -> None:
     events_in, events_out = Pipe(duplex=False)
     commands_in, commands_out = Pipe(duplex=False)
     steps, normal = liveness_for("normal")
@@ -124,7 +126,15 @@ def test_the_vision_loop_asks_the_new_liveness_challenge_from_the_next_attempt()
         assert len(set(challenge)) == 3  # three different movements
         assert all(isinstance(step, ChallengeStep) for step in challenge)
         assert loop.spec.liveness.step_time_limit_s == 5.0
+        # The face-matching rule comes with the templates and is the one the recogniser judges by.
+        gallery = TemplateGallery([("E1", np.full(ENCODING_SIZE, 0.08))])
+        commands_out.send(("gallery", gallery, matching_for("strict")))
+        loop.read_commands()
+        assert loop.recogniser is not None
+        assert loop.recogniser.policy == matching_for("strict")
     finally:
+        if loop.encoder is not None:
+            loop.encoder.close()
         loop.worker.shutdown()
         for end in (events_in, events_out, commands_in, commands_out):
             end.close()

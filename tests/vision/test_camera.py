@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -91,17 +92,23 @@ def test_a_device_retries_for_ever_by_default() -> None:
         assert source.status.attempts == 6
 
 
-def test_a_file_told_to_retry_for_ever_never_says_it_gave_up(tmp_path: Path) -> None:
+def test_a_file_told_to_retry_for_ever_never_says_it_gave_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     seen: list[CameraStatus] = []
     missing = tmp_path / "camera.mp4"
+    caplog.set_level(logging.WARNING, logger="kiosk.vision.camera")
     with CameraSource(missing, backoff=QUICK, retry_forever=True, on_status=seen.append) as source:
         assert source.kind is SourceKind.FILE
-        for _ in range(6):  # twice the attempts a file gets by default
+        for _ in range(9):  # three times the attempts a file gets by default
             assert source.read() is None
         assert not source.finished
-    assert [status.state for status in seen] == [CameraState.RECONNECTING] * 6 + [CameraState.CLOSED]
-    assert [status.attempts for status in seen[:6]] == [1, 2, 3, 4, 5, 6]
+    assert [status.state for status in seen] == [CameraState.RECONNECTING] * 9 + [CameraState.CLOSED]
+    assert [status.attempts for status in seen[:9]] == list(range(1, 10))
     assert not any("gave up" in status.reason for status in seen)
+    # The log keeps the first attempts and then every doubling, so a camera away for days does not flood it.
+    logged = [record.getMessage() for record in caplog.records]
+    assert logged == [
+        f"camera {missing}: reconnecting, attempt {attempt} (file not found: {missing})" for attempt in (1, 2, 3, 4, 8)
+    ]
 
 
 def test_an_unreachable_stream_is_reported() -> None:
