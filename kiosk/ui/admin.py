@@ -404,18 +404,9 @@ class AdminMode(QObject):
         self.consent = ConsentScreen()
         self.capture = CaptureScreen()
         self.exit_confirmation = ExitScreen()
-        screens = (
-            self.pin,
-            self.home,
-            self.exit_confirmation,
-            self.incidents,
-            self.detail,
-            self.settings,
-            self.on_site,
-            self.today,
-        )
+        screens = (self.pin, self.home, self.incidents, self.detail, self.settings, self.on_site, self.today)
         more = (self.employees, self.employee, self.new_pin, self.export, self.consent, self.capture, self.departments)
-        for screen in (*screens, *more, self.department):
+        for screen in (*screens, *more, self.department, self.exit_confirmation):
             kiosk.window.add_screen(screen)
         self._connect()
         self._unlock_at = 0.0
@@ -848,7 +839,7 @@ class AdminMode(QObject):
         self.kiosk.sync_worker.submit(sync.scheduler.sync_now, done, failed)
 
     def ask_exit(self) -> None:
-        """ "Exit the kiosk" asks first: one stray tap must not leave the site without a time clock."""
+        """Ask before the kiosk closes: one stray tap on "Exit the kiosk" must not leave a site without its clock."""
         if not self._require():
             return
         self.kiosk.window.show_screen(self.exit_confirmation)
