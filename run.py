@@ -40,6 +40,8 @@ TEST_SYSTEM_PACKAGES = (
     "xvfb", "xauth", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
     "libxcb-render-util0", "libxcb-shape0", "libxcb-xkb1", "libxkbcommon-x11-0", "libwayland-cursor0",
     "libegl1", "libgl1", "libfontconfig1", "libdbus-1-3",
+    # What the X server says of the kiosk's window (its size without a window manager).
+    "x11-utils",
     # A desktop keyring on a private session bus; systemd's credential sealing, to a software TPM2 too.
     "gnome-keyring", "dbus", "systemd", "util-linux", "swtpm", "libtss2-tcti-swtpm0", "libtss2-esys-3.0.2-0",
 )  # fmt: skip

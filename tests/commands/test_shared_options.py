@@ -13,12 +13,15 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 
 from kiosk.commands import build_parser, kiosk, main, shared_options
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.store.device_settings import DeviceSettings, save_device_settings
 from kiosk.store.location import DATA_DIR_VARIABLE, DATABASE_FILE
+from kiosk.store.secrets import KEY_FILE_VARIABLE
 from tests.support import KioskWorld, make_world
 
 MONDAY = datetime(2026, 11, 2, tzinfo=UTC)  # 08:00 in Manila
@@ -232,3 +235,28 @@ def test_verbose_goes_anywhere(theirs: Path, arguments: tuple[str, ...]) -> None
     args = build_parser().parse_args(arguments)
     assert shared_options.resolve(args) is None
     assert args.verbose is True
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("--data-dir", "{dir}", "secrets", "show"),
+        ("secrets", "--data-dir", "{dir}", "show"),
+        ("secrets", "show", "--data-dir", "{dir}"),
+    ],
+    ids=" ".join,
+)
+def test_secrets_show_names_the_store_of_the_folder_given_wherever_the_option_stands(
+    ours: Path,
+    theirs: Path,
+    arguments: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # No keyring: the secrets would live in the data folder's encrypted file, whose path the command prints.
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    monkeypatch.setenv(KEY_FILE_VARIABLE, str(ours.parent / "key" / "secrets.key"))
+    assert run(*(argument.format(dir=ours) for argument in arguments)) == 0
+    store = capsys.readouterr().out.splitlines()[0]
+    assert f"{ours.resolve() / 'secrets.vault'}" in store, store
+    assert str(theirs) not in store

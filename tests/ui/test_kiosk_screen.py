@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.vision.camera import FILE_MAX_ATTEMPTS, CameraState, CameraStatus
 from tests.file_keyring import process_environment
+from tests.system import require_programs
 from tests.ui.conftest import Launcher, showing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +26,8 @@ def bare_x_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, tuple[i
     """An X server (Xvfb) of the size asked for, with no window manager, as on a kiosk PC started straight on X: its
     display name and size."""
     width, height = request.param
-    if shutil.which("Xvfb") is None or shutil.which("xwininfo") is None:
-        pytest.fail("this test needs Xvfb and xwininfo (Debian: apt-get install xvfb x11-utils)")
+    require_programs("Xvfb", packages="xvfb")
+    require_programs("xwininfo", packages="x11-utils")
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
