@@ -297,10 +297,13 @@ def _data_folder_usable(folder: Path, *, windowed: bool) -> bool:
     """True when the kiosk can keep its data in `folder`; else a window says why and what to do, until it can (True)
     or the window is closed (False)."""
 
+    logged: list[str] = []
+
     def problem() -> str | None:
         found = write_problem(folder)
-        if found is not None:
+        if found is not None and found not in logged[-1:]:  # once per change, not at every look
             log.error("the data folder %s cannot be used: %s", folder, found)
+            logged.append(found)
         return None if found is None else f"The data folder {folder} cannot be used: {found}."
 
     first = problem()
