@@ -27,6 +27,7 @@ from kiosk.commands import main as kiosk_main
 from kiosk.ui import launch
 from kiosk.ui.kiosk import Kiosk
 from kiosk.ui.problem import ProblemWindow
+from kiosk.ui.vision_process import Checking
 
 STEP_MS = 50
 FRAMES_BEFORE_LEAVING = 10
@@ -103,8 +104,9 @@ class Supervisor:
             for line in described.stdout.splitlines():
                 self.say(f"x11: {line.strip()}")
         if vision is not None and self.signals:
+            hold_still = Checking("Hold still", 0)
             for _ in range(self.signals):
-                vision.checking.emit("Hold still", 0)
+                vision.checking.emit(hold_still)
             self.say(f"signals {self.signals}")
 
 
