@@ -12,7 +12,19 @@ import argparse
 import logging
 from collections.abc import Callable, Sequence
 
-from kiosk.commands import fetch_models, kiosk, mail, provision, secrets, selftest, shared_options, timesheet, vision
+from kiosk.commands import (
+    fetch_models,
+    kiosk,
+    mail,
+    provision,
+    release_key,
+    secrets,
+    selftest,
+    shared_options,
+    timesheet,
+    verify,
+    vision,
+)
 from kiosk.domain.errors import TimeclockError
 
 log = logging.getLogger(__name__)
@@ -31,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.register(subparsers)
     mail.register(subparsers)
     secrets.register(subparsers)
+    release_key.register(subparsers)
+    verify.register(subparsers)
     shared_options.add_verbose(parser)  # last: it reaches every command registered above
     return parser
 
