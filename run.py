@@ -3,6 +3,11 @@
 
     python3 run.py kiosk [kiosk options]   start the kiosk (same options as main.py)
     python3 run.py test [pytest options]   run the whole test suite
+    python3 run.py release-key --out DIR   make the Ed25519 key pair that signs releases
+    python3 run.py build --key DIR/release.key --out OUT
+                                           build, smoke-test and sign the release archive (packaging/build.py)
+    python3 run.py verify --pub DIR/release.pub ARCHIVE
+                                           check a release archive against its signed manifest
 
 On a fresh machine this installs uv (into .tools/ when it is not on PATH), creates .venv from uv.lock, fetches the
 face-landmark model into resources/models/ and only then starts the requested program; for the tests, run as root
@@ -44,9 +49,21 @@ TEST_SYSTEM_PACKAGES = (
     "x11-utils",
     # A desktop keyring on a private session bus; systemd's credential sealing, to a software TPM2 too.
     "gnome-keyring", "dbus", "systemd", "util-linux", "swtpm", "libtss2-tcti-swtpm0", "libtss2-esys-3.0.2-0",
+    # Releases: the install script's checks and user, the kiosk compositor and a Wayland screenshot of it.
+    "openssl", "passwd", "cage", "grim",
 )  # fmt: skip
 """Debian packages some tests use. Elsewhere (not root, not Debian) a test that needs a missing one fails with the
 `apt-get install` line that adds it."""
+
+
+COMMANDS = {
+    "kiosk": [str(ROOT / "main.py")],
+    "test": ["-m", "pytest"],
+    "release-key": [str(ROOT / "main.py"), "release-key"],
+    "build": [str(ROOT / "packaging" / "build.py")],
+    "verify": [str(ROOT / "main.py"), "verify"],
+}
+"""What each run.py command runs with the environment's Python, before its own arguments."""
 
 
 def say(message: str) -> None:
@@ -137,7 +154,7 @@ def install_test_system_packages() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"kiosk", "test"}:
+    if not argv or argv[0] not in COMMANDS:
         print(__doc__, file=sys.stderr)
         return 2
     what, rest = argv[0], argv[1:]
@@ -145,8 +162,7 @@ def main(argv: list[str]) -> int:
     subprocess.run([str(python), str(ROOT / "main.py"), "fetch-models"], cwd=ROOT, check=True)
     if what == "test":
         install_test_system_packages()
-    command = [str(python), str(ROOT / "main.py"), *rest] if what == "kiosk" else [str(python), "-m", "pytest", *rest]
-    return subprocess.run(command, cwd=ROOT, check=False).returncode
+    return subprocess.run([str(python), *COMMANDS[what], *rest], cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":
