@@ -147,7 +147,7 @@ def test_the_unit_passes_systemd_analyze_verify() -> None:
 
 def test_the_unit_runs_the_kiosk_under_cage_at_boot_and_restarts_it() -> None:
     text = UNIT.read_text()
-    assert "ExecStart=/usr/bin/cage -- /opt/timeclock-kiosk/current/timeclock-kiosk $KIOSK_OPTIONS" in text
+    assert "ExecStart=/usr/bin/cage -d -- /opt/timeclock-kiosk/current/timeclock-kiosk $KIOSK_OPTIONS" in text
     assert "Restart=always" in text and "StartLimitIntervalSec=0" in text
     assert "User=timeclock-kiosk" in text and "WantedBy=multi-user.target" in text
     assert "Environment=QT_QPA_PLATFORM=wayland" in text
