@@ -50,7 +50,7 @@ TEST_SYSTEM_PACKAGES = (
     # A desktop keyring on a private session bus; systemd's credential sealing, to a software TPM2 too.
     "gnome-keyring", "dbus", "systemd", "util-linux", "swtpm", "libtss2-tcti-swtpm0", "libtss2-esys-3.0.2-0",
     # Releases: the install script's checks and user, the kiosk compositor and a Wayland screenshot of it.
-    "openssl", "passwd", "cage", "grim",
+    "openssl", "passwd", "cage", "xwayland", "grim",
 )  # fmt: skip
 """Debian packages some tests use. Elsewhere (not root, not Debian) a test that needs a missing one fails with the
 `apt-get install` line that adds it."""

@@ -55,7 +55,9 @@ done
 ROOT=$(cd "$ROOT" && pwd) || fail "$ROOT is not a folder"
 R=${ROOT%/}  # prefix for every installed path: empty on the real root
 if [ -z "$R" ]; then
-    command -v cage >/dev/null || fail "cage is needed to show the kiosk full screen: apt-get install cage"
+    # Debian's cage will not start without Xwayland, though the kiosk itself talks Wayland.
+    command -v cage >/dev/null && command -v Xwayland >/dev/null \
+        || fail "cage and Xwayland are needed to show the kiosk full screen: apt-get install cage xwayland"
 fi
 
 WORK=$(mktemp -d)
