@@ -123,7 +123,9 @@ def test_a_build_whose_frozen_app_fails_is_not_signed(release: Release, tmp_path
         tar.extractall(tmp_path / "unpacked", filter="data")
     (folder,) = (tmp_path / "unpacked").iterdir()
     model = folder / "_internal" / "resources" / "models" / "face_landmarker.task"
-    model.write_bytes(model.read_bytes()[:-1] + b"\0")  # one byte: the pinned model no longer matches
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte: the pinned model no longer matches
+    model.write_bytes(bytes(data))
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, str(ROOT / "packaging" / "build.py"), "--key", str(release.private_key), "--out", str(out),
