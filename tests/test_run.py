@@ -47,3 +47,21 @@ def test_uv_is_fetched_from_pypi_checked_and_runs(tmp_path: Path) -> None:
     script.download_uv(target)
     done = subprocess.run([str(target), "--version"], capture_output=True, text=True, check=True)
     assert done.stdout.startswith("uv ")
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("release-key", "--out DIR"),
+        ("build", "--key FILE --out DIR"),
+        ("verify", "[--pub FILE] [ARCHIVE|FOLDER]"),
+    ],
+)
+def test_release_commands_run_the_programs_that_do_them(command: str, usage: str) -> None:
+    program = run_script().COMMANDS[command]
+    assert Path(program[0]).is_file()
+    result = subprocess.run(
+        [sys.executable, *program, "--help"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert usage in result.stdout
