@@ -54,7 +54,7 @@ def test_uv_is_fetched_from_pypi_checked_and_runs(tmp_path: Path) -> None:
     [
         ("release-key", "--out DIR"),
         ("build", "--key FILE --out DIR"),
-        ("verify", "[--pub FILE] [ARCHIVE|FOLDER]"),
+        ("verify", "[ARCHIVE|FOLDER]"),
     ],
 )
 def test_release_commands_run_the_programs_that_do_them(command: str, usage: str) -> None:
