@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import re
 import stat
 import sys
@@ -41,6 +42,8 @@ PINNED_KEY_VARIABLE = "TIMECLOCK_RELEASE_PUB"
 LINUX_PINNED_KEY = Path("/etc/timeclock-kiosk/release.pub")
 _HASH_LINE = re.compile(r"(?P<hash>[0-9a-f]{64})  (?P<path>.+)")
 _CHUNK = 1 << 20
+# platform.machine()'s names (Windows says AMD64) as archive names spell them.
+_MACHINES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64"}
 # Names the manifest's line format and the install script's shell can carry unambiguously.
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\\]")
 
@@ -219,9 +222,9 @@ def pinned_public_key_path() -> Path:
 
 def current_platform() -> str:
     """The platform name used in archive names and manifests, for example `linux-x86_64` or `windows-x86_64`."""
-    system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, sys.platform.removesuffix("2"))
-    machine = os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "x86_64")
-    return f"{system}-{ {'amd64': 'x86_64', 'AMD64': 'x86_64'}.get(machine, machine) }"
+    system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, sys.platform)
+    machine = platform.machine().lower()
+    return f"{system}-{_MACHINES.get(machine, machine)}"
 
 
 def manifest_of_folder(folder: Path, *, version: str, built: datetime, platform: str) -> Manifest:
