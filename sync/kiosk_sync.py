@@ -375,6 +375,7 @@ class KioskSync:
                         row["daily_rate"],
                         row["active"],
                         row["pin_hash"],
+                        row["number"],
                     ),
                     now,
                 )

@@ -63,7 +63,9 @@ def make_world(path: Path, *, timezone: str = "Asia/Manila", missed_clockout_ena
             ("E3", "Ana", "Cruz", None),
         ):
             repository.put_employee(
-                session, EmployeeRecord(employee_id, "C1", first, last, department, Decimal(800), True, None), now
+                session,
+                EmployeeRecord(employee_id, "C1", first, last, department, Decimal(800), True, None, employee_id),
+                now,
             )
     return open_world(database, time_source)
 

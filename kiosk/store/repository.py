@@ -236,6 +236,9 @@ class SiteRecord:
 
 @dataclass(frozen=True, slots=True)
 class EmployeeRecord:
+    """An employee. `number` is the employee number people read and type (unique in the company); `id` is the
+    internal key facts refer to, never shown."""
+
     id: str
     company_id: str
     first_name: str
@@ -244,6 +247,7 @@ class EmployeeRecord:
     daily_rate: Decimal
     active: bool
     pin_hash: str | None
+    number: str
 
     @property
     def full_name(self) -> str:
@@ -339,11 +343,17 @@ def _employee(row: Employee, department: str | None) -> EmployeeRecord:
         daily_rate=row.daily_rate,
         active=row.active,
         pin_hash=row.pin_hash,
+        number=row.number,
     )
 
 
 def put_employee(session: Session, employee: EmployeeRecord, at: datetime) -> None:
-    """Insert or replace an employee; the department is named and must exist in the company."""
+    """Insert or replace an employee; the department is named and must exist in the company.
+
+    Raises:
+        RuleViolation: `unknown_department`, or `employee_number_taken` when another employee of the company has
+            the number.
+    """
     department_id = None
     if employee.department is not None:
         department_id = session.scalar(
@@ -353,10 +363,17 @@ def put_employee(session: Session, employee: EmployeeRecord, at: datetime) -> No
         )
         if department_id is None:
             raise RuleViolation("unknown_department", f"there is no department named {employee.department!r}")
+    holder = employee_by_number(session, employee.company_id, employee.number)
+    if holder is not None and holder.id != employee.id:
+        raise RuleViolation(
+            "employee_number_taken",
+            f"the employee number {employee.number!r} is already {holder.full_name}'s",
+        )
     session.merge(
         Employee(
             id=employee.id,
             company_id=employee.company_id,
+            number=employee.number,
             first_name=employee.first_name,
             last_name=employee.last_name,
             department_id=department_id,
@@ -374,6 +391,14 @@ def _employee_query() -> Select[Employee, str]:
 
 def get_employee(session: Session, employee_id: str) -> EmployeeRecord | None:
     found = session.execute(_employee_query().where(Employee.id == employee_id)).first()
+    return None if found is None else _employee(found[0], found[1])
+
+
+def employee_by_number(session: Session, company_id: str, number: str) -> EmployeeRecord | None:
+    """The company's employee with this employee number, active or not."""
+    found = session.execute(
+        _employee_query().where(Employee.company_id == company_id, Employee.number == number)
+    ).first()
     return None if found is None else _employee(found[0], found[1])
 
 

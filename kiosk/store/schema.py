@@ -128,10 +128,14 @@ class Department(Base):
 
 
 class Employee(Base):
+    """An employee: `number` is what people read and type, unique within the company; `id` is internal (facts,
+    templates and sync refer to it) and never shown."""
+
     __tablename__ = "employees"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    number: Mapped[str] = mapped_column(String(64))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"))
@@ -139,6 +143,8 @@ class Employee(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_employees_company_number", "company_id", "number", unique=True),)
 
 
 class BiometricConsent(Base):
