@@ -143,6 +143,20 @@ class KioskSync:
                 for table in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate)
             )
 
+    def pending_by_kind(self) -> dict[str, int]:
+        """Records waiting to go up, by kind (in the order they are pushed)."""
+        kinds = (
+            ("punch", PunchRow),
+            ("correction", CorrectionRow),
+            ("incident", IncidentRow),
+            ("face template", FaceTemplate),
+        )
+        with self.database.read() as session:
+            return {
+                name: int(session.scalar(select(func.count()).where(table.sync_state == SyncState.PENDING)) or 0)
+                for name, table in kinds
+            }
+
     # --- push ----------------------------------------------------------------------------------------------------
 
     def _push(self, connection: Connection) -> PushReport:

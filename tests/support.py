@@ -13,6 +13,7 @@ from kiosk.services.missed_clockouts import MissedClockouts
 from kiosk.services.timeclock import TimeClock
 from kiosk.store import repository
 from kiosk.store.database import Database
+from kiosk.store.device_settings import DeviceSettings, save_device_settings
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
 
 
@@ -67,6 +68,8 @@ def make_world(path: Path, *, timezone: str = "Asia/Manila", missed_clockout_ena
                 EmployeeRecord(employee_id, "C1", first, last, department, Decimal(800), True, None, employee_id),
                 now,
             )
+        # The device settings name who this kiosk is (no supervisor PIN: set-up itself is not what these tests test).
+        save_device_settings(session, DeviceSettings(company_id="C1", site_id="S1", kiosk_id="K1"), now)
     return open_world(database, time_source)
 
 

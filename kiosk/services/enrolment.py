@@ -32,10 +32,12 @@ import numpy as np
 import numpy.typing as npt
 
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from kiosk.domain.roster import parse_code
 from kiosk.services.clock import TimeSource, trusted_now
 from kiosk.store import repository
 from kiosk.store.database import Database
-from kiosk.store.repository import ConsentRecord, StoredTemplate
+from kiosk.store.device_settings import load_device_settings
+from kiosk.store.repository import ConsentRecord, EmployeeRecord, StoredTemplate
 from kiosk.store.secrets import TEMPLATE_KEY, SecretStore
 from kiosk.vision.matcher import MatchPolicy, MatchResult, TemplateGallery
 from kiosk.vision.quality import PoseRange, QualityReport, check_quality
@@ -236,7 +238,30 @@ class BiometricEnrolment:
         if employee is None:
             raise RuleViolation("unknown_employee", f"there is no employee {employee_id!r} on this kiosk")
         if not employee.active:
-            raise RuleViolation("inactive_employee", f"employee {employee_id!r} is no longer active")
+            raise RuleViolation(
+                "inactive_employee", f"{employee.full_name} (employee {employee.number}) is no longer active"
+            )
+
+    def employee_numbered(self, number: str) -> EmployeeRecord:
+        """The employee of this kiosk's company with this employee number (what people type), active or not.
+
+        Raises:
+            RuleViolation: `employee_number_invalid`, `not_set_up`, or `unknown_employee` naming the number.
+        """
+        number = parse_code(number, "employee number")
+        with self._db.read() as session:
+            company_id = load_device_settings(session).company_id
+            if company_id is None:
+                raise RuleViolation("not_set_up", "this kiosk is not set up yet")
+            found = repository.employee_by_number(session, company_id, number)
+        if found is None:
+            raise RuleViolation("unknown_employee", f"there is no employee with the number {number!r} on this kiosk")
+        return found
+
+    def employee(self, employee_id: str) -> EmployeeRecord | None:
+        """The employee with this internal id (as a match names them), or None."""
+        with self._db.read() as session:
+            return repository.get_employee(session, employee_id)
 
     def consent_of(self, employee_id: str) -> ConsentRecord | None:
         """The employee's standing consent, if any."""

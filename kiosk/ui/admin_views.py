@@ -7,11 +7,22 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import EmployeeStatus
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
+from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord
 from kiosk.ui.employee_screens import DONE_WORDS
 from kiosk.ui.widgets import ChoiceRow, MessageLine, button, label
@@ -141,11 +152,16 @@ class ExportScreen(QWidget):
 
 
 class EmployeeScreen(QWidget):
-    """One employee: face enrolment, face data deletion, PIN."""
+    """One employee: face enrolment, face data deletion, PIN, their details, deactivation.
+
+    Deactivating asks for a second tap on the same button, since it also deletes the employee's face data.
+    """
 
     enrol = Signal()
     delete_face = Signal()
     set_pin = Signal()
+    edit = Signal()
+    deactivate = Signal()
     back = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -156,24 +172,61 @@ class EmployeeScreen(QWidget):
         self.enrol_button = button("Enrol face", "accent", self.enrol.emit)
         self.delete_button = button("Delete face data", "stop", self.delete_face.emit)
         self.pin_button = button("Set PIN", None, self.set_pin.emit)
+        self.edit_button = button("Change details", None, self.edit.emit)
+        self.deactivate_button = button("Deactivate", "stop", self._deactivate)
+        self.managed = label("", "muted")
+        self._armed = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.name)
         layout.addWidget(self.facts)
+        layout.addWidget(self.managed)
         layout.addStretch(1)
-        for widget in (self.enrol_button, self.delete_button, self.pin_button):
+        for widget in (
+            self.enrol_button,
+            self.delete_button,
+            self.pin_button,
+            self.edit_button,
+            self.deactivate_button,
+        ):
             layout.addWidget(widget)
         layout.addStretch(1)
         layout.addWidget(button("Back", "quiet", self.back.emit))
 
-    def show_employee(self, row: EmployeeOverview, enrolment_available: bool) -> None:
+    def show_employee(
+        self,
+        row: EmployeeOverview,
+        enrolment_available: bool,
+        *,
+        details_editable: bool = True,
+        may_deactivate: bool = True,
+        managed_note: str = "",
+    ) -> None:
         self.employee_id = row.employee.id
         self.name.setText(row.employee.full_name)
         department = row.employee.department or "no department"
-        self.facts.setText(DOT.join((department, *employee_line(row).split(DOT)[1:])))
+        rate = f"daily rate {row.employee.daily_rate}"
+        self.facts.setText(
+            DOT.join((f"Employee {row.employee.number}", department, rate, *employee_line(row).split(DOT)[1:]))
+        )
+        self.edit_button.setVisible(details_editable)
+        self.deactivate_button.setVisible(may_deactivate)
+        self.managed.setText(managed_note)
+        self.managed.setVisible(bool(managed_note))
+        self._armed = False
+        self.deactivate_button.setText("Deactivate")
         self.enrol_button.setText("Enrol face again" if row.face_templates else "Enrol face")
         self.enrol_button.setVisible(enrolment_available)
         self.delete_button.setEnabled(row.face_templates > 0)
+
+    def _deactivate(self) -> None:
+        if not self._armed:
+            self._armed = True
+            self.deactivate_button.setText(f"Tap again to deactivate {self.name.text()} and delete their face data")
+            return
+        self._armed = False
+        self.deactivate_button.setText("Deactivate")
+        self.deactivate.emit()
 
 
 def department_line(record: DepartmentRecord) -> str:
@@ -268,3 +321,143 @@ class DepartmentScreen(QWidget):
                 regular_hours=hours if isinstance(hours, Decimal) else self.rules.regular_hours,
             )
         )
+
+
+NO_DEPARTMENT = "No department"
+
+
+class EmployeeFormScreen(QWidget):
+    """Add an employee, or change one: employee number, names, department, daily rate, and a PIN when adding.
+
+    The services check every value (the same checks as head office's commands); a refusal is shown under the form,
+    which keeps what was typed so that only the wrong field needs changing.
+    """
+
+    save = Signal(dict)
+    back = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.employee_id: str | None = None
+        self.title = label("", "title")
+        self.intro = label("", "muted")
+        self.number = QLineEdit()
+        self.number.setMaxLength(64)
+        self.number.setPlaceholderText("e.g. E001: letters, digits, - _ .")
+        self.first_name = QLineEdit()
+        self.last_name = QLineEdit()
+        self.department = QComboBox()
+        self.daily_rate = QLineEdit()
+        self.daily_rate.setPlaceholderText("e.g. 800 or 812.50")
+        self.pin = QLineEdit()
+        self.pin_again = QLineEdit()
+        for field in (self.pin, self.pin_again):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setMaxLength(8)
+        self.error = label("", "muted")
+        self.save_button = button("Save", "go", self._submit)
+        self.back_button = button("Back", "quiet", self.back.emit)
+        form = QFormLayout()
+        form.addRow("Employee number", self.number)
+        form.addRow("First name", self.first_name)
+        form.addRow("Last name", self.last_name)
+        form.addRow("Department", self.department)
+        form.addRow("Daily rate", self.daily_rate)
+        self.pin_caption = label("PIN for punching without the camera (4 to 8 digits, optional)", wrap=False)
+        self.pin_again_caption = label("PIN again", wrap=False)
+        form.addRow(self.pin_caption, self.pin)
+        form.addRow(self.pin_again_caption, self.pin_again)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 24, 40, 24)
+        layout.addWidget(self.title)
+        layout.addWidget(self.intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_button, 2)
+        bottom.addWidget(self.back_button, 1)
+        layout.addLayout(bottom)
+
+    def _departments(self, names: list[str], current: str | None) -> None:
+        self.department.clear()
+        self.department.addItems([NO_DEPARTMENT, *names])
+        self.department.setCurrentText(current or NO_DEPARTMENT)
+
+    def show_new(self, departments: list[str], intro: str = "") -> None:
+        """An empty form for a new employee."""
+        self.employee_id = None
+        self.title.setText("Add an employee")
+        self.intro.setText(intro or "They can then enrol their face, or punch with their PIN.")
+        for field in (self.number, self.first_name, self.last_name, self.daily_rate, self.pin, self.pin_again):
+            field.clear()
+        self._departments(departments, None)
+        for widget in (self.pin, self.pin_again, self.pin_caption, self.pin_again_caption):
+            widget.setVisible(True)
+        self.error.setText("")
+        self.save_button.setEnabled(True)
+
+    def show_employee(self, employee: EmployeeRecord, departments: list[str]) -> None:
+        """The form filled with an employee's details; their PIN is set on its own screen."""
+        self.employee_id = employee.id
+        self.title.setText(f"Change {employee.full_name}")
+        self.intro.setText("Their punches, face and PIN stay theirs, whatever is changed here.")
+        self.number.setText(employee.number)
+        self.first_name.setText(employee.first_name)
+        self.last_name.setText(employee.last_name)
+        self.daily_rate.setText(str(employee.daily_rate))
+        names = (
+            departments
+            if employee.department is None or employee.department in departments
+            else [
+                *departments,
+                employee.department,
+            ]
+        )
+        self._departments(names, employee.department)
+        for widget in (self.pin, self.pin_again, self.pin_caption, self.pin_again_caption):
+            widget.setVisible(False)
+        self.error.setText("")
+        self.save_button.setEnabled(True)
+
+    def fill(
+        self,
+        *,
+        number: str,
+        first_name: str,
+        last_name: str,
+        daily_rate: str,
+        department: str | None = None,
+        pin: str = "",
+    ) -> None:
+        """Type the details in (the way a person would)."""
+        self.number.setText(number)
+        self.first_name.setText(first_name)
+        self.last_name.setText(last_name)
+        self.daily_rate.setText(daily_rate)
+        self.department.setCurrentText(department or NO_DEPARTMENT)
+        self.pin.setText(pin)
+        self.pin_again.setText(pin)
+
+    def _submit(self) -> None:
+        if self.employee_id is None and self.pin.text() != self.pin_again.text():
+            self.show_error("The two PIN entries differ.")
+            return
+        department = self.department.currentText()
+        values: dict[str, object] = {
+            "number": self.number.text(),
+            "first_name": self.first_name.text(),
+            "last_name": self.last_name.text(),
+            "department": None if department == NO_DEPARTMENT else department,
+            "daily_rate": self.daily_rate.text(),
+        }
+        if self.employee_id is None:
+            values["pin"] = self.pin.text() or None
+        self.error.setText("")
+        self.save_button.setEnabled(False)
+        self.save.emit(values)
+
+    def show_error(self, message: str) -> None:
+        """Keep the form as it is and say what to change."""
+        self.save_button.setEnabled(True)
+        self.error.setText(message)

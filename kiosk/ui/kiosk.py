@@ -107,6 +107,7 @@ class Kiosk(QObject):
         self.names = NamePickScreen("Tap your name")
         self.employee_pin = PinScreen("Your PIN", 8)
         self.pin_employee: tuple[str, str] | None = None  # id and name of who is typing their PIN
+        self._lead_to_first_employee = False
         screens = (self.setup_screen, self.idle, self.greet, self.confirm, self.notice, self.claim, self.names)
         for screen in (*screens, self.employee_pin):
             self.window.add_screen(screen)
@@ -161,7 +162,12 @@ class Kiosk(QObject):
                 self.setup_screen.save.setEnabled(True)
                 self.messenger.report(error)
 
-        self.database.submit(lambda: self.parts.setup.set_up(**facts), self._open, failed)
+        def done(settings: DeviceSettings) -> None:
+            # Without a central database nobody else brings the roster: the supervisor adds it, starting now.
+            self._lead_to_first_employee = self.parts.sync is None
+            self._open(settings)
+
+        self.database.submit(lambda: self.parts.setup.set_up(**facts), done, failed)
 
     def _open(self, settings: DeviceSettings) -> None:
         self.settings = settings
@@ -187,6 +193,9 @@ class Kiosk(QObject):
         self.idle.pin_button.setVisible(place.company.pin_punching_allowed)
         self._show_camera_status()
         self.go_idle()
+        if self._lead_to_first_employee:
+            self._lead_to_first_employee = False
+            self.admin.start_first_employee()
         self.ready.emit()
 
     def go_idle(self) -> None:

@@ -41,7 +41,13 @@ def test_first_start_sets_up_then_later_starts_go_straight_to_the_kiosk(
     screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "123456")
     with qtbot.waitSignal(kiosk.ready):
         click(qtbot, screen.save)
-    assert showing(kiosk, kiosk.idle)
+    # No central database brings a roster: the supervisor is led to add the first employee.
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.admin.employee_form))
+    assert "Add the first employee" in kiosk.admin.employee_form.intro.text()
+    click(qtbot, kiosk.admin.employee_form.back_button)
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.admin.employees))
+    assert kiosk.admin.employees.empty.text() == "No employees yet: add the first one."
+    kiosk.go_idle()
     assert "Main gate" in kiosk.idle.header.site.text()
     stop_kiosk(first)
 
