@@ -436,7 +436,7 @@ class AdminMode(QObject):
         self.home.add_task("Missed clock-outs", self.show_incidents)
         self.home.add_task("Who is on site", self.show_on_site)
         self.home.add_task("Today's punches", self.show_today)
-        self.home.add_task("Employees: faces, PINs, details", self.show_employees)
+        self.home.add_task("Employees", self.show_employees)
         self.home.add_task("Timesheet export", self.show_export)
         self.home.add_task("Settings and sync", self.show_settings)
         self.home.add_task("Department rules", self.show_departments)

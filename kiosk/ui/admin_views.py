@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -358,12 +358,13 @@ class EmployeeFormScreen(QWidget):
         self.save_button = button("Save", "go", self._submit)
         self.back_button = button("Back", "quiet", self.back.emit)
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("Employee number", self.number)
         form.addRow("First name", self.first_name)
         form.addRow("Last name", self.last_name)
         form.addRow("Department", self.department)
         form.addRow("Daily rate", self.daily_rate)
-        self.pin_caption = label("PIN for punching without the camera (4 to 8 digits, optional)", wrap=False)
+        self.pin_caption = label("PIN (4 to 8 digits, optional)", wrap=False)
         self.pin_again_caption = label("PIN again", wrap=False)
         form.addRow(self.pin_caption, self.pin)
         form.addRow(self.pin_again_caption, self.pin_again)

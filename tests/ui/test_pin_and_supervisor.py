@@ -31,7 +31,7 @@ def test_not_recognised_then_punching_with_a_pin(qtbot: QtBot, launch: Launcher,
     qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
     unlock(qtbot, running)  # the supervisor gives Maria a PIN on the employee screen
     admin = kiosk.admin
-    click(qtbot, admin.home.tasks["Employees: faces and PINs"])
+    click(qtbot, admin.home.tasks["Employees"])
     qtbot.waitUntil(lambda: showing(kiosk, admin.employees))
     admin.employees.pick("E1")
     qtbot.waitUntil(lambda: showing(kiosk, admin.employee))
