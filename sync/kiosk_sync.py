@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, Engine, delete, func, select, text, union, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
@@ -33,9 +30,10 @@ from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
 from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, SyncState
+from sync.adoption import hand_over, needs_hand_over
 from sync.clock import AnchoredClock
 from sync.connection import CentralConnector
-from sync.errors import CentralUnreachable
+from sync.errors import link_errors
 from sync.push import BatchOutcome, send_batch
 from wire import schema as central
 from wire.provisioning import CentralProfile
@@ -114,8 +112,14 @@ class KioskSync:
 
     def run_once(self) -> tuple[PushReport, PullReport]:
         """Anchor the clock, push everything pending, pull what changed. Errors propagate to the caller; a lost
-        connection as `CentralUnreachable`, a refused login as `CentralAuthRefused`."""
-        with _link_errors(), self._engine.connect() as connection:
+        connection as `CentralUnreachable`, a refused login as `CentralAuthRefused`.
+
+        A kiosk that ran on its own before it was provisioned first hands its roster and records over (see
+        `sync.adoption`): pushing them under ids head office does not know would only get them refused.
+        """
+        if needs_hand_over(self.database, self.profile):
+            hand_over(self.database, self.profile, self.pull)
+        with link_errors(), self._engine.connect() as connection:
             if self.clock is not None:
                 driver = connection.connection.driver_connection
                 assert driver is not None
@@ -127,12 +131,12 @@ class KioskSync:
 
     def push(self) -> PushReport:
         """Push everything pending."""
-        with _link_errors(), self._engine.connect() as connection:
+        with link_errors(), self._engine.connect() as connection:
             return self._push(connection)
 
     def pull(self) -> PullReport:
         """Pull what changed since the last pull."""
-        with _link_errors(), self._engine.connect() as connection:
+        with link_errors(), self._engine.connect() as connection:
             return self._pull(connection)
 
     def pending_count(self) -> int:
@@ -488,17 +492,6 @@ class KioskSync:
         if session.get(CorrectionRow, str(correction.id)) is None:
             repository.add_correction(session, correction, company_id=incident.company_id, sync_state=SyncState.REMOTE)
         return 1
-
-
-@contextmanager
-def _link_errors() -> Iterator[None]:
-    """A connection that breaks in the middle of a sync is the network's or the server's problem: say so."""
-    try:
-        yield
-    except DBAPIError as error:
-        if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
-            raise CentralUnreachable(f"lost the connection to the central database: {error.orig}".strip()) from error
-        raise
 
 
 RESOLVED = (IncidentStatus.APPROVED, IncidentStatus.REJECTED)

@@ -47,7 +47,7 @@ def test_codes_per_company_keep_every_row_and_punch(postgres_server: PostgresSer
                 )
             before = connection.execute(text("SELECT * FROM punches ORDER BY id")).all()
 
-        assert migrate(engine) == "0003"
+        migrate(engine)  # to the newest revision, or it raises
 
         with engine.connect() as connection:
             assert connection.execute(text("SELECT * FROM punches ORDER BY id")).all() == before
