@@ -75,6 +75,7 @@ def _add_company(args: argparse.Namespace, engine: Engine) -> int:
         missed_clockout_enabled=args.missed_clockout,
         block_reports_on_pending=args.block_reports_on_pending,
         open_session_limit_minutes=args.open_session_limit,
+        kiosk_may_deactivate=args.kiosk_may_deactivate,
     )
     print(f"company {args.company} saved")
     return 0
@@ -281,6 +282,12 @@ def _add_roster_commands(command: Command) -> None:
     company.add_argument("--missed-clockout", action=argparse.BooleanOptionalAction, default=None)
     company.add_argument("--block-reports-on-pending", action=argparse.BooleanOptionalAction, default=None)
     company.add_argument("--open-session-limit", type=int, metavar="MINUTES")
+    company.add_argument(
+        "--kiosk-may-deactivate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let supervisors at the company's kiosks deactivate employees",
+    )
 
     site = command("add-site", _add_site, "create or change a site")
     site.add_argument("--company", required=True)

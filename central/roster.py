@@ -38,6 +38,7 @@ def upsert_company(
     missed_clockout_enabled: bool | None = None,
     block_reports_on_pending: bool | None = None,
     open_session_limit_minutes: int | None = None,
+    kiosk_may_deactivate: bool | None = None,
 ) -> None:
     """Create a company or change its name and settings (settings left None keep their value)."""
     company_id = parse_code(company_id, "company code")
@@ -50,6 +51,7 @@ def upsert_company(
         ("missed_clockout_enabled", missed_clockout_enabled),
         ("block_reports_on_pending", block_reports_on_pending),
         ("open_session_limit_minutes", open_session_limit_minutes),
+        ("kiosk_may_deactivate", kiosk_may_deactivate),
     ):
         if value is not None:
             values[key] = value

@@ -120,7 +120,10 @@ def hand_over(database: Database, profile: CentralProfile, pull: Callable[[], ob
             at=now,
         )
         settings = load_device_settings(session).replace(
-            company_id=profile.company_id, site_id=profile.site_id, kiosk_id=profile.kiosk_id
+            company_id=profile.company_id,
+            site_id=profile.site_id,
+            kiosk_id=profile.kiosk_id,
+            roster_from_head_office=True,
         )
         save_device_settings(session, settings, now)
     log.info(

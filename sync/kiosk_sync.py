@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
 from kiosk.domain.pay import DepartmentRules
 from kiosk.store import repository
+from kiosk.store import roster as roster_store
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
-from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, SyncState
+from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, RosterChangeRow, SyncState
 from sync.adoption import hand_over, needs_hand_over
 from sync.clock import AnchoredClock
 from sync.connection import CentralConnector
@@ -144,7 +145,7 @@ class KioskSync:
         with self.database.read() as session:
             return sum(
                 int(session.scalar(select(func.count()).where(table.sync_state == SyncState.PENDING)) or 0)
-                for table in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate)
+                for table in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate, RosterChangeRow)
             )
 
     def pending_by_kind(self) -> dict[str, int]:
@@ -154,6 +155,7 @@ class KioskSync:
             ("correction", CorrectionRow),
             ("incident", IncidentRow),
             ("face template", FaceTemplate),
+            ("roster change", RosterChangeRow),
         )
         with self.database.read() as session:
             return {
@@ -169,6 +171,12 @@ class KioskSync:
         self._push_kind(connection, CorrectionRow, self._correction_batch, report)
         self._push_kind(connection, IncidentRow, self._incident_batch, report)
         self._push_kind(connection, FaceTemplate, self._template_batch, report)
+        refused_before = len(report.rejected) + len(report.conflicts)
+        self._push_kind(connection, RosterChangeRow, self._roster_change_batch, report)
+        if len(report.rejected) + len(report.conflicts) > refused_before:
+            # A change head office refused took effect here anyway; read the whole roster again to undo it.
+            with self.database.write() as session:
+                repository.put_device_values(session, {CURSOR_KEY: 0}, datetime.now(UTC))
         if report.conflicts or report.rejected:
             log.warning("push: %d conflicts, %d rejected", len(report.conflicts), len(report.rejected))
         return report
@@ -265,6 +273,22 @@ class KioskSync:
             for row in rows
         ]
         return send_batch(connection, central.face_templates, records)
+
+    def _roster_change_batch(self, connection: Connection, rows: Sequence[RosterChangeRow]) -> BatchOutcome:
+        records = [
+            {
+                "id": uuid.UUID(row.id),
+                "company_id": self.profile.company_id,
+                "kiosk_id": uuid.UUID(self.profile.kiosk_id),
+                "employee_id": row.employee_id,
+                "kind": row.kind,
+                "pin_hash": row.pin_hash,
+                "made_at": row.made_at,
+                "made_by": row.made_by,
+            }
+            for row in rows
+        ]
+        return send_batch(connection, central.roster_changes, records)
 
     def _incident_batch(self, connection: Connection, rows: Sequence[IncidentRow]) -> BatchOutcome:
         """An incident goes up as up to three facts; it counts as delivered when all of them are."""
@@ -370,6 +394,7 @@ class KioskSync:
                         row["block_reports_on_pending"],
                         timedelta(minutes=row["open_session_limit_minutes"]),
                         row["pin_punching_allowed"],
+                        row["kiosk_may_deactivate"],
                     ),
                     now,
                 )
@@ -380,29 +405,7 @@ class KioskSync:
             if rule_changes:
                 for row in departments:
                     repository.put_department(session, row["company_id"], _rules(row), now)
-            inactive: set[str] = set()
-            for row in changed["employees"]:
-                repository.put_employee(
-                    session,
-                    EmployeeRecord(
-                        row["id"],
-                        row["company_id"],
-                        row["first_name"],
-                        row["last_name"],
-                        names.get(row["department_id"]),
-                        row["daily_rate"],
-                        row["active"],
-                        row["pin_hash"],
-                        row["number"],
-                    ),
-                    now,
-                )
-                if not row["active"]:
-                    inactive.add(row["id"])
-                report.employees += 1
-            if inactive:
-                removed = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id.in_(inactive)))
-                report.templates_removed += int(removed.rowcount)  # type: ignore[attr-defined]
+            inactive = self._apply_employees(session, changed["employees"], names, now, report)
             self._apply_templates(session, changed["face_templates"], inactive, report)
             held = _existing_ids(session, PunchRow, [str(row["id"]) for row in changed["punches"]])
             for row in changed["punches"]:
@@ -428,6 +431,38 @@ class KioskSync:
         report.cursor = next_cursor
         log.info("pulled up to %d: %s", next_cursor, report)
         return report
+
+    def _apply_employees(
+        self, session: Session, rows: Sequence[Any], names: dict[Any, Any], now: datetime, report: PullReport
+    ) -> set[str]:
+        """Store the pulled employees (this kiosk's changes still on their way up stay on top) and drop the face
+        templates of those no longer active; returns their ids."""
+        inactive: set[str] = set()
+        for row in rows:
+            repository.put_employee(
+                session,
+                EmployeeRecord(
+                    row["id"],
+                    row["company_id"],
+                    row["first_name"],
+                    row["last_name"],
+                    names.get(row["department_id"]),
+                    row["daily_rate"],
+                    row["active"],
+                    row["pin_hash"],
+                    row["number"],
+                ),
+                now,
+            )
+            if not row["active"]:
+                inactive.add(row["id"])
+            report.employees += 1
+        if rows:
+            roster_store.reapply_pending_roster_changes(session)
+        if inactive:
+            removed = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id.in_(inactive)))
+            report.templates_removed += int(removed.rowcount)  # type: ignore[attr-defined]
+        return inactive
 
     def _changed_incidents(self, connection: Connection, cursor: int) -> list[MissedClockoutIncident]:
         i, c, r = central.missed_clockout_incidents, central.missed_clockout_claims, central.incident_resolutions

@@ -68,6 +68,8 @@ companies = Table(
     Column("block_reports_on_pending", Boolean, nullable=False, server_default=text("false")),
     Column("open_session_limit_minutes", Integer, nullable=False, server_default=text("960")),
     Column("pin_punching_allowed", Boolean, nullable=False, server_default=text("true")),
+    # Whether a supervisor at a kiosk may deactivate employees (head office owns the roster either way).
+    Column("kiosk_may_deactivate", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", TZ, nullable=False, server_default=text("now()")),
     _change_txid(),
     CheckConstraint("open_session_limit_minutes BETWEEN 60 AND 1440", name="open_session_limit"),
@@ -275,4 +277,21 @@ audit_log = Table(
     Column("subject", String(100)),
     Column("detail", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     _change_txid(),
+)
+
+roster_changes = Table(
+    "roster_changes",
+    metadata,
+    # What a supervisor changed at a provisioned kiosk; a trigger applies it to `employees` (see migration 0005).
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _company(),
+    Column("kiosk_id", UUID(as_uuid=True), ForeignKey("kiosks.id"), nullable=False),
+    Column("employee_id", String(64), ForeignKey("employees.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("pin_hash", String(200)),
+    Column("made_at", TZ, nullable=False),
+    Column("made_by", String(100), nullable=False),
+    _change_txid(),
+    CheckConstraint("kind IN ('pin_set', 'pin_cleared', 'deactivated')", name="kind"),
+    CheckConstraint("(kind = 'pin_set') = (pin_hash IS NOT NULL)", name="pin_hash"),
 )

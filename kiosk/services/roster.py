@@ -1,6 +1,11 @@
 """The roster as a site supervisor keeps it from the kiosk: employees, departments with their rule sets, and the
 employees' PINs for punching without the camera.
 
+Who owns the roster depends on the kiosk. A standalone kiosk owns it: everything here changes it. Once provisioned,
+head office owns it: employees and departments are edited there, and a supervisor at the kiosk may only set or
+remove a PIN and, where the company allows, deactivate an employee. Those changes take effect here at once and go
+up to head office as changes of their own, which head office applies and hands back to every kiosk.
+
 Every change is validated before anything is written (a bad value raises a RuleViolation and changes nothing) and
 goes into the audit log in the same transaction. Employee PINs are hashed like the supervisor PIN (scrypt, salt,
 the pepper in the secret store); wrong PINs lock that employee's PIN entry with the supervisor PIN's doubling rule, and
@@ -26,6 +31,7 @@ from kiosk.services.timeclock import TimeClock
 from kiosk.store import repository
 from kiosk.store import roster as roster_store
 from kiosk.store.database import Database
+from kiosk.store.device_settings import load_device_settings
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord, PinLockout
 from kiosk.store.secrets import PIN_PEPPER, SecretStore
@@ -72,6 +78,18 @@ class Roster:
     def company_id(self) -> str:
         return self._clock.company_id
 
+    def owned_here(self) -> bool:
+        """Whether this kiosk keeps its own roster (True) or head office does (False, once provisioned)."""
+        with self._db.read() as session:
+            return not load_device_settings(session).roster_from_head_office
+
+    def _require_owned_here(self, session: Session) -> None:
+        if load_device_settings(session).roster_from_head_office:
+            raise RuleViolation(
+                "managed_by_head_office",
+                "head office manages the employees and departments of this kiosk; ask them to make this change",
+            )
+
     # --- departments ----------------------------------------------------------------------------------------------
 
     def departments(self) -> list[DepartmentRecord]:
@@ -90,6 +108,7 @@ class Roster:
         name = _department_name(rules.name)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             self._clock.company(session)
             existed = roster_store.department_record(session, self.company_id, name) is not None
             repository.put_department(session, self.company_id, replace(rules, name=name), now)
@@ -117,6 +136,7 @@ class Roster:
         new_name = _department_name(new_name)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             roster_store.rename_department(session, self.company_id, old_name, new_name, now)
             repository.audit(
                 session, at=now, actor=changed_by, action="department.renamed", subject=new_name, old_name=old_name
@@ -134,6 +154,7 @@ class Roster:
             raise RuleViolation("setting_invalid", "a department is switched on (true) or off (false)")
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             record = self._department(session, name)
             if not active and record.active_employees:
                 raise RuleViolation(
@@ -221,6 +242,7 @@ class Roster:
             pin_hash = hash_pin(pin, self._secrets.get_or_create(PIN_PEPPER), EMPLOYEE_PIN_DIGITS)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             self._clock.company(session)
             self._require_free_number(session, number)
             department_name = self._require_open_department(session, department)
@@ -274,6 +296,7 @@ class Roster:
         rate = parse_daily_rate(daily_rate)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             current = self._employee(session, employee_id)
             new_number = current.number if wanted_number is None else wanted_number
             self._require_free_number(session, new_number, keeping=current.id)
@@ -318,12 +341,24 @@ class Roster:
             raise RuleViolation("setting_invalid", "an employee is active (true) or not (false)")
         now = self._clock.now()
         with self._db.write() as session:
+            from_head_office = load_device_settings(session).roster_from_head_office
+            if from_head_office and (active or not self._clock.company(session).kiosk_may_deactivate):
+                raise RuleViolation(
+                    "managed_by_head_office",
+                    "only head office deactivates or reactivates employees of this company; ask them"
+                    if not active
+                    else "only head office reactivates employees of this company; ask them",
+                )
             current = self._employee(session, employee_id)
             if active and current.department is not None:
                 self._require_open_department(session, current.department)
             record = replace(current, active=active)
             repository.put_employee(session, record, now)
             removed = 0 if active else repository.delete_face_templates(session, current.id)
+            if from_head_office:
+                roster_store.add_roster_change(
+                    session, employee_id=current.id, kind="deactivated", pin_hash=None, made_at=now, made_by=changed_by
+                )
             action = "employee.activated" if active else "employee.deactivated"
             repository.audit(
                 session, at=now, actor=changed_by, action=action, subject=current.id, face_templates_deleted=removed
@@ -354,6 +389,15 @@ class Roster:
             record = replace(current, pin_hash=pin_hash)
             repository.put_employee(session, record, now)
             roster_store.put_pin_lockout(session, current.id, PinLockout(), now)
+            if load_device_settings(session).roster_from_head_office:
+                roster_store.add_roster_change(
+                    session,
+                    employee_id=current.id,
+                    kind="pin_set" if pin_hash is not None else "pin_cleared",
+                    pin_hash=pin_hash,
+                    made_at=now,
+                    made_by=changed_by,
+                )
             repository.audit(session, at=now, actor=changed_by, action=action, subject=current.id)
 
     def identify_by_pin(self, employee_id: str, pin: str) -> PinIdentification:

@@ -34,6 +34,9 @@ class DeviceSettings:
     matching_strictness: str = "normal"
     punch_photos: bool = False
     sync_interval_seconds: int = 60
+    # Set when the kiosk is provisioned: head office owns the roster, and only PINs and (where the company allows)
+    # deactivations are changed here, as changes sent up to head office.
+    roster_from_head_office: bool = False
 
     def __post_init__(self) -> None:
         if not 5 <= self.idle_timeout_seconds <= 600:

@@ -224,6 +224,7 @@ class CompanyRecord:
     block_reports_on_pending: bool
     open_session_limit: timedelta
     pin_punching_allowed: bool
+    kiosk_may_deactivate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,7 @@ def _company(row: Company) -> CompanyRecord:
         block_reports_on_pending=row.block_reports_on_pending,
         open_session_limit=timedelta(minutes=row.open_session_limit_minutes),
         pin_punching_allowed=row.pin_punching_allowed,
+        kiosk_may_deactivate=row.kiosk_may_deactivate,
     )
 
 
@@ -275,6 +277,7 @@ def put_company(session: Session, company: CompanyRecord, at: datetime) -> None:
             block_reports_on_pending=company.block_reports_on_pending,
             open_session_limit_minutes=int(company.open_session_limit.total_seconds() // 60),
             pin_punching_allowed=company.pin_punching_allowed,
+            kiosk_may_deactivate=company.kiosk_may_deactivate,
             updated_at=at,
         )
     )

@@ -664,7 +664,7 @@ class AdminMode(QObject):
     @property
     def roster_owned_here(self) -> bool:
         """A standalone kiosk keeps its own roster; once provisioned, head office does."""
-        return self.kiosk.parts.sync is None
+        return not self.kiosk.settings.roster_from_head_office
 
     def show_employees(self) -> None:
         services = self._services()
@@ -694,11 +694,13 @@ class AdminMode(QObject):
                 self.kiosk.messenger.tell("That employee is no longer on the roster", Level.PROBLEM)
                 return
             owned = self.roster_owned_here
+            place = self.kiosk.place
+            allowed = place is not None and place.company.kiosk_may_deactivate
             self.employee.show_employee(
                 row,
                 enrolment_available=self.enrolment is not None,
                 details_editable=owned,
-                may_deactivate=owned,
+                may_deactivate=owned or allowed,
                 managed_note="" if owned else MANAGED_BY_HEAD_OFFICE,
             )
             self.kiosk.window.show_screen(self.employee)
@@ -776,7 +778,7 @@ class AdminMode(QObject):
 
     def _deactivate_employee(self) -> None:
         services = self._services()
-        if services is None or not self.roster_owned_here:
+        if services is None:
             return
         employee_id, actor = self.employee.employee_id, self.actor
 
@@ -784,8 +786,12 @@ class AdminMode(QObject):
             self.kiosk.messenger.tell(f"{employee.full_name} deactivated; their face data is deleted", Level.SUCCESS)
             self.show_employees()
 
+        def failed(error: BaseException) -> None:
+            self.kiosk.messenger.report(error)
+            self.open_employee(employee_id)
+
         self.kiosk.database.submit(
-            lambda: services.roster.set_employee_active(employee_id, False, changed_by=actor), done
+            lambda: services.roster.set_employee_active(employee_id, False, changed_by=actor), done, failed
         )
 
     def show_departments(self) -> None:

@@ -164,7 +164,7 @@ class Kiosk(QObject):
 
         def done(settings: DeviceSettings) -> None:
             # Without a central database nobody else brings the roster: the supervisor adds it, starting now.
-            self._lead_to_first_employee = self.parts.sync is None
+            self._lead_to_first_employee = not settings.roster_from_head_office
             self._open(settings)
 
         self.database.submit(lambda: self.parts.setup.set_up(**facts), done, failed)

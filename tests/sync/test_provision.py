@@ -214,7 +214,7 @@ def test_the_former_name_python_m_sync_runs_the_same_commands_with_a_notice(cent
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "revision 0004" in result.stdout
+    assert "revision 0005" in result.stdout
     assert "`python -m sync` is now `python -m central`" in result.stderr
 
 
@@ -230,7 +230,7 @@ def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDat
     for _ in range(2):
         result = run_central("--database-url", central.url, "init")
         assert result.returncode == 0, result.stderr
-        assert "revision 0004" in result.stdout
+        assert "revision 0005" in result.stdout
     result = run_central(
         "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
         "--no-tls",

@@ -11,6 +11,8 @@ from pytestqt.qtbot import QtBot
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.services.enrolment import EnrolmentResult
 from kiosk.store import repository
+from kiosk.store.database import Database
+from kiosk.store.device_settings import load_device_settings, save_device_settings
 from kiosk.vision.liveness import ChallengeStep
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
@@ -120,3 +122,25 @@ def test_the_supervisor_changes_and_deactivates_an_employee(qtbot: QtBot, launch
     assert employee is not None and not employee.active and employee.number == "W-0002"
     assert json.loads(changed.detail)["changes"]["number"] == ["E2", "W-0002"]
     assert [entry.subject for entry in deactivated] == ["E2"]
+
+
+def test_a_provisioned_kiosk_shows_the_roster_as_managed_by_head_office(qtbot: QtBot, launch: Launcher) -> None:
+    database = Database(launch.folder / "kiosk.db")
+    with database.write() as session:
+        settings = load_device_settings(session).replace(roster_from_head_office=True)
+        save_device_settings(session, settings, launch.time.now)
+    database.close()
+    running = launch()
+    kiosk = running.kiosk
+    admin = kiosk.admin
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
+    unlock(qtbot, running)
+    admin.show_employees()
+    qtbot.waitUntil(lambda: showing(kiosk, admin.employees))
+    assert not admin.add_employee_button.isVisible()
+    admin.employees.pick("E1")
+    qtbot.waitUntil(lambda: showing(kiosk, admin.employee))
+    screen = admin.employee
+    assert screen.managed.isVisible() and "managed by head office" in screen.managed.text()
+    assert not screen.edit_button.isVisible() and not screen.deactivate_button.isVisible()
+    assert screen.pin_button.isVisible()  # a PIN may still be set here; it goes up to head office
