@@ -278,6 +278,36 @@ def timesheet_row(summary: DaySummary) -> list[str]:
     ]
 
 
+Cell = str | int | Decimal | date | datetime | None
+
+
+def timesheet_cells(summary: DaySummary) -> list[Cell]:
+    """The row of `timesheet_row` as typed values for a spreadsheet: local times without their offset (spreadsheets
+    have no time zones) and to the second, hours and money as Decimal, counts as int; empty cells as None."""
+    arrival = summary.arrival
+
+    def clock(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.replace(tzinfo=None, microsecond=0)
+
+    return [
+        summary.employee_number,
+        summary.first_name,
+        summary.last_name,
+        summary.business_date,
+        clock(summary.first_in),
+        clock(summary.last_out),
+        hours_decimal(summary.total),
+        hours_decimal(summary.breaks),
+        hours_decimal(summary.working),
+        hours_decimal(summary.overtime),
+        arrival.status.value if arrival is not None else None,
+        arrival.late_minutes if arrival is not None else 0,
+        arrival.undertime_hours if arrival is not None else Decimal("0.0000"),
+        arrival.deduction if arrival is not None else money(0),
+        ";".join(code.value for code in summary.anomalies) or None,
+    ]
+
+
 def write_timesheet_csv(summaries: Iterable[DaySummary], out: TextIO) -> None:
     """Write the header and one row per summary."""
     writer = csv.writer(out, lineterminator="\n")

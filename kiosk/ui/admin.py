@@ -39,6 +39,7 @@ from kiosk.services.enrolment import CAMERA_PLAN, CONSENT_TEXT, BiometricEnrolme
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS, PinCheck
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.services.timeclock import Place
+from kiosk.services.timesheet_export import ExportedFiles, ExportTarget, export_targets, export_timesheets
 from kiosk.store.device_settings import STRICTNESS, DeviceSettings
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord
@@ -913,26 +914,31 @@ class AdminMode(QObject):
         if services is None:
             return
 
-        def shown(today: date) -> None:
-            self.export.show_period(today)
+        folder = self.kiosk.parts.exports_dir
+
+        def gather() -> tuple[date, list[ExportTarget]]:
+            # Drives are looked for each time the screen opens: a USB stick may have just been plugged in.
+            return services.overview.business_day(), [] if folder is None else export_targets(folder)
+
+        def shown(found: tuple[date, list[ExportTarget]]) -> None:
+            today, targets = found
+            self.export.show_period(today, [(target.label, target.folder) for target in targets])
             self.kiosk.window.show_screen(self.export)
 
-        self.kiosk.database.submit(services.overview.business_day, shown)
+        self.kiosk.database.submit(gather, shown)
 
-    def _export(self, first: date, last: date) -> None:
-        services, folder = self._services(), self.kiosk.parts.exports_dir
-        if services is None or folder is None:
+    def _export(self, first: date, last: date, target: object) -> None:
+        services = self._services()
+        if services is None or not isinstance(target, Path):
             return
 
-        def export() -> Path:
-            text = services.reports.timesheet_csv(Period(first, last))
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"timesheet_{first.isoformat()}_{last.isoformat()}.csv"
-            target.write_text(text, encoding="utf-8")
-            return target
+        def export() -> ExportedFiles:
+            return export_timesheets(services.reports, [Period(first, last)], target)
 
-        def done(target: Path) -> None:
-            self.export.result.show_message(f"Saved to {target}", Level.SUCCESS)
+        def done(files: ExportedFiles) -> None:
+            self.export.result.show_message(
+                f"Saved {files.rows} rows to {files.csv} and {files.workbook.name}", Level.SUCCESS
+            )
             self.kiosk.messenger.tell("Timesheet exported", Level.SUCCESS)
 
         def failed(error: BaseException) -> None:

@@ -122,9 +122,10 @@ class DayPicker(QWidget):
 
 
 class ExportScreen(QWidget):
-    """Timesheet export for a period of business days."""
+    """Timesheet export for a period of business days, as CSV and an Excel workbook, to a removable drive or the
+    kiosk's data folder."""
 
-    export = Signal(object, object)  # first day, last day
+    export = Signal(object, object, object)  # first day, last day, target folder
     back = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -132,23 +133,47 @@ class ExportScreen(QWidget):
         self.first = DayPicker("From")
         self.last = DayPicker("To")
         self.result = MessageLine()
-        self.run = button("Export timesheet (CSV)", "go", lambda: self.export.emit(self.first.day, self.last.day))
+        self.targets = ChoiceRow([], vertical=True)
+        self.run = button("Export timesheet (CSV and Excel)", "go", self._run)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(label("Timesheet export", "title"))
         layout.addWidget(label("Hours, breaks, overtime and undertime per employee and business day.", "muted"))
         layout.addWidget(self.first)
         layout.addWidget(self.last)
+        layout.addWidget(label("Save to", wrap=False))
+        self.targets_box = QVBoxLayout()
+        self.targets_box.addWidget(self.targets)
+        layout.addLayout(self.targets_box)
+        self.drive_hint = label("", "muted")
+        layout.addWidget(self.drive_hint)
+        layout.addSpacing(16)
         layout.addWidget(self.run)
         layout.addWidget(self.result)
         layout.addStretch(1)
         layout.addWidget(button("Back", "quiet", self.back.emit))
 
-    def show_period(self, today: date) -> None:
-        """Start with the last two weeks up to today."""
+    def show_period(self, today: date, targets: list[tuple[str, object]] | None = None) -> None:
+        """Start with the last two weeks up to today; `targets` are (label, folder), a removable drive first when
+        there is one (it is chosen), the data folder last."""
         self.first.set_day(today - timedelta(days=13))
         self.last.set_day(today)
         self.result.clear()
+        if targets is not None:
+            self.targets_box.removeWidget(self.targets)
+            self.targets.deleteLater()
+            self.targets = ChoiceRow(targets, vertical=True)
+            self.targets_box.addWidget(self.targets)
+            if targets:
+                self.targets.set_value(targets[0][1])
+            self.drive_hint.setText(
+                "No removable drive is plugged in. Plug one in and open this screen again to save on it."
+                if len(targets) <= 1
+                else ""
+            )
+
+    def _run(self) -> None:
+        self.export.emit(self.first.day, self.last.day, self.targets.value)
 
 
 class EmployeeScreen(QWidget):
