@@ -232,7 +232,7 @@ class BiometricEnrolment:
             )
         return TemplateCipher(key)
 
-    def _active_employee(self, employee_id: str) -> None:
+    def _active_employee(self, employee_id: str) -> EmployeeRecord:
         with self._db.read() as session:
             employee = repository.get_employee(session, employee_id)
         if employee is None:
@@ -241,6 +241,7 @@ class BiometricEnrolment:
             raise RuleViolation(
                 "inactive_employee", f"{employee.full_name} (employee {employee.number}) is no longer active"
             )
+        return employee
 
     def employee_numbered(self, number: str) -> EmployeeRecord:
         """The employee of this kiosk's company with this employee number (what people type), active or not.
@@ -306,7 +307,8 @@ class BiometricEnrolment:
         Raises:
             RuleViolation: unknown or inactive employee, no consent, bad samples, or a face enrolled as someone else.
         """
-        self._active_employee(employee_id)
+        employee = self._active_employee(employee_id)
+        who = f"{employee.full_name} (employee {employee.number})"
         if not enrolled_by.strip():
             raise RuleViolation("enrolled_by_missing", "say who runs the enrolment")
         consent_fields = None
@@ -315,7 +317,7 @@ class BiometricEnrolment:
         elif self.consent_of(employee_id) is None:
             raise RuleViolation(
                 "no_consent",
-                f"employee {employee_id!r} has not consented to face templates; record the consent first",
+                f"{who} has not consented to face templates; record the consent first",
             )
         self._check_samples(employee_id, samples)
         cipher = self._cipher()
@@ -340,7 +342,7 @@ class BiometricEnrolment:
                 )
             consent = repository.current_consent(session, employee_id)
             if consent is None:  # withdrawn between the check above and this transaction
-                raise RuleViolation("no_consent", f"employee {employee_id!r} has withdrawn consent")
+                raise RuleViolation("no_consent", f"{who} has withdrawn consent")
             replaced = repository.delete_face_templates(session, employee_id)
             for template in sealed:
                 repository.add_face_template(session, template)

@@ -307,7 +307,7 @@ def test_enroll_and_identify_commands(
     forgotten_output = json.loads(capsys.readouterr().out)
 
     assert refused == 1
-    assert "not consented" in refused_output.err
+    assert "Maria Santos (employee E001) has not consented" in refused_output.err
     assert refused_output.out == ""
     assert enrolled == 0
     assert (enrolled_output["employee"], enrolled_output["name"]) == ("E001", "Maria Santos")
