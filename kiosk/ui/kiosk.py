@@ -481,7 +481,8 @@ class Kiosk(QObject):
 
         def shown(employees: list[EmployeeRecord]) -> None:
             ordered = sorted(employees, key=lambda e: (e.last_name.lower(), e.first_name.lower()))
-            rows = [(e.id, f"{e.last_name}, {e.first_name}") for e in ordered if e.pin_hash is not None]
+            # The employee number tells apart two people of the same name.
+            rows = [(e.id, f"{e.last_name}, {e.first_name}  ({e.number})") for e in ordered if e.pin_hash is not None]
             self.names.show_names(rows, "Nobody has a PIN yet. A supervisor can set one.")
             self.window.show_screen(self.names)
 
