@@ -44,8 +44,11 @@ class KioskWorld:
         self.database.close()
 
 
-def make_world(path: Path, *, timezone: str = "Asia/Manila", missed_clockout_enabled: bool = True) -> KioskWorld:
-    """Company C1 with site S1 in `timezone`, an undertime department and three employees."""
+def make_world(
+    path: Path, *, timezone: str = "Asia/Manila", missed_clockout_enabled: bool = True, identity: bool = True
+) -> KioskWorld:
+    """Company C1 with site S1 in `timezone`, an undertime department and three employees; with `identity`, the
+    device settings name kiosk K1 of C1 at S1."""
     database = Database(path)
     time_source = ManualTimeSource()
     now = time_source.now
@@ -68,8 +71,8 @@ def make_world(path: Path, *, timezone: str = "Asia/Manila", missed_clockout_ena
                 EmployeeRecord(employee_id, "C1", first, last, department, Decimal(800), True, None, employee_id),
                 now,
             )
-        # The device settings name who this kiosk is (no supervisor PIN: set-up itself is not what these tests test).
-        save_device_settings(session, DeviceSettings(company_id="C1", site_id="S1", kiosk_id="K1"), now)
+        if identity:  # no supervisor PIN: set-up itself is not what these tests test
+            save_device_settings(session, DeviceSettings(company_id="C1", site_id="S1", kiosk_id="K1"), now)
     return open_world(database, time_source)
 
 

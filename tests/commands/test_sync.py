@@ -15,6 +15,7 @@ from kiosk.services.local_kiosk import this_kiosks_time_clock
 from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.location import database_path
+from kiosk.store.secrets import SecretStore
 from sync.credentials import ProfileStore
 from tests.central_database import CentralDatabase
 from tests.conftest import MemoryKeyring
@@ -65,7 +66,7 @@ def test_sync_pushes_pulls_and_says_what_moved(
     )
 
     # The central database gone away: a non-zero exit with the reason, and the outbox untouched.
-    ProfileStore(memory_keyring).save(replace(profile, port=1))
+    ProfileStore(SecretStore(memory_keyring)).save(replace(profile, port=1))
     code, out, err = run(capsys, "sync", "--data-dir", str(tmp_path))
     assert code == 1
     assert out == ""

@@ -212,7 +212,7 @@ def test_a_folder_without_a_kiosk_is_refused_and_left_alone(tmp_path: Path) -> N
 
 
 def test_a_database_never_set_up_is_refused(data_dir: Path) -> None:
-    make_world(data_dir / DATABASE_FILE).close()  # a company, but no device settings
+    make_world(data_dir / DATABASE_FILE, identity=False).close()  # a company, but no device settings
     result = timesheet("--data-dir", str(data_dir))
     assert result.returncode != 0
     assert result.stdout == ""

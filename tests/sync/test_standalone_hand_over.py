@@ -108,7 +108,7 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
 
     database = Database(database_path(tmp_path))
     try:
-        stored = ProfileStore(memory_keyring).load()
+        stored = ProfileStore(SecretStore(memory_keyring)).load()
         assert stored is not None
         sync = KioskSync(database, stored)
         pushed, _ = sync.run_once()
