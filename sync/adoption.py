@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from kiosk.store import repository
+from kiosk.store import roster as roster_store
 from kiosk.store.adoption import move_records
 from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings, save_device_settings
+from kiosk.store.repository import EmployeeRecord
 from sync.connection import CentralConnector
 from sync.errors import link_errors
 from wire.provisioning import CentralProfile
@@ -45,6 +48,26 @@ def needs_hand_over(database: Database, profile: CentralProfile) -> bool:
             company is not None
             and company != profile.company_id
             and repository.get_company(session, company) is not None
+        )
+
+
+def _keep_pins(session: Session, people: list[EmployeeRecord], remapped: dict[str, str], now: datetime) -> None:
+    """The PINs employees had at the standalone kiosk stay theirs where head office has none for them; they go up
+    as roster changes, as a PIN set at a provisioned kiosk does."""
+    for person in people:
+        if person.pin_hash is None:
+            continue
+        central = repository.get_employee(session, remapped.get(person.id, person.id))
+        if central is None or central.pin_hash is not None:
+            continue
+        repository.put_employee(session, replace(central, pin_hash=person.pin_hash), now)
+        roster_store.add_roster_change(
+            session,
+            employee_id=central.id,
+            kind="pin_set",
+            pin_hash=person.pin_hash,
+            made_at=now,
+            made_by="provisioning",
         )
 
 
@@ -119,6 +142,7 @@ def hand_over(database: Database, profile: CentralProfile, pull: Callable[[], ob
             employee_ids=remapped,
             at=now,
         )
+        _keep_pins(session, people, remapped, now)
         settings = load_device_settings(session).replace(
             company_id=profile.company_id,
             site_id=profile.site_id,

@@ -28,6 +28,7 @@ from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
 from kiosk.domain.pay import DepartmentRules
 from kiosk.store import repository
 from kiosk.store import roster as roster_store
+from kiosk.store.adoption import REBIND_KEY
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
 from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, RosterChangeRow, SyncState
@@ -170,7 +171,10 @@ class KioskSync:
         self._push_kind(connection, PunchRow, self._punch_batch, report)
         self._push_kind(connection, CorrectionRow, self._correction_batch, report)
         self._push_kind(connection, IncidentRow, self._incident_batch, report)
-        self._push_kind(connection, FaceTemplate, self._template_batch, report)
+        with self.database.read() as session:
+            resealing = bool(repository.device_values(session).get(REBIND_KEY))
+        if not resealing:  # templates still sealed to a standalone kiosk's ids wait until they are sealed again
+            self._push_kind(connection, FaceTemplate, self._template_batch, report)
         refused_before = len(report.rejected) + len(report.conflicts)
         self._push_kind(connection, RosterChangeRow, self._roster_change_batch, report)
         if len(report.rejected) + len(report.conflicts) > refused_before:

@@ -35,6 +35,7 @@ from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.domain.roster import parse_code
 from kiosk.services.clock import TimeSource, trusted_now
 from kiosk.store import repository
+from kiosk.store.adoption import REBIND_KEY
 from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings
 from kiosk.store.repository import ConsentRecord, EmployeeRecord, StoredTemplate
@@ -444,6 +445,7 @@ class BiometricEnrolment:
         A template that fails authentication (altered, or sealed under another key) is left out and listed, so one
         bad row does not stop the kiosk from recognising everyone else; it is logged as an error.
         """
+        self._reseal_moved_templates()
         with self._db.read() as session:
             stored = repository.face_templates(session)
         if not stored:
@@ -458,6 +460,25 @@ class BiometricEnrolment:
                 log.error("face template %s left out: %s", template.id, error)
                 unreadable.append(template.id)
         return LoadedGallery(TemplateGallery(opened), tuple(unreadable))
+
+    def _reseal_moved_templates(self) -> None:
+        """Seal again, to their central id, the templates of employees a provisioning matched to head office's
+        record (see `kiosk.store.adoption`): a template is bound to its employee's id."""
+        with self._db.read() as session:
+            moved: dict[str, str] = dict(repository.device_values(session).get(REBIND_KEY) or {})
+        if not moved:
+            return
+        cipher = self._cipher()
+        with self._db.write() as session:
+            for old_id, new_id in moved.items():
+                for template in repository.face_templates(session, new_id, active_only=False):
+                    try:
+                        encoding = cipher.open(template.sealed, old_id)
+                    except TemplateIntegrityError:
+                        continue  # sealed to the new id already, or unreadable: load_gallery reports it
+                    repository.reseal_face_template(session, template.id, cipher.seal(encoding, new_id))
+            repository.put_device_values(session, {REBIND_KEY: {}}, self._now())
+        log.info("face templates of %d employees sealed to their central ids", len(moved))
 
     def identify(self, encoding: npt.ArrayLike) -> MatchResult[str]:
         """Match one encoding against every enrolled employee under the policy."""

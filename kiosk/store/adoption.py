@@ -17,7 +17,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from kiosk.store import repository
@@ -37,6 +37,10 @@ from kiosk.store.schema import (
 log = logging.getLogger(__name__)
 
 FACT_TRIGGERS = ("punches_facts_immutable", "corrections_facts_immutable")
+REBIND_KEY = "face_templates.rebind"
+"""Device value: {old id: central id} of employees whose face templates moved to their central id but are still
+sealed to the old one. The store cannot open a template (it has no key); the enrolment service re-seals them
+(`BiometricEnrolment.load_gallery`) and sync holds face templates back until it has."""
 
 
 def move_records(
@@ -69,6 +73,13 @@ def move_records(
         result = session.execute(update(table).where(table.company_id == old_company).values(company_id=new_company))
         moved[table.__tablename__] = int(result.rowcount)  # type: ignore[attr-defined]
     session.execute(update(PunchRow).where(PunchRow.site_id == old_site).values(site_id=new_site))
+    with_faces = set(
+        session.scalars(select(FaceTemplate.employee_id).where(FaceTemplate.employee_id.in_(employee_ids)))
+    )
+    if with_faces:
+        pending = dict(repository.device_values(session).get(REBIND_KEY) or {})
+        pending |= {old: new for old, new in employee_ids.items() if old in with_faces}
+        repository.put_device_values(session, {REBIND_KEY: pending}, at)
     for old_id, new_id in employee_ids.items():
         for holder in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate, BiometricConsent):
             session.execute(update(holder).where(holder.employee_id == old_id).values(employee_id=new_id))

@@ -506,6 +506,11 @@ def face_templates(
     return [StoredTemplate(row.id, row.employee_id, row.sealed, row.pose, row.created_at) for row in rows]
 
 
+def reseal_face_template(session: Session, template_id: str, sealed: bytes) -> None:
+    """Replace a template's sealed bytes (the same face, sealed again: to its employee's new id)."""
+    session.execute(update(FaceTemplate).where(FaceTemplate.id == template_id).values(sealed=sealed))
+
+
 def delete_face_templates(session: Session, employee_id: str) -> int:
     """Remove every template of the employee; returns how many were removed."""
     result = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id == employee_id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from kiosk import commands as kiosk_commands
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import BreakType, IdentifiedBy, PunchKind
 from kiosk.domain.timesheet import Period
+from kiosk.services.enrolment import BiometricEnrolment, EnrolmentSample
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.local_kiosk import this_kiosks_time_clock
 from kiosk.services.reports import Reports
@@ -30,13 +32,14 @@ from tests.central_database import CentralDatabase
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
 from wire.provisioning import encode_token
-from wire.schema import departments, employees, punches
+from wire.schema import departments, employees, face_templates, punches
 
 MANILA = timedelta(hours=8)
 FIRST_DAY = datetime(2026, 10, 1, tzinfo=UTC)
 DAYS = 30
 PERIOD = Period(FIRST_DAY.date(), (FIRST_DAY + timedelta(days=DAYS - 1)).date())
 AS_OF = FIRST_DAY + timedelta(days=DAYS + 3)
+FACE = np.random.default_rng(20261129).normal(size=128).astype(np.float32) / 11.3  # a face-like 128-d encoding
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -82,6 +85,11 @@ def run_a_month_standalone(folder: Path, keyring: MemoryKeyring) -> str:
             tap("E001", PunchKind.CLOCK_OUT, local(day, 17, 30 * (day % 3)))
             tap("E002", PunchKind.CLOCK_IN, local(day, 22))
             tap("E002", PunchKind.CLOCK_OUT, local(day, 30))  # 06:00 the next morning
+        # Faces and PINs kept at the kiosk go along too.
+        enrolment = BiometricEnrolment(database, SecretStore(keyring), time_source)
+        enrolment.enrol(people["E001"], [EnrolmentSample("frontal", FACE)], enrolled_by="s", consent_recorded_by="s")
+        roster.set_pin(people["E001"], "1111", changed_by="supervisor")
+        roster.set_pin(people["E002"], "2222", changed_by="supervisor")
         return Reports(database, clock).timesheet_csv(PERIOD, as_of=AS_OF)
     finally:
         database.close()
@@ -113,7 +121,8 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
         sync = KioskSync(database, stored)
         pushed, _ = sync.run_once()
         sync.close()
-        assert pushed.delivered == 6 * DAYS and not pushed.rejected and not pushed.conflicts
+        # The punches and the two PINs go up; the face waits until it is sealed to head office's id.
+        assert pushed.delivered == 6 * DAYS + 2 and not pushed.rejected and not pushed.conflicts
         with database.read() as session:
             assert [c.id for c in repository.companies(session)] == ["acme"]  # the made-up company is gone
             staff = {e.number: e for e in repository.employees(session, "acme")}
@@ -121,9 +130,19 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
         assert sorted(staff) == ["E001", "E002", "E003"]
         assert staff["E001"].id == known_e001  # matched by number: head office's id
         assert states == {SyncState.SENT}
-        after = Reports(database, this_kiosks_time_clock(database, ManualTimeSource(AS_OF))).timesheet_csv(
-            PERIOD, as_of=AS_OF
-        )
+        clock = this_kiosks_time_clock(database, ManualTimeSource(AS_OF))
+        after = Reports(database, clock).timesheet_csv(PERIOD, as_of=AS_OF)
+        # E001's face, moved to head office's id, is sealed again to it and recognised; their PINs still work.
+        enrolment = BiometricEnrolment(database, SecretStore(memory_keyring), ManualTimeSource(AS_OF))
+        loaded = enrolment.load_gallery()
+        assert loaded.unreadable == () and enrolment.identify(FACE).employee == known_e001
+        roster = Roster(database, clock, SecretStore(memory_keyring))
+        assert roster.identify_by_pin(known_e001, "1111").accepted
+        assert roster.identify_by_pin(staff["E002"].id, "2222").accepted
+        resync = KioskSync(database, stored)
+        again, _ = resync.run_once()  # the face, sealed again, goes up now
+        resync.close()
+        assert again.delivered == 1 and not again.rejected
     finally:
         database.close()
 
@@ -134,7 +153,11 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
         by_employee: dict[str, int] = dict(
             admin.execute(select(punches.c.employee_id, func.count()).group_by(punches.c.employee_id)).all()
         )
+        faces = admin.execute(select(face_templates.c.employee_id)).scalars().all()
+        pins = dict(admin.execute(select(employees.c.number, employees.c.pin_hash)).all())
     assert before == after == at_head_office
     assert night == "Night-crew"
     assert (e002["first_name"], e002["company_id"]) == ("Jose", "acme")
     assert by_employee == {known_e001: 4 * DAYS, e002["id"]: 2 * DAYS}
+    assert faces == [known_e001]
+    assert pins["E001"] is not None and pins["E002"] is not None and pins["E003"] is None
