@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +25,7 @@ from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord
 from kiosk.ui.employee_screens import DONE_WORDS
-from kiosk.ui.widgets import ChoiceRow, MessageLine, button, label
+from kiosk.ui.widgets import ChoiceRow, MessageLine, OnScreenKeyboard, button, label
 
 TIME = "%H:%M"
 DOT = "  \u00b7  "
@@ -355,7 +355,8 @@ class EmployeeFormScreen(QWidget):
     """Add an employee, or change one: employee number, names, department, daily rate, and a PIN when adding.
 
     The services check every value (the same checks as head office's commands); a refusal is shown under the form,
-    which keeps what was typed so that only the wrong field needs changing.
+    which keeps what was typed so that only the wrong field needs changing. An on-screen keyboard beside the form types
+    into the field last touched, for a kiosk with a touch screen only.
     """
 
     save = Signal(dict)
@@ -368,7 +369,7 @@ class EmployeeFormScreen(QWidget):
         self.intro = label("", "muted")
         self.number = QLineEdit()
         self.number.setMaxLength(64)
-        self.number.setPlaceholderText("e.g. E001: letters, digits, - _ .")
+        self.number.setPlaceholderText("e.g. E001")
         self.first_name = QLineEdit()
         self.last_name = QLineEdit()
         self.department = QComboBox()
@@ -382,28 +383,58 @@ class EmployeeFormScreen(QWidget):
         self.error = label("", "muted")
         self.save_button = button("Save", "go", self._submit)
         self.back_button = button("Back", "quiet", self.back.emit)
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("Employee number", self.number)
-        form.addRow("First name", self.first_name)
-        form.addRow("Last name", self.last_name)
-        form.addRow("Department", self.department)
-        form.addRow("Daily rate", self.daily_rate)
-        self.pin_caption = label("PIN (4 to 8 digits, optional)", wrap=False)
-        self.pin_again_caption = label("PIN again", wrap=False)
-        form.addRow(self.pin_caption, self.pin)
-        form.addRow(self.pin_again_caption, self.pin_again)
+        form = self._form()
+        self.keyboard = OnScreenKeyboard()
+        self.fields = (self.number, self.first_name, self.last_name, self.daily_rate, self.pin, self.pin_again)
+        for field in self.fields:
+            field.installEventFilter(self)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(self.error)
+        left.addStretch(1)
+        columns = QHBoxLayout()
+        columns.setSpacing(24)
+        columns.addLayout(left, 1)
+        columns.addWidget(self.keyboard, 1, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
         layout.addWidget(self.intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addStretch(1)
+        layout.addLayout(columns, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_button, 2)
         bottom.addWidget(self.back_button, 1)
         layout.addLayout(bottom)
+
+    def _form(self) -> QFormLayout:
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow("Number", self.number)
+        # Pairs share a row, so that the form fits a small screen above its message line.
+        self.first_name.setPlaceholderText("First name")
+        self.last_name.setPlaceholderText("Last name")
+        names = QHBoxLayout()
+        names.addWidget(self.first_name)
+        names.addWidget(self.last_name)
+        form.addRow("Name", names)
+        form.addRow("Department", self.department)
+        form.addRow("Daily rate", self.daily_rate)
+        self.pin.setPlaceholderText("4 to 8 digits")
+        self.pin_again.setPlaceholderText("again")
+        self.pin_row = QWidget()
+        pins = QHBoxLayout(self.pin_row)
+        pins.setContentsMargins(0, 0, 0, 0)
+        pins.addWidget(self.pin)
+        pins.addWidget(self.pin_again)
+        self.pin_caption = label("PIN", wrap=False)
+        form.addRow(self.pin_caption, self.pin_row)
+        return form
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The on-screen keyboard types into whichever field was touched last."""
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QLineEdit):
+            self.keyboard.attach(watched)
+        return super().eventFilter(watched, event)
 
     def _departments(self, names: list[str], current: str | None) -> None:
         self.department.clear()
@@ -418,10 +449,12 @@ class EmployeeFormScreen(QWidget):
         for field in (self.number, self.first_name, self.last_name, self.daily_rate, self.pin, self.pin_again):
             field.clear()
         self._departments(departments, None)
-        for widget in (self.pin, self.pin_again, self.pin_caption, self.pin_again_caption):
+        for widget in (self.pin_row, self.pin_caption):
             widget.setVisible(True)
         self.error.setText("")
         self.save_button.setEnabled(True)
+        self.keyboard.attach(self.number)
+        self.number.setFocus()
 
     def show_employee(self, employee: EmployeeRecord, departments: list[str]) -> None:
         """The form filled with an employee's details; their PIN is set on its own screen."""
@@ -441,10 +474,12 @@ class EmployeeFormScreen(QWidget):
             ]
         )
         self._departments(names, employee.department)
-        for widget in (self.pin, self.pin_again, self.pin_caption, self.pin_again_caption):
+        for widget in (self.pin_row, self.pin_caption):
             widget.setVisible(False)
         self.error.setText("")
         self.save_button.setEnabled(True)
+        self.keyboard.attach(self.first_name)
+        self.first_name.setFocus()
 
     def fill(
         self,

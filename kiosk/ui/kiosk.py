@@ -481,9 +481,11 @@ class Kiosk(QObject):
 
         def shown(employees: list[EmployeeRecord]) -> None:
             ordered = sorted(employees, key=lambda e: (e.last_name.lower(), e.first_name.lower()))
-            # The employee number tells apart two people of the same name.
-            rows = [(e.id, f"{e.last_name}, {e.first_name}  ({e.number})") for e in ordered if e.pin_hash is not None]
-            self.names.show_names(rows, "Nobody has a PIN yet. A supervisor can set one.")
+            with_pin = [e for e in ordered if e.pin_hash is not None]
+            rows = [(e.id, f"{e.last_name}, {e.first_name}") for e in with_pin]
+            # Shown after each name and found by the search: it tells apart two people of the same name.
+            numbers = {e.id: e.number for e in with_pin}
+            self.names.show_names(rows, "Nobody has a PIN yet. A supervisor can set one.", numbers)
             self.window.show_screen(self.names)
 
         self.database.submit(lambda: services.roster.employees(active_only=True), shown)

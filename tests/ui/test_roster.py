@@ -103,7 +103,11 @@ def test_the_supervisor_changes_and_deactivates_an_employee(qtbot: QtBot, launch
     click(qtbot, form.save_button)
     qtbot.waitUntil(lambda: "already Maria Santos's" in form.error.text())
     form.number.setText("W-0002")
-    form.last_name.setText("Reyes Jr.")
+    form.last_name.clear()
+    form.last_name.setFocus()  # touched: the on-screen keyboard types into it
+    qtbot.waitUntil(form.last_name.hasFocus)
+    form.keyboard.type_text("Reyes Jr.")
+    assert form.last_name.text() == "Reyes Jr."
     click(qtbot, form.save_button)
     qtbot.waitUntil(lambda: showing(kiosk, admin.employee))
     assert admin.employee.name.text() == "Jose Reyes Jr."

@@ -133,11 +133,10 @@ def test_demo_start_sets_up_a_ready_company(qtbot: QtBot, kiosk_folder: Path, me
         assert "Demo Construction" in kiosk.idle.header.site.text()
         kiosk.punch_with_pin()
         qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
-        assert sorted(kiosk.names.names.values()) == [
-            "Cruz, Ana  (E003)",
-            "Reyes, Jose  (E002)",
-            "Santos, Maria  (E001)",
-        ]
+        assert sorted(kiosk.names.names.values()) == ["Cruz, Ana", "Reyes, Jose", "Santos, Maria"]
+        assert sorted(kiosk.names.numbers.values()) == ["E001", "E002", "E003"]  # shown and searched, not the ids
+        kiosk.names.search.setText("E002")
+        assert [kiosk.names.names[key] for key in kiosk.names.shown_ids] == ["Reyes, Jose"]
     finally:
         kiosk.window.allow_exit()
         kiosk.window.close()
