@@ -141,7 +141,7 @@ def walk_employee_forms(kiosk: Kiosk, render: Renderer) -> None:
     render.save("employee-change")
     admin.employee_form.number.setText("E 1")
     admin.employee_form.save_button.click()
-    wait_until(lambda: bool(admin.employee_form.error.text()))
+    wait_until(lambda: bool(admin.employee_form.error.text))
     render.save("employee-change-refused")
     admin.show_new_employee()
     wait_until(lambda: window.current is admin.employee_form and not admin.employee_form.number.text())

@@ -25,6 +25,7 @@ from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord
 from kiosk.ui.employee_screens import DONE_WORDS
+from kiosk.ui.messages import Level
 from kiosk.ui.widgets import ChoiceRow, MessageLine, OnScreenKeyboard, button, label
 
 TIME = "%H:%M"
@@ -380,7 +381,7 @@ class EmployeeFormScreen(QWidget):
         for field in (self.pin, self.pin_again):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setMaxLength(8)
-        self.error = label("", "muted")
+        self.error = MessageLine()
         self.save_button = button("Save", "go", self._submit)
         self.back_button = button("Back", "quiet", self.back.emit)
         form = self._form()
@@ -390,7 +391,6 @@ class EmployeeFormScreen(QWidget):
             field.installEventFilter(self)
         left = QVBoxLayout()
         left.addLayout(form)
-        left.addWidget(self.error)
         left.addStretch(1)
         columns = QHBoxLayout()
         columns.setSpacing(24)
@@ -401,6 +401,7 @@ class EmployeeFormScreen(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.intro)
         layout.addLayout(columns, 1)
+        layout.addWidget(self.error)
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_button, 2)
         bottom.addWidget(self.back_button, 1)
@@ -451,7 +452,7 @@ class EmployeeFormScreen(QWidget):
         self._departments(departments, None)
         for widget in (self.pin_row, self.pin_caption):
             widget.setVisible(True)
-        self.error.setText("")
+        self.error.clear()
         self.save_button.setEnabled(True)
         self.keyboard.attach(self.number)
         self.number.setFocus()
@@ -476,7 +477,7 @@ class EmployeeFormScreen(QWidget):
         self._departments(names, employee.department)
         for widget in (self.pin_row, self.pin_caption):
             widget.setVisible(False)
-        self.error.setText("")
+        self.error.clear()
         self.save_button.setEnabled(True)
         self.keyboard.attach(self.first_name)
         self.first_name.setFocus()
@@ -514,11 +515,14 @@ class EmployeeFormScreen(QWidget):
         }
         if self.employee_id is None:
             values["pin"] = self.pin.text() or None
-        self.error.setText("")
+        self.error.clear()
         self.save_button.setEnabled(False)
         self.save.emit(values)
 
     def show_error(self, message: str) -> None:
         """Keep the form as it is and say what to change."""
         self.save_button.setEnabled(True)
-        self.error.setText(message)
+        if message:
+            self.error.show_message(message, Level.PROBLEM)
+        else:
+            self.error.clear()

@@ -41,10 +41,10 @@ def test_a_new_kiosk_leads_to_the_first_employee_who_enrols_and_punches_in_by_fa
         # Bad input is refused with the field named, and nothing is stored.
         form.fill(number="E 001", first_name="Tran", last_name="Van Luyt", daily_rate="800")
         click(qtbot, form.save_button)
-        qtbot.waitUntil(lambda: "employee number 'E 001' is not allowed" in form.error.text())
+        qtbot.waitUntil(lambda: "employee number 'E 001' is not allowed" in form.error.text)
         form.fill(number="E001", first_name="Tran", last_name="Van Luyt", daily_rate="eight hundred")
         click(qtbot, form.save_button)
-        qtbot.waitUntil(lambda: "daily rate" in form.error.text())
+        qtbot.waitUntil(lambda: "daily rate" in form.error.text)
         with running.database.read() as session:
             assert repository.employees(session, kiosk.settings.company_id or "") == []
 
@@ -101,7 +101,7 @@ def test_the_supervisor_changes_and_deactivates_an_employee(qtbot: QtBot, launch
 
     form.number.setText("E1")  # Maria's
     click(qtbot, form.save_button)
-    qtbot.waitUntil(lambda: "already Maria Santos's" in form.error.text())
+    qtbot.waitUntil(lambda: "already Maria Santos's" in form.error.text)
     form.number.setText("W-0002")
     form.last_name.clear()
     form.last_name.setFocus()  # touched: the on-screen keyboard types into it
