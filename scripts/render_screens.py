@@ -134,8 +134,14 @@ def walk_claim(kiosk: Kiosk, render: Renderer) -> None:
 
 
 def walk_employee_forms(kiosk: Kiosk, render: Renderer) -> None:
-    """Changing an employee (with a refused value) and adding one."""
+    """The employees, one of them, changing them (with a refused value) and adding one."""
     window, admin = kiosk.window, kiosk.admin
+    admin.show_employees()
+    wait_until(lambda: window.current is admin.employees)
+    render.save("employees")
+    admin.employees.pick("E1")
+    wait_until(lambda: window.current is admin.employee)
+    render.save("employee")
     admin.employee.edit_button.click()
     wait_until(lambda: window.current is admin.employee_form)
     render.save("employee-change")
@@ -170,12 +176,6 @@ def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
     admin.show_today()
     wait_until(lambda: window.current is admin.today)
     render.save("todays-punches")
-    admin.show_employees()
-    wait_until(lambda: window.current is admin.employees)
-    render.save("employees")
-    admin.employees.pick("E1")
-    wait_until(lambda: window.current is admin.employee)
-    render.save("employee")
     walk_employee_forms(kiosk, render)
     admin.show_export()
     wait_until(lambda: window.current is admin.export)
