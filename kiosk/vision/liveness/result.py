@@ -57,6 +57,7 @@ class LivenessResult:
         ended_at: stream time of the last frame looked at.
         frames: frames looked at.
         signals: the measured values behind the passive checks, for the audit log.
+        p_real: the passive window's median P(real) by the presentation-attack model (None without one).
     """
 
     live: bool
@@ -67,6 +68,7 @@ class LivenessResult:
     ended_at: float
     frames: int
     signals: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    p_real: float | None = None
 
     @property
     def reason_codes(self) -> tuple[str, ...]:
@@ -83,5 +85,6 @@ class LivenessResult:
             "started_at": None if self.started_at is None else round(self.started_at, 3),
             "ended_at": round(self.ended_at, 3),
             "frames": self.frames,
+            "p_real": None if self.p_real is None else round(self.p_real, 3),
             "signals": {name: round(value, 4) for name, value in self.signals.items()},
         }
