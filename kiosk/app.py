@@ -35,7 +35,7 @@ from kiosk.ui.pipeline import PipelineSettings, VisionPipeline, VisionSpec
 from kiosk.ui.problem import ProblemWindow
 from kiosk.ui.sound import SoundPlayer
 from kiosk.vision.liveness import ChallengeStep
-from kiosk.vision.models import require_model
+from kiosk.vision.models import ANTISPOOF_MODEL, YUNET_MODEL, require_model, require_pinned
 from kiosk.vision.strictness import liveness_for
 from sync.credentials import ProfileStore
 from sync.service import KioskSyncService
@@ -205,6 +205,9 @@ class KioskApp:
             challenge_length=steps,
             liveness=liveness,
             settings=self._pipeline_settings or PipelineSettings(),
+            # Missing or corrupt presentation-attack models stop the start with the fix, as the landmark model does.
+            antispoof_model=require_pinned(ANTISPOOF_MODEL),
+            yunet_model=require_pinned(YUNET_MODEL),
             log_file=data_dir(self.options.data_dir) / LOGS_FOLDER / "vision.log" if self.log_to_files else None,
         )
         pipeline = VisionPipeline(spec)

@@ -1,7 +1,7 @@
 """`python main.py vision ...`: the camera, landmark, liveness and face-matching tools, and enrolment from photos.
 
     python main.py vision landmarks --image FILE
-    python main.py vision liveness --video FILE [--challenge STEPS|random]
+    python main.py vision liveness --video FILE [--challenge STEPS|random] [--mode passive|normal|strict]
     python main.py vision verify-pairs --pairs FILE --images DIR
     python main.py vision enroll --employee NUMBER --images FILE... --by NAME [--consent-by NAME]
     python main.py vision identify --image FILE
@@ -76,6 +76,13 @@ def register_liveness(vision_subparsers: SubParsers) -> None:
         "--steps", type=int, default=2, metavar="N", help="number of steps of a random challenge (2 to 5, default 2)"
     )
     parser.add_argument(
+        "--mode",
+        choices=("passive", "normal", "strict"),
+        help="fuse the presentation-attack model with the passive checks, as the kiosk does: passive asks no step, "
+        "normal one step when the model is uncertain, strict two steps always (the steps are taken from the "
+        "challenge in order). Without --mode the whole challenge is asked, with the passive checks only",
+    )
+    parser.add_argument(
         "--realtime", action="store_true", help="play the file at its own speed instead of as fast as possible"
     )
     parser.add_argument(
@@ -89,7 +96,14 @@ def _run_liveness(args: argparse.Namespace) -> int:
 
     from kiosk.vision.camera import CameraSource, CameraState
     from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
-    from kiosk.vision.liveness import parse_challenge, random_challenge, run_liveness
+    from kiosk.vision.liveness import (
+        LivenessConfig,
+        LivenessMode,
+        ScoreFace,
+        parse_challenge,
+        random_challenge,
+        run_liveness,
+    )
 
     if not args.video.is_file():
         raise RuleViolation("video_missing", f"no such video or image file: {args.video}")
@@ -100,9 +114,21 @@ def _run_liveness(args: argparse.Namespace) -> int:
         challenge = random_challenge(args.steps, rng)
     else:
         challenge = parse_challenge(args.challenge)
+    mode = None if args.mode is None else LivenessMode(args.mode)
+    config = LivenessConfig(mode=mode)
+    score_face: ScoreFace | None = None
+    if mode is not None:
+        needed = max(mode.steps_always, mode.steps_when_uncertain)
+        if len(challenge) < needed:
+            raise RuleViolation(
+                "bad_challenge_length", f"the {mode.value} mode may ask {needed} steps: give at least {needed}"
+            )
+        from kiosk.vision.antispoof import PassiveFaceScorer
+
+        score_face = PassiveFaceScorer().score_frame  # a missing or corrupt model file stops here with the fix
     source = CameraSource(args.video, realtime=args.realtime, still_seconds=args.still_seconds)
     with source, FaceLandmarkDetector(RunningMode.VIDEO, max_faces=2) as detector:
-        result = run_liveness(source, detector, challenge)
+        result = run_liveness(source, detector, challenge, config, score_face=score_face)
         if result.frames == 0 and source.state is CameraState.FAILED:
             raise RuleViolation("video_unreadable", f"{args.video} cannot be played: {source.status.reason}")
     report = {"video": str(args.video), **result.to_dict()}

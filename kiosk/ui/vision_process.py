@@ -33,7 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
+from kiosk.domain.errors import EnvironmentProblem
 from kiosk.services.enrolment import CAMERA_PLAN, EnrolmentSample, EnrolmentSession
+from kiosk.vision.antispoof import PassiveFaceScorer
 from kiosk.vision.camera import CameraSource, Frame
 from kiosk.vision.encodings import FaceEncoder
 from kiosk.vision.landmarks import FaceLandmarkDetector, FaceObservation, RunningMode, pick_user_face
@@ -78,6 +80,9 @@ class VisionSpec:
         challenge_length: steps of a random challenge.
         liveness: the liveness thresholds.
         settings: how attempts start and end.
+        antispoof_model: the verified presentation-attack model; with `yunet_model`, liveness is fused (see
+            `kiosk.vision.liveness.session`); without them every attempt asks the whole challenge.
+        yunet_model: the verified face box model the presentation-attack model's crop follows.
         log_file: where the child logs (its own file beside the kiosk's log); None logs to standard error only.
     """
 
@@ -87,6 +92,8 @@ class VisionSpec:
     challenge_length: int = 2
     liveness: LivenessConfig = field(default_factory=LivenessConfig)
     settings: PipelineSettings = field(default_factory=PipelineSettings)
+    antispoof_model: Path | None = None
+    yunet_model: Path | None = None
     log_file: Path | None = None
 
 
@@ -217,6 +224,8 @@ class _Loop:
         self.identified: ConfirmedMatch | None = None
         self.advice = ""
         self.departure = DepartureWatch(spec.settings.gone_frames, spec.settings.same_person_wait_s)
+        self.scorer: PassiveFaceScorer | None = None
+        self.attempt_started_at = 0.0
 
     def send(self, *message: object) -> None:
         self.events.send(message)
@@ -303,8 +312,19 @@ class _Loop:
             return self.spec.challenge
         return random_challenge(self.spec.challenge_length)  # the system's secure random source
 
+    def load_scorer(self) -> None:
+        """The presentation-attack model; without it (a broken file) every attempt asks the whole challenge."""
+        if self.spec.antispoof_model is None or self.spec.yunet_model is None:
+            return
+        try:
+            self.scorer = PassiveFaceScorer(self.spec.antispoof_model, self.spec.yunet_model)
+        except EnvironmentProblem as problem:
+            log.error("presentation-attack model unavailable, every attempt asks the challenge: %s", problem)
+            self.send("problem", "The face check runs without its presentation-attack model: see the log.")
+
     def run(self) -> None:
         detector = FaceLandmarkDetector(RunningMode.VIDEO, model_path=self.spec.model_path)
+        self.load_scorer()
         camera: CameraSource | None = None
         # MediaPipe's video mode wants ever-increasing timestamps; a new source (a file played again) starts at 0.
         offset_ms, last_ms = 0, -1
@@ -404,10 +424,18 @@ class _Loop:
             self.face_frames = self.face_frames + 1 if big_enough and ready else 0
             if self.face_frames < self.settings.face_frames_to_start:
                 return
-            self.session = LivenessSession(self.challenge(), self.spec.liveness)
+            scorer = self.scorer
+            # A fused attempt asks a step only of someone the kiosk recognised; the challenge alone asks everyone.
+            self.session = LivenessSession(
+                self.challenge(),
+                self.spec.liveness,
+                None if scorer is None else scorer.score_frame,
+                person_known=scorer is None or self.spec.liveness.mode is None,
+            )
             self.mode = Mode.CHECKING
             self.attempt_number += 1
             self.live_at, self.identified, self.advice = None, None, ""
+            self.attempt_started_at = frame.monotonic
             self.fresh = True
             self.send("attempt")
         session = self.session
@@ -426,18 +454,13 @@ class _Loop:
         for answer in self.drain():
             if isinstance(answer, ConfirmedMatch):
                 self.identified = answer
+                session.person_known = True
         if self.live_at is not None:
             self.after_liveness(frame)
             return
         session.update(frame, face)
         if not session.finished:
-            steps = len(session.challenge)
-            current = session.current_step
-            done = steps if current is None else session.challenge.index(current)
-            percent = round(100 * done / steps)
-            left = session.seconds_left(frame.stream_time)
-            limit = session.config.step_time_limit_s
-            self.send("checking", Checking(session.prompt or "Hold still", percent, current, left, limit))
+            self.show_progress(session, frame)
             return
         result = session.result()
         log.info("liveness: %s %s", result.live, result.reason_codes)
@@ -448,6 +471,33 @@ class _Loop:
             return
         self.live_at = frame.monotonic
         self.after_liveness(frame)
+
+    def show_progress(self, session: LivenessSession, frame: Frame) -> None:
+        """The attempt goes on: tell the screen what to show (or end it when a step is due for nobody known)."""
+        if session.waiting_for_person and self.not_recognised_yet(frame):
+            return
+        current = session.current_step
+        if current is None:
+            self.send("checking", Checking("Look at the camera", 0))
+            return
+        percent = round(100 * session.challenge.index(current) / max(1, session.steps_to_ask))
+        left = session.seconds_left(frame.stream_time)
+        limit = session.config.step_time_limit_s
+        self.send("checking", Checking(session.prompt or "Hold still", percent, current, left, limit))
+
+    def not_recognised_yet(self, frame: Frame) -> bool:
+        """A step is due but the person is not recognised: end the attempt when they will not be; True if ended."""
+        if self.recogniser is None:
+            self.end(Verdict(None, None, None, (), "not_recognised", "No faces are enrolled on this kiosk."))
+            return True
+        if frame.monotonic - self.attempt_started_at > self.settings.recognise_within_s:
+            message = "Your face did not match anyone enrolled on this kiosk."
+            if self.advice:
+                message += f" {self.advice}"
+            self.end(Verdict(None, None, None, (), "not_recognised", message))
+            return True
+        self.send("checking", Checking(self.advice or "Checking who you are\u2026", 0, matching=True))
+        return True
 
     def after_liveness(self, frame: Frame) -> None:
         """Liveness passed: wait (a little) for recognition to confirm someone. Never a punch for a guess."""

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from kiosk.domain.errors import EnvironmentProblem
+from kiosk.vision.camera import Frame
 from kiosk.vision.landmarks import FaceObservation
 from kiosk.vision.models import ANTISPOOF_MODEL, YUNET_MODEL, PinnedModel, require_pinned
 
@@ -175,6 +176,10 @@ class PassiveFaceScorer:
         if box is None:
             return None
         return self.model.p_real(antispoof_crop(image_bgr, box))
+
+    def score_frame(self, frame: Frame, face: FaceObservation) -> float | None:
+        """`score` for a camera frame: the form `kiosk.vision.liveness.LivenessSession` takes."""
+        return self.score(frame.image, face)
 
 
 def model_files_present(antispoof_path: Path | None = None, yunet_path: Path | None = None) -> tuple[Path, Path]:

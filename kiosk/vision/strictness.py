@@ -1,10 +1,16 @@
 """What the supervisor's "Liveness check" and "Face matching" settings (Relaxed, Normal, Strict) mean for the camera.
 
-Normal is what the measurements chose: two liveness steps of 6 s each, and the match rule of `kiosk.vision.matcher`
-(distance under 0.49 and 0.08 to the next employee, chosen on LFW with a false accept counted ten times a refusal).
+Liveness fuses the presentation-attack model's window with the passive checks (`kiosk.vision.liveness.session`);
+the setting chooses how much is asked on top:
 
-- Liveness: Relaxed gives each step 8 s (people who move slowly or misread the prompt); Strict asks three steps of
-  5 s each (a replay that happens to show the asked movements passes 1 in 60 three-step challenges instead of 3 in 20).
+- Relaxed: passive only, no step is ever asked; a window the model is unsure of is refused and the person tries
+  again (the fastest, and the one that leans wholly on the model).
+- Normal: one random step of 6 s, asked only when the model is unsure (and only of someone recognised).
+- Strict: two random steps of 5 s always, whatever the model says, besides the model and the passive checks.
+
+Face matching's Normal is the match rule of `kiosk.vision.matcher` (distance under 0.49 and 0.08 to the next
+employee, chosen on LFW with a false accept counted ten times a refusal).
+
 - Face matching: Strict (0.45, margin 0.10) refuses more genuine employees in bad light and lets fewer strangers
   through; Relaxed (0.53, margin 0.06) recognises more people on the first look at the cost of more strangers taken
   for someone: on LFW's training search, 0.50 / 0.09 already costs more than the chosen point, so Relaxed is for a
@@ -14,12 +20,18 @@ Normal is what the measurements chose: two liveness steps of 6 s each, and the m
 from __future__ import annotations
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.vision.liveness import LivenessConfig, StepSettings
+from kiosk.vision.liveness import LivenessConfig, LivenessMode, StepSettings
 from kiosk.vision.matcher import MatchPolicy
 
 LEVELS = ("relaxed", "normal", "strict")
 
-_LIVENESS_STEPS = {"relaxed": (2, 8.0), "normal": (2, 6.0), "strict": (3, 5.0)}
+# The random steps drawn for an attempt (the mode asks none, one or both of them) and each step's time limit.
+_LIVENESS = {
+    "relaxed": (LivenessMode.PASSIVE, 6.0),
+    "normal": (LivenessMode.NORMAL, 6.0),
+    "strict": (LivenessMode.STRICT, 5.0),
+}
+CHALLENGE_STEPS = 2
 _MATCHING = {
     "relaxed": MatchPolicy(threshold=0.53, margin=0.06),
     "normal": MatchPolicy(),
@@ -34,13 +46,13 @@ def _level(strictness: str, setting: str) -> str:
 
 
 def liveness_for(strictness: str) -> tuple[int, LivenessConfig]:
-    """The number of challenge steps and the liveness thresholds of a liveness strictness.
+    """The number of random steps drawn for an attempt and the liveness configuration of a liveness strictness.
 
     Raises:
         RuleViolation: for a level that is not relaxed, normal or strict.
     """
-    steps, time_limit = _LIVENESS_STEPS[_level(strictness, "liveness_strictness")]
-    return steps, LivenessConfig(step_time_limit_s=time_limit, steps=StepSettings())
+    mode, time_limit = _LIVENESS[_level(strictness, "liveness_strictness")]
+    return CHALLENGE_STEPS, LivenessConfig(step_time_limit_s=time_limit, steps=StepSettings(), mode=mode)
 
 
 def matching_for(strictness: str) -> MatchPolicy:

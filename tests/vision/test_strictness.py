@@ -7,6 +7,7 @@ import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.store.device_settings import STRICTNESS
+from kiosk.vision.liveness import LivenessMode
 from kiosk.vision.matcher import ENCODING_SIZE, MatchPolicy, MatchReason, TemplateGallery
 from kiosk.vision.strictness import LEVELS, liveness_for, matching_for
 
@@ -58,12 +59,13 @@ def test_normal_matching_is_the_measured_rule() -> None:
     assert matching_for("strict").threshold < MatchPolicy().threshold < matching_for("relaxed").threshold
 
 
-def test_liveness_strictness_sets_the_steps_and_their_time() -> None:
-    assert [(steps, config.step_time_limit_s) for steps, config in map(liveness_for, LEVELS)] == [
-        (2, 8.0),
-        (2, 6.0),
-        (3, 5.0),
-    ]
+def test_liveness_strictness_chooses_the_mode_and_the_step_time() -> None:
+    """Relaxed asks no step, Normal one step when the model is unsure, Strict two steps always."""
+    configs = [config for _, config in map(liveness_for, LEVELS)]
+    assert [config.mode for config in configs] == [LivenessMode.PASSIVE, LivenessMode.NORMAL, LivenessMode.STRICT]
+    assert [(mode.steps_always, mode.steps_when_uncertain) for mode in LivenessMode] == [(0, 0), (0, 1), (2, 2)]
+    assert [config.step_time_limit_s for config in configs] == [6.0, 6.0, 5.0]
+    assert {steps for steps, _ in map(liveness_for, LEVELS)} == {2}
 
 
 @pytest.mark.parametrize("function", [liveness_for, matching_for])

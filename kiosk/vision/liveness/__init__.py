@@ -30,7 +30,14 @@ from kiosk.vision.liveness.challenge import (
 )
 from kiosk.vision.liveness.passive import PassiveSettings
 from kiosk.vision.liveness.result import LivenessResult, Reason, StepOutcome
-from kiosk.vision.liveness.session import LivenessConfig, LivenessSession, run_liveness
+from kiosk.vision.liveness.session import (
+    LivenessConfig,
+    LivenessMode,
+    LivenessSession,
+    PassiveModelSettings,
+    ScoreFace,
+    run_liveness,
+)
 
 __all__ = [
     "BlinkDetector",
@@ -39,10 +46,13 @@ __all__ = [
     "BlinkSettings",
     "ChallengeStep",
     "LivenessConfig",
+    "LivenessMode",
     "LivenessResult",
     "LivenessSession",
+    "PassiveModelSettings",
     "PassiveSettings",
     "Reason",
+    "ScoreFace",
     "StepOutcome",
     "StepSettings",
     "eye_closure_score",

@@ -180,6 +180,11 @@ class LivenessSession:
         )
 
     @property
+    def steps_to_ask(self) -> int:
+        """Steps this attempt asks in all, as far as known (0 while the passive window is being judged)."""
+        return 0 if self._steps_needed is None else self._steps_needed
+
+    @property
     def p_real(self) -> float | None:
         """The passive window's median P(real), once it was judged."""
         return self._p_real
