@@ -159,7 +159,13 @@ def main(argv: list[str]) -> int:
         return 2
     what, rest = argv[0], argv[1:]
     python = sync_environment()
-    subprocess.run([str(python), str(ROOT / "main.py"), "fetch-models"], cwd=ROOT, check=True)
+    # The presentation-attack model's only source is its repository; where that is out of reach, the shared copy
+    # beside the checkout (the one the tests use) is taken, still checked against its pinned SHA-256.
+    shared_model = ROOT.parent / "shared" / "models" / "face_antispoof_minifasnet_v2se_98.20.onnx"
+    fetch_env = dict(os.environ)
+    if shared_model.is_file():
+        fetch_env.setdefault("TIMECLOCK_ANTISPOOF_MODEL", str(shared_model))
+    subprocess.run([str(python), str(ROOT / "main.py"), "fetch-models"], cwd=ROOT, check=True, env=fetch_env)
     if what == "test":
         install_test_system_packages()
     return subprocess.run([str(python), *COMMANDS[what], *rest], cwd=ROOT, check=False).returncode

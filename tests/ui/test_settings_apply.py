@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.ui.kiosk import Identity, Kiosk
 from kiosk.ui.vision_process import VisionSpec, _Loop
-from kiosk.vision.liveness import ChallengeStep, LivenessMode
+from kiosk.vision.liveness import ChallengeStep
 from kiosk.vision.matcher import ENCODING_SIZE, TemplateGallery
 from kiosk.vision.models import default_model_path
 from kiosk.vision.strictness import liveness_for, matching_for
@@ -121,7 +121,7 @@ def test_the_vision_loop_takes_the_new_liveness_challenge_and_match_rule() -> No
                  events_out, commands_in)  # fmt: skip
     try:
         assert len(loop.challenge()) == 2
-        assert loop.spec.liveness.mode is LivenessMode.NORMAL
+        assert loop.spec.liveness == normal
         commands_out.send(("liveness", *liveness_for("strict")))
         loop.read_commands()
         challenge = loop.challenge()
@@ -129,7 +129,7 @@ def test_the_vision_loop_takes_the_new_liveness_challenge_and_match_rule() -> No
         assert len(set(challenge)) == 2  # two different movements
         assert all(isinstance(step, ChallengeStep) for step in challenge)
         assert loop.spec.liveness.step_time_limit_s == 5.0
-        assert loop.spec.liveness.mode is LivenessMode.STRICT
+        assert loop.spec.liveness == liveness_for("strict")[1]
         # The face-matching rule comes with the templates and is the one the recogniser judges by.
         gallery = TemplateGallery([("E1", np.full(ENCODING_SIZE, 0.08))])
         commands_out.send(("gallery", gallery, matching_for("strict")))

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.vision.models import default_model_path, is_valid_model
+from kiosk.domain.errors import EnvironmentProblem
+from kiosk.vision.antispoof import PassiveFaceScorer
+from kiosk.vision.models import (
+    ANTISPOOF_MODEL,
+    YUNET_MODEL,
+    default_model_path,
+    fetch_pinned,
+    is_valid_model,
+    require_pinned,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,3 +43,29 @@ def model_path() -> Path:
     if not is_valid_model(path):
         pytest.fail(f"face-landmark model missing or corrupt at {path}: run `python main.py fetch-models`")
     return path
+
+
+def shared_models_root() -> Path:
+    """The shared model files: $TIMECLOCK_MODELS, else ../shared/models beside the project root."""
+    override = os.environ.get("TIMECLOCK_MODELS")
+    return Path(override) if override else (PROJECT_ROOT.parent / "shared" / "models")
+
+
+@pytest.fixture(scope="session")
+def passive_models() -> tuple[Path, Path]:
+    """The verified presentation-attack and YuNet models in resources/models/ (the first copied from the shared
+    models when missing); fails with the fix when either cannot be had."""
+    try:
+        antispoof = fetch_pinned(
+            ANTISPOOF_MODEL, user_file=shared_models_root() / ANTISPOOF_MODEL.filename, use_network=False
+        ).path
+        yunet = require_pinned(YUNET_MODEL)
+    except EnvironmentProblem as problem:
+        pytest.fail(f"{problem} (the tests read the shared models from {shared_models_root()})")
+    return antispoof, yunet
+
+
+@pytest.fixture(scope="session")
+def passive_scorer(passive_models: tuple[Path, Path]) -> PassiveFaceScorer:
+    """The real presentation-attack model on YuNet's box, shared by the tests of a run."""
+    return PassiveFaceScorer(*passive_models)
