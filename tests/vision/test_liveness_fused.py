@@ -122,7 +122,7 @@ def test_an_uncertain_window_asks_one_step_and_only_of_a_recognised_person(
     assert not session.finished
     assert session.waiting_for_person  # a step is due, but nobody known stands there: nothing is asked
     assert session.prompt is None
-    assert len(session.challenge) == 0
+    assert not list(session.challenge)
     session.person_known = True
     frame, face = frames[20]
     session.update(frame, face)
