@@ -75,8 +75,9 @@ class VisionSpec:
     Attributes:
         camera: device index, file or URL.
         model_path: the verified landmark model.
-        challenge: a fixed challenge for every attempt (tests, demonstrations); None asks `challenge_length` random
-            steps each time.
+        challenge: a fixed challenge asked whole in every attempt, without the presentation-attack model (tests,
+            demonstrations of the steps); None draws `challenge_length` random steps each time, of which the
+            liveness mode asks none, one or both.
         challenge_length: steps of a random challenge.
         liveness: the liveness thresholds.
         settings: how attempts start and end.
@@ -424,7 +425,7 @@ class _Loop:
             self.face_frames = self.face_frames + 1 if big_enough and ready else 0
             if self.face_frames < self.settings.face_frames_to_start:
                 return
-            scorer = self.scorer
+            scorer = self.scorer if self.spec.challenge is None else None
             # A fused attempt asks a step only of someone the kiosk recognised; the challenge alone asks everyone.
             self.session = LivenessSession(
                 self.challenge(),

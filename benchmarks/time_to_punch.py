@@ -1,0 +1,320 @@
+"""Time to punch: each shared clip played at camera speed into the kiosk's real camera process, per liveness mode.
+
+    python -m benchmarks.time_to_punch [--faces DIR] [--modes relaxed,normal,strict] [--repeats N]
+
+For every live clip of ../shared/faces the person is enrolled first, from frames of the same clip at least 5 s after
+the part the kiosk will see (or, for clips shorter than that, from its last third), together with every other
+person of the data as the rest of the staff. The clip then plays as the camera (at its own frame rate) into
+`kiosk.ui.vision_process.run`, the process the kiosk runs, with the liveness setting of the mode and the random
+challenge the kiosk draws. Printed per mode:
+
+- time from the first frame with a face to the decision (median and p95), over the live clips that were decided;
+- genuine acceptance: live clips greeted as the right person (BPCER = the rest);
+- APCER per attack type: the share of attack presentations greeted as the person shown. Each attack is run against
+  a gallery holding the face it shows (the worst case: a known face, so steps may be asked). Attacks: the monitor and
+  phone replays, the printed and screen stills (shown for 4 s like a photo held still), the rendered tilted print
+  (tests/vision/synthetic.py), and two made here: a live clip re-shown on a rendered monitor (a bezel, the screen's
+  pixel grid, glare and sensor noise) and a still re-shown on a rendered phone moved in the hand.
+
+`--repeats` plays each attack that many times (a new random challenge each time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kiosk.ui.vision_process import PipelineSettings, Verdict, VisionSpec, run  # noqa: E402
+from kiosk.vision.camera import CameraSource  # noqa: E402
+from kiosk.vision.encodings import FaceEncoder  # noqa: E402
+from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode, pick_user_face  # noqa: E402
+from kiosk.vision.matcher import TemplateGallery  # noqa: E402
+from kiosk.vision.models import ANTISPOOF_MODEL, YUNET_MODEL, default_model_path, require_pinned  # noqa: E402
+from kiosk.vision.strictness import liveness_for, matching_for  # noqa: E402
+from tests.vision.synthetic import write_tilted_print_clip  # noqa: E402
+
+LIVE = {
+    "video/focus_blink/mahie_test_1.avi": "mahie",
+    "video/focus_blink/mahie_test_2.avi": "mahie",
+    "video/focus_blink/mahie_test_3.avi": "mahie",
+    "video/focus_blink/mahie_test_4_low_fps.avi": "mahie",
+    "video/focus_blink/mahie_test_5_low_fps.avi": "mahie",
+    "video/focus_blink/mahie_test_6_low_fps.avi": "mahie",
+    "video/focus_blink/soniya_test_3.avi": "soniya",
+    "video/focus_blink/soniya_test_5_low_fps.avi": "soniya",
+    "video/focus_blink/soniya_test_6_low_fps.avi": "soniya",
+    "video/dinoman_example_2blinks.mp4": "dinoman_a",
+    "video/dinoman_test_bbal7p.mp4": "dinoman_b",
+    "video/fr_short_hamilton_clip.mp4": "hamilton",
+    "video/headturn_live_tranvanluyt_real.mp4": "tranvanluyt",
+    "video/live_zubair_real.webm": "zubair",
+}
+ATTACKS: dict[str, tuple[str, str | None]] = {
+    "spoof/replay_monitor_tranvanluyt_fake.mp4": ("monitor replay", "tranvanluyt"),
+    "spoof/replay_phone_zubair_fake.webm": ("phone replay", "zubair"),
+    "spoof/silent_face/image_F1_fake.jpg": ("printed still", None),
+    "spoof/silent_face/early_image_F1_fake_v1.jpg": ("printed still", None),
+    "spoof/silent_face/early_image_F1_fake_v2.jpg": ("printed still", None),
+    "spoof/silent_face/image_F2_fake.jpg": ("screen still", None),
+    "spoof/hyperfas/fake_screen.png": ("screen still", None),
+}
+STILL_SUFFIXES = {".jpg", ".png"}
+DECISION_TIMEOUT_S = 25.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """One presentation: what it was, the decision and how long it took from the first face."""
+
+    name: str
+    kind: str  # "live" or the attack type
+    expected: str | None
+    verdict: Verdict | None
+    seconds: float | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict is not None and self.verdict.identified
+
+    @property
+    def right_person(self) -> bool:
+        return self.verdict is not None and self.verdict.employee_id == self.expected
+
+
+def _encodings(path: Path, encoder: FaceEncoder, *, after_s: float, most: int = 5) -> list[npt.NDArray[np.float32]]:
+    """Encodings of the clip's (or still's) face from frames after `after_s` seconds, a few spread frames."""
+    found: list[npt.NDArray[np.float32]] = []
+    if path.suffix.lower() in STILL_SUFFIXES:
+        sample = encoder.sample_from_file(path, pose=None)
+        return [sample.encoding]
+    with FaceLandmarkDetector(RunningMode.VIDEO) as detector, CameraSource(path, realtime=False) as source:
+        for frame in source.frames():
+            face = pick_user_face(detector.detect_for_video(frame.rgb(), frame.timestamp_ms))
+            if face is None or frame.stream_time < after_s or frame.index % 7:
+                continue
+            found.append(encoder.sample_from_observation(frame.rgb(), face, pose=None).encoding)
+            if len(found) >= most:
+                break
+    return found
+
+
+def _clip_seconds(path: Path) -> float:
+    capture = cv2.VideoCapture(str(path))
+    try:
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        return float(capture.get(cv2.CAP_PROP_FRAME_COUNT)) / fps
+    finally:
+        capture.release()
+
+
+def _enrolment_after(path: Path) -> float:
+    seconds = _clip_seconds(path)
+    return 8.0 if seconds > 16.0 else seconds * 2 / 3
+
+
+def _render_monitor_replay(clip: Path, out: Path) -> Path:
+    """A live clip re-shown on a monitor filmed by the kiosk's camera: bezel, pixel grid, glare, noise."""
+    capture = cv2.VideoCapture(str(clip))
+    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, (640, 480))
+    rng = np.random.default_rng(1)
+    grid = np.ones((480, 640, 1), np.float32)
+    grid[::3, :, :] = 0.82  # the screen's rows of pixels, resolved by the camera
+    try:
+        for index in range(int(fps * 12)):
+            ok, picture = capture.read()
+            if not ok:
+                break
+            frame = np.full((480, 640, 3), 40, np.uint8)
+            cv2.rectangle(frame, (60, 20), (580, 460), (15, 15, 15), -1)  # the monitor's bezel
+            height, width = picture.shape[:2]
+            scale = min(500 / width, 420 / height)
+            shown = cv2.resize(picture, (round(width * scale), round(height * scale)))
+            top, left = 30 + (420 - shown.shape[0]) // 2, 70 + (500 - shown.shape[1]) // 2
+            frame[top : top + shown.shape[0], left : left + shown.shape[1]] = shown
+            lit = frame.astype(np.float32) * grid
+            lit[:, 300 + index % 40 : 380 + index % 40] += 25.0  # a band of glare that drifts
+            noisy = lit + rng.normal(0.0, 2.0, lit.shape)
+            writer.write(np.clip(noisy, 0, 255).astype(np.uint8))
+    finally:
+        writer.release()
+        capture.release()
+    return out
+
+
+def _render_phone_still(photo: Path, out: Path, fps: float = 15.0) -> Path:
+    """A still shown on a phone held in the hand: it drifts and turns a little, with a bezel and sensor noise."""
+    image = cv2.imread(str(photo), cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(photo)
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, (640, 480))
+    rng = np.random.default_rng(2)
+    height, width = image.shape[:2]
+    scale = 300 / max(height, width)
+    shown = cv2.resize(image, (round(width * scale), round(height * scale)))
+    phone = cv2.copyMakeBorder(shown, 30, 30, 12, 12, cv2.BORDER_CONSTANT, value=(10, 10, 10))
+    try:
+        for index in range(int(fps * 8)):
+            t = index / fps
+            angle = 4.0 * math.sin(t * 1.7)
+            centre = (320 + 15 * math.sin(t), 240 + 10 * math.cos(t * 1.3))
+            matrix = cv2.getRotationMatrix2D((phone.shape[1] / 2, phone.shape[0] / 2), angle, 1.0)
+            matrix[:, 2] += (centre[0] - phone.shape[1] / 2, centre[1] - phone.shape[0] / 2)
+            frame = np.full((480, 640, 3), 110, np.uint8)
+            cv2.warpAffine(phone, matrix, (640, 480), dst=frame, borderMode=cv2.BORDER_TRANSPARENT)
+            noisy = frame.astype(np.float32) + rng.normal(0.0, 2.0, frame.shape)
+            writer.write(np.clip(noisy, 0, 255).astype(np.uint8))
+    finally:
+        writer.release()
+    return out
+
+
+def _present(spec: VisionSpec, gallery: TemplateGallery[str], strictness: str) -> tuple[Verdict | None, float | None]:
+    """Play the camera into the real vision process until its first decision; seconds from the first face."""
+    context = multiprocessing.get_context("spawn")
+    events_in, events_out = context.Pipe(duplex=False)
+    commands_in, commands_out = context.Pipe(duplex=False)
+    process = context.Process(target=run, args=(spec, events_out, commands_in), daemon=True)
+    process.start()
+    events_out.close()
+    commands_in.close()
+    commands_out.send(("gallery", gallery, matching_for(strictness)))
+    first_face: float | None = None
+    verdict: Verdict | None = None
+    deadline = time.monotonic() + DECISION_TIMEOUT_S + 30.0  # the process needs a few seconds to load its models
+    try:
+        while time.monotonic() < deadline and verdict is None:
+            if not events_in.poll(0.5):
+                continue
+            message = events_in.recv()
+            if message[0] == "frame" and message[4] is not None and first_face is None:
+                first_face = time.monotonic()
+                deadline = first_face + DECISION_TIMEOUT_S
+            elif message[0] == "verdict":
+                verdict = message[1]
+    finally:
+        commands_out.send(("stop",))
+        process.join(timeout=20)
+        if process.is_alive():
+            process.kill()
+        events_in.close()
+        commands_out.close()
+    seconds = None if verdict is None or first_face is None else time.monotonic() - first_face
+    return verdict, seconds
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
+def _enrol_staff(faces: Path, encoder: FaceEncoder) -> list[tuple[str, npt.NDArray[np.float32]]]:
+    """Every person of the data, from frames the kiosk will not be shown (see the module docstring)."""
+    staff: list[tuple[str, npt.NDArray[np.float32]]] = []
+    print("enrolling ...", flush=True)
+    enrolled: set[str] = set()
+    for name, person in LIVE.items():
+        if person in enrolled and person in {"mahie", "soniya"}:
+            continue
+        path = faces / name
+        staff += [(person, encoding) for encoding in _encodings(path, encoder, after_s=_enrolment_after(path))]
+        enrolled.add(person)
+    staff += [("obama", e) for e in _encodings(faces / "people/barack_obama/fr_obama.jpg", encoder, after_s=0)]
+    staff += [
+        ("silent_face_t1", e) for e in _encodings(faces / "spoof/silent_face/image_T1_real.jpg", encoder, after_s=0)
+    ]
+    for name, (_, person) in ATTACKS.items():
+        if person is None and Path(name).suffix.lower() in STILL_SUFFIXES:
+            try:
+                staff += [(name, e) for e in _encodings(faces / name, encoder, after_s=0)]
+            except Exception as error:  # a still with no face the encoder accepts: it cannot be enrolled
+                print(f"  {name}: not enrolled ({error})", flush=True)
+    return staff
+
+
+def _report(strictness: str, mode: str, runs: list[Run]) -> None:
+    live = [entry for entry in runs if entry.kind == "live"]
+    times = [entry.seconds for entry in live if entry.seconds is not None and entry.right_person]
+    genuine = sum(entry.right_person for entry in live)
+    print(f"\n== liveness {strictness}: mode {mode}")
+    if times:
+        print(f"time to punch (first face -> greeting), {len(times)} greeted live clips: "
+              f"median {statistics.median(times):.2f} s, p95 {_percentile(times, 0.95):.2f} s, "
+              f"max {max(times):.2f} s")  # fmt: skip
+    print(f"genuine acceptance {genuine}/{len(live)} ({genuine / len(live):.0%}), "
+          f"BPCER {1 - genuine / len(live):.0%}")  # fmt: skip
+    by_kind: dict[str, list[Run]] = defaultdict(list)
+    for entry in runs:
+        if entry.kind != "live":
+            by_kind[entry.kind].append(entry)
+    for kind, entries in by_kind.items():
+        passed = sum(entry.accepted for entry in entries)
+        print(f"APCER {kind}: {passed}/{len(entries)} ({passed / len(entries):.0%})")
+    print(flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--faces", type=Path, default=ROOT.parent / "shared" / "faces")
+    parser.add_argument("--modes", default="relaxed,normal,strict")
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    faces: Path = args.faces
+    base = VisionSpec(
+        camera="",
+        model_path=default_model_path(),
+        antispoof_model=require_pinned(ANTISPOOF_MODEL),
+        yunet_model=require_pinned(YUNET_MODEL),
+        settings=PipelineSettings(recognise_within_s=4.0),
+    )
+    with tempfile.TemporaryDirectory() as folder, FaceEncoder() as encoder:
+        made = Path(folder)
+        attacks: dict[Path, tuple[str, str | None]] = {faces / name: what for name, what in ATTACKS.items()}
+        tilted = write_tilted_print_clip(faces / "people/barack_obama/fr_obama.jpg", made / "tilted_print.mp4")
+        attacks[tilted] = ("tilted print (rendered)", "obama")
+        monitor = _render_monitor_replay(faces / "video/focus_blink/mahie_test_2.avi", made / "monitor_mahie.mp4")
+        attacks[monitor] = ("clip on a rendered monitor", "mahie")
+        phone = _render_phone_still(faces / "spoof/silent_face/image_T1_real.jpg", made / "phone_still.mp4")
+        attacks[phone] = ("still on a rendered phone", "silent_face_t1")
+
+        staff = _enrol_staff(faces, encoder)
+        gallery = TemplateGallery(staff)
+        print(f"{len(staff)} templates of {len({person for person, _ in staff})} people", flush=True)
+
+        for strictness in args.modes.split(","):
+            _, liveness = liveness_for(strictness)
+            spec = replace(base, liveness=liveness)
+            runs: list[Run] = []
+            for name, person in LIVE.items():
+                verdict, seconds = _present(replace(spec, camera=str(faces / name)), gallery, strictness)
+                runs.append(Run(name, "live", person, verdict, seconds))
+                print(f"  [{strictness}] {name}: {verdict.code if verdict else 'no decision'} "
+                      f"{'' if seconds is None else f'{seconds:.2f} s'} {verdict.reasons if verdict else ''}",
+                      flush=True)  # fmt: skip
+            for path, (kind, person) in attacks.items():
+                expected = person if person is not None else str(path.relative_to(faces))
+                for _ in range(args.repeats):
+                    verdict, seconds = _present(replace(spec, camera=str(path)), gallery, strictness)
+                    runs.append(Run(path.name, kind, expected, verdict, seconds))
+                    print(f"  [{strictness}] attack {path.name}: {verdict.code if verdict else 'no decision'} "
+                          f"{verdict.reasons if verdict else ''}", flush=True)  # fmt: skip
+            _report(strictness, str(liveness.mode), runs)
+
+
+if __name__ == "__main__":
+    main()
