@@ -238,8 +238,8 @@ def _enrol_staff(faces: Path, encoder: FaceEncoder) -> list[tuple[str, npt.NDArr
     staff += [
         ("silent_face_t1", e) for e in _encodings(faces / "spoof/silent_face/image_T1_real.jpg", encoder, after_s=0)
     ]
-    for name, (_, person) in ATTACKS.items():
-        if person is None and Path(name).suffix.lower() in STILL_SUFFIXES:
+    for name, (_, shown) in ATTACKS.items():
+        if shown is None and Path(name).suffix.lower() in STILL_SUFFIXES:
             try:
                 staff += [(name, e) for e in _encodings(faces / name, encoder, after_s=0)]
             except Exception as error:  # a still with no face the encoder accepts: it cannot be enrolled
@@ -306,8 +306,8 @@ def main() -> None:
                 print(f"  [{strictness}] {name}: {verdict.code if verdict else 'no decision'} "
                       f"{'' if seconds is None else f'{seconds:.2f} s'} {verdict.reasons if verdict else ''}",
                       flush=True)  # fmt: skip
-            for path, (kind, person) in attacks.items():
-                expected = person if person is not None else str(path.relative_to(faces))
+            for path, (kind, shown) in attacks.items():
+                expected = shown if shown is not None else str(path.relative_to(faces))
                 for _ in range(args.repeats):
                     verdict, seconds = _present(replace(spec, camera=str(path)), gallery, strictness)
                     runs.append(Run(path.name, kind, expected, verdict, seconds))
