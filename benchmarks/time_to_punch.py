@@ -6,7 +6,10 @@ For every live clip of ../shared/faces the person is enrolled first, from frames
 the part the kiosk will see (or, for clips shorter than that, from its last third), together with every other
 person of the data as the rest of the staff. The clip then plays as the camera (at its own frame rate) into
 `kiosk.ui.vision_process.run`, the process the kiosk runs, with the liveness setting of the mode and the random
-challenge the kiosk draws. Printed per mode:
+challenge the kiosk draws.
+
+Each presentation starts with 3 s of an empty scene, as at a kiosk that was already running when the person stepped
+up (the models' first runs are over). Printed per mode:
 
 - time from the first frame with a face to the decision (median and p95), over the live clips that were decided;
 - genuine acceptance: live clips greeted as the right person (BPCER = the rest);
@@ -29,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -184,6 +188,44 @@ def _render_phone_still(photo: Path, out: Path, fps: float = 15.0) -> Path:
     return out
 
 
+def _with_lead_in(source: Path, out: Path, lead_in_s: float = 3.0, still_s: float = 4.0) -> Path:
+    """The presentation as a camera would give it to a kiosk that has been running: a few seconds of an empty
+    scene (the models are warm when the person steps up), then the clip (or the still, held for `still_s`)."""
+    if source.suffix.lower() in STILL_SUFFIXES:
+        still = cv2.imread(str(source), cv2.IMREAD_COLOR)
+        if still is None:
+            raise FileNotFoundError(source)
+        fps, pictures = 15.0, iter([still] * round(15.0 * still_s))
+        size = (still.shape[1] - still.shape[1] % 2, still.shape[0] - still.shape[0] % 2)
+    else:
+        capture = cv2.VideoCapture(str(source))
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+
+        def frames() -> Iterator[npt.NDArray[np.uint8]]:
+            try:
+                while True:
+                    ok, picture = capture.read()
+                    if not ok:
+                        return
+                    yield np.asarray(picture, dtype=np.uint8)
+            finally:
+                capture.release()
+
+        pictures = frames()
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
+    rng = np.random.default_rng(3)
+    try:
+        for _ in range(round(fps * lead_in_s)):
+            empty = np.full((size[1], size[0], 3), 90.0) + rng.normal(0.0, 2.0, (size[1], size[0], 3))
+            writer.write(np.clip(empty, 0, 255).astype(np.uint8))
+        for picture in pictures:
+            writer.write(np.ascontiguousarray(picture[: size[1], : size[0]]))
+    finally:
+        writer.release()
+    return out
+
+
 def _present(spec: VisionSpec, gallery: TemplateGallery[str], strictness: str) -> tuple[Verdict | None, float | None]:
     """Play the camera into the real vision process until its first decision; seconds from the first face."""
     context = multiprocessing.get_context("spawn")
@@ -301,15 +343,17 @@ def main() -> None:
             spec = replace(base, liveness=liveness)
             runs: list[Run] = []
             for name, person in LIVE.items():
-                verdict, seconds = _present(replace(spec, camera=str(faces / name)), gallery, strictness)
+                camera = _with_lead_in(faces / name, made / "lead_in.mp4")
+                verdict, seconds = _present(replace(spec, camera=str(camera)), gallery, strictness)
                 runs.append(Run(name, "live", person, verdict, seconds))
                 print(f"  [{strictness}] {name}: {verdict.code if verdict else 'no decision'} "
                       f"{'' if seconds is None else f'{seconds:.2f} s'} {verdict.reasons if verdict else ''}",
                       flush=True)  # fmt: skip
             for path, (kind, shown) in attacks.items():
                 expected = shown if shown is not None else str(path.relative_to(faces))
+                camera = _with_lead_in(path, made / "lead_in.mp4")
                 for _ in range(args.repeats):
-                    verdict, seconds = _present(replace(spec, camera=str(path)), gallery, strictness)
+                    verdict, seconds = _present(replace(spec, camera=str(camera)), gallery, strictness)
                     runs.append(Run(path.name, kind, expected, verdict, seconds))
                     print(f"  [{strictness}] attack {path.name}: {verdict.code if verdict else 'no decision'} "
                           f"{verdict.reasons if verdict else ''}", flush=True)  # fmt: skip

@@ -37,7 +37,7 @@ from kiosk.domain.errors import EnvironmentProblem
 from kiosk.services.enrolment import CAMERA_PLAN, EnrolmentSample, EnrolmentSession
 from kiosk.vision.antispoof import PassiveFaceScorer
 from kiosk.vision.camera import CameraSource, Frame
-from kiosk.vision.encodings import FaceEncoder
+from kiosk.vision.encodings import FaceEncoder, encode_face
 from kiosk.vision.landmarks import FaceLandmarkDetector, FaceObservation, RunningMode, pick_user_face
 from kiosk.vision.liveness import ChallengeStep, LivenessConfig, LivenessSession, random_challenge
 from kiosk.vision.matcher import MatchPolicy, TemplateGallery
@@ -268,7 +268,16 @@ class _Loop:
     def face_encoder(self) -> FaceEncoder:
         if self.encoder is None:
             self.encoder = FaceEncoder(model_path=self.spec.model_path)
+            # dlib's models load on the first encoding (about a second): on the worker now, not in a person's attempt.
+            self.worker.submit(self._warm_up_encoder)
         return self.encoder
+
+    @staticmethod
+    def _warm_up_encoder() -> None:
+        try:
+            encode_face(np.zeros((160, 160, 3), dtype=np.uint8), (20, 140, 140, 20))
+        except Exception:
+            log.exception("the face encoder failed on its first run")
 
     def use_gallery(self, gallery: TemplateGallery[str], policy: MatchPolicy) -> None:
         """New templates from the kiosk (enrolments, deletions, a sync): used from the next attempt on."""
@@ -319,6 +328,7 @@ class _Loop:
             return
         try:
             self.scorer = PassiveFaceScorer(self.spec.antispoof_model, self.spec.yunet_model)
+            self.scorer.warm_up()
         except EnvironmentProblem as problem:
             log.error("presentation-attack model unavailable, every attempt asks the challenge: %s", problem)
             self.send("problem", "The face check runs without its presentation-attack model: see the log.")

@@ -159,6 +159,13 @@ class PassiveFaceScorer:
         self.faces = YuNetFaces(yunet_path)
         self.model = PresentationAttackModel(antispoof_path)
 
+    def warm_up(self) -> None:
+        """Run both models once on a blank picture: their first run allocates and costs several hundred ms, which
+        would otherwise fall on the first person's attempt."""
+        blank = np.zeros((480, 640, 3), dtype=np.uint8)
+        self.faces.detect(blank)
+        self.model.p_real(antispoof_crop(blank, FaceBox(270.0, 190.0, 100.0, 100.0, 1.0)))
+
     def box_for(self, image_bgr: BgrImage, face: FaceObservation) -> FaceBox | None:
         """The YuNet box of the user's face, None when YuNet does not see that face."""
         top, right, bottom, left = face.box
