@@ -238,6 +238,7 @@ def _present(spec: VisionSpec, gallery: TemplateGallery[str], strictness: str) -
     commands_out.send(("gallery", gallery, matching_for(strictness)))
     first_face: float | None = None
     verdict: Verdict | None = None
+    decided_at = 0.0
     deadline = time.monotonic() + DECISION_TIMEOUT_S + 30.0  # the process needs a few seconds to load its models
     try:
         while time.monotonic() < deadline and verdict is None:
@@ -248,15 +249,15 @@ def _present(spec: VisionSpec, gallery: TemplateGallery[str], strictness: str) -
                 first_face = time.monotonic()
                 deadline = first_face + DECISION_TIMEOUT_S
             elif message[0] == "verdict":
-                verdict = message[1]
+                verdict, decided_at = message[1], time.monotonic()
     finally:
         commands_out.send(("stop",))
+        events_in.close()  # the child's next frame meets a closed pipe and it stops
         process.join(timeout=20)
         if process.is_alive():
             process.kill()
-        events_in.close()
         commands_out.close()
-    seconds = None if verdict is None or first_face is None else time.monotonic() - first_face
+    seconds = None if verdict is None or first_face is None else decided_at - first_face
     return verdict, seconds
 
 
