@@ -53,8 +53,13 @@ def shared_models_root() -> Path:
 
 @pytest.fixture(scope="session")
 def passive_models() -> tuple[Path, Path]:
+    """The verified presentation-attack and YuNet models (see `verified_passive_models`)."""
+    return verified_passive_models()
+
+
+def verified_passive_models() -> tuple[Path, Path]:
     """The verified presentation-attack and YuNet models in resources/models/ (the first copied from the shared
-    models when missing); fails with the fix when either cannot be had."""
+    models when missing); fails the test with the fix when either cannot be had."""
     try:
         antispoof = fetch_pinned(
             ANTISPOOF_MODEL, user_file=shared_models_root() / ANTISPOOF_MODEL.filename, use_network=False
