@@ -1,6 +1,8 @@
 """Liveness: is the face in front of the kiosk a live person, not a photo, a screen or a recording?
 
-An attempt combines two kinds of evidence.
+In the kiosk an attempt is fused (`session.py`): a presentation-attack model judged over a window of frontal frames,
+with the passive checks, and the challenge only as the fallback for an uncertain window or when the Strict setting
+asks for it. Without the model an attempt combines the two kinds of evidence below.
 
 The challenge (`challenge.py`): a random sequence of at least two different steps among blink, turn left, turn right,
 smile and look up, asked one after the other, each to be answered within `step_time_limit_s`. Steps are judged from
