@@ -485,7 +485,8 @@ class _Loop:
 
     def show_progress(self, session: LivenessSession, frame: Frame) -> None:
         """The attempt goes on: tell the screen what to show (or end it when a step is due for nobody known)."""
-        if session.waiting_for_person and self.not_recognised_yet(frame):
+        if session.waiting_for_person:
+            self.wait_for_recognition(frame)
             return
         current = session.current_step
         if current is None:
@@ -496,19 +497,19 @@ class _Loop:
         limit = session.config.step_time_limit_s
         self.send("checking", Checking(session.prompt or "Hold still", percent, current, left, limit))
 
-    def not_recognised_yet(self, frame: Frame) -> bool:
-        """A step is due but the person is not recognised: end the attempt when they will not be; True if ended."""
+    def wait_for_recognition(self, frame: Frame) -> None:
+        """A step is due but the person is not recognised yet: no step is asked of a stranger, so the attempt ends
+        as not recognised when nobody is enrolled or the recogniser's time is up."""
         if self.recogniser is None:
             self.end(Verdict(None, None, None, (), "not_recognised", "No faces are enrolled on this kiosk."))
-            return True
+            return
         if frame.monotonic - self.attempt_started_at > self.settings.recognise_within_s:
             message = "Your face did not match anyone enrolled on this kiosk."
             if self.advice:
                 message += f" {self.advice}"
             self.end(Verdict(None, None, None, (), "not_recognised", message))
-            return True
+            return
         self.send("checking", Checking(self.advice or "Checking who you are\u2026", 0, matching=True))
-        return True
 
     def after_liveness(self, frame: Frame) -> None:
         """Liveness passed: wait (a little) for recognition to confirm someone. Never a punch for a guess."""
