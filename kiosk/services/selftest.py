@@ -29,10 +29,11 @@ from kiosk.store.device_settings import load_device_settings
 from kiosk.store.location import DATABASE_FILE, database_path, write_problem
 from kiosk.store.location import data_dir as kiosk_data_dir
 from kiosk.store.secrets import SecretStore, open_secret_store
+from kiosk.vision.antispoof import PassiveFaceScorer
 from kiosk.vision.camera import Backoff, CameraSource
 from kiosk.vision.encodings import FaceEncoder, encode_face, load_still_image
 from kiosk.vision.landmarks import FaceLandmarkDetector, RunningMode
-from kiosk.vision.models import require_model
+from kiosk.vision.models import ANTISPOOF_MODEL, YUNET_MODEL, require_model
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class SelfTest:
             ("landmark model", self.check_landmark_model),
             ("face landmarks", self.check_landmarks),
             ("face encoding", self.check_encoding),
+            ("presentation-attack model", self.check_presentation_attack_model),
         ]
         if self.camera is not None:
             found.append(("camera", self.check_camera))
@@ -144,6 +146,15 @@ class SelfTest:
 
     def check_landmark_model(self) -> str:
         return f"{require_model(self.model_path)} (SHA-256 verified)"
+
+    def check_presentation_attack_model(self) -> str:
+        with _timer() as elapsed:
+            scorer = PassiveFaceScorer()  # verifies both files' SHA-256 and loads them
+            scorer.warm_up()
+        return (
+            f"{ANTISPOOF_MODEL.filename} and {YUNET_MODEL.filename} (SHA-256 verified) load and run "
+            f"({elapsed():.0f} ms); trained on data whose terms allow non-commercial research only"
+        )
 
     def _landmarks(self) -> FaceLandmarkDetector:
         if self._detector is None:

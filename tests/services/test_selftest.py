@@ -67,7 +67,7 @@ def test_every_check_passes_on_a_set_up_kiosk(
         "--data-dir", str(data_dir), "--camera", str(video), "--frame", str(photo), keyring_file=keyring_file
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1] == "selftest passed: 8 checks"
+    assert result.stdout.splitlines()[-1] == "selftest passed: 9 checks"
     checks = lines(result)
     assert list(checks) == [
         "data folder",
@@ -76,6 +76,7 @@ def test_every_check_passes_on_a_set_up_kiosk(
         "landmark model",
         "face landmarks",
         "face encoding",
+        "presentation-attack model",
         "camera",
         "recorded frame",
     ]
@@ -86,6 +87,8 @@ def test_every_check_passes_on_a_set_up_kiosk(
     assert checks["secrets"] == "ok the OS keyring (tests.file_keyring.FileKeyring) (pin-pepper)"
     assert "no face, as expected" in checks["face landmarks"]
     assert "128 values" in checks["face encoding"]
+    assert "(SHA-256 verified) load and run" in checks["presentation-attack model"]
+    assert "non-commercial research only" in checks["presentation-attack model"]
     assert "5 frames of 96x128" in checks["camera"]
     assert "1 face(s)" in checks["recorded frame"] and "encoded into 128 values" in checks["recorded frame"]
 
@@ -117,7 +120,7 @@ def test_failures_are_reported_and_nothing_is_created(tmp_path: Path, faces: Pat
     assert checks["face encoding"].startswith("ok")
     assert checks["camera"].startswith("FAIL 0 of 5 frames")
     assert checks["recorded frame"].startswith("FAIL")
-    assert result.stdout.splitlines()[-1].startswith("selftest FAILED: 4 of 8 checks (landmark model")
+    assert result.stdout.splitlines()[-1].startswith("selftest FAILED: 4 of 9 checks (landmark model")
     assert "Traceback" not in result.stdout + result.stderr
 
 
