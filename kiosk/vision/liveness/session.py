@@ -277,10 +277,8 @@ class LivenessSession:
             self._p_real = float(np.median(self._scores[-settings.window_frames :]))
         if self._p_real is not None and self._p_real < settings.attack_below:
             self._end(
-                Reason(
-                    "presentation_attack",
-                    f"The face looks like a picture or a screen, not a live person (P(real) {self._p_real:.2f}).",
-                )
+                # The score itself stays in the result's signals for the audit log; the person reads a sentence.
+                Reason("presentation_attack", "The face looks like a picture or a screen, not a live person.")
             )
             return
         confident = self._p_real is not None and self._p_real >= settings.live_at_least
