@@ -7,17 +7,31 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QListWidget, QVBoxLayout, QWidget
 
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import EmployeeStatus
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.store.roster import DepartmentRecord
-from kiosk.ui.employee_screens import DONE_WORDS
+from kiosk.ui.employee_screens import done_words
+from kiosk.ui.language import Shown, clock, joined, list_item, set_text, time_of_day, translate, weekday_and_clock
+from kiosk.ui.language import day as day_text
 from kiosk.ui.widgets import ChoiceRow, MessageLine, button, label
 
-TIME = "%H:%M"
 DOT = "  \u00b7  "
+BACK = translate("NoticeScreen", "Back")
+SAVE = translate("SettingsScreen", "Save")
+HOW_IDENTIFIED = {
+    "face": translate("SupervisorLists", "by face"),
+    "pin": translate("SupervisorLists", "by PIN"),
+    "admin": translate("SupervisorLists", "by a supervisor"),
+}
+SYNC_STATES = {
+    "pending": translate("SupervisorLists", "waiting to sync"),
+    "sent": translate("SupervisorLists", "synced"),
+    "rejected": translate("SupervisorLists", "refused by head office"),
+    "conflict": translate("SupervisorLists", "in conflict at head office"),
+}
 GRACE_CHOICES = (0, 3, 5, 10, 15)
 HOUR_CHOICES = (6, 7, 8, 9, 10, 12)
 
@@ -27,12 +41,12 @@ class ListScreen(QWidget):
 
     back = Signal()
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: Shown, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = label(title, "title")
         self.summary = label("", "muted")
         self.list = QListWidget()
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.back_button = button(BACK, "quiet", self.back.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
@@ -40,71 +54,101 @@ class ListScreen(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.back_button)
 
-    def show_lines(self, lines: list[str], summary: str) -> None:
+    def show_lines(self, lines: list[Shown], summary: Shown) -> None:
         self.list.clear()
         for line in lines:
-            self.list.addItem(QListWidgetItem(line))
-        self.summary.setText(summary)
+            self.list.addItem(list_item(line))
+        set_text(self.summary, summary)
 
     def lines(self) -> list[str]:
         return [self.list.item(index).text() for index in range(self.list.count())]
 
 
-def presence_lines(present: list[Presence]) -> tuple[list[str], str]:
+BREAK_SINCE = {
+    "lunch": translate("SupervisorLists", "on a lunch break since {time}"),
+    "rest": translate("SupervisorLists", "on a rest break since {time}"),
+    "other": translate("SupervisorLists", "on a break since {time}"),
+}
+
+
+def presence_lines(present: list[Presence]) -> tuple[list[Shown], Shown]:
     """Lines for "who is on site now" and a summary."""
-    lines = []
+    lines: list[Shown] = []
     for presence in present:
+        what: Shown
         if presence.status is EmployeeStatus.ON_BREAK and presence.break_type is not None:
-            what = f"on a {presence.break_type.value} break since {presence.since.strftime(TIME)}"
+            what = BREAK_SINCE[presence.break_type.value].format(time=clock(presence.since, None))
         else:
-            what = f"on shift since {presence.since.strftime('%a %H:%M')}"
-        flag = "  \u2022 open too long: probably left without clocking out" if presence.missed_clockout else ""
-        lines.append(f"{presence.employee.full_name}  \u00b7  {what}{flag}")
+            what = translate("SupervisorLists", "on shift since {time}").format(
+                time=weekday_and_clock(presence.since, None)
+            )
+        parts: list[Shown] = [presence.employee.full_name, what]
+        if presence.missed_clockout:
+            parts.append(translate("SupervisorLists", "\u2022 open too long: probably left without clocking out"))
+        lines.append(joined(parts, DOT))
     on_break = sum(1 for presence in present if presence.status is EmployeeStatus.ON_BREAK)
-    summary = f"{len(present)} on site, {on_break} of them on a break" if present else "Nobody is on site."
+    summary = (
+        translate("SupervisorLists", "{count} on site, {on_break} of them on a break").format(
+            count=len(present), on_break=on_break
+        )
+        if present
+        else translate("SupervisorLists", "Nobody is on site.")
+    )
     return lines, summary
 
 
-def punch_lines(punches: list[PunchLine]) -> tuple[list[str], str]:
+def punch_lines(punches: list[PunchLine]) -> tuple[list[Shown], Shown]:
     """Lines for today's punches (newest first) and a summary."""
-    lines = []
+    lines: list[Shown] = []
     for line in punches:
         punch = line.punch
-        what = DONE_WORDS[punch.kind]
-        if punch.break_type is not None:
-            what = f"{punch.break_type.value.capitalize()} break started"
-        how = punch.identified_by.value
-        sync = line.sync_state.value + (f" ({line.sync_error})" if line.sync_error else "")
-        parts = (f"{line.local_time.strftime(TIME)}  {line.employee_name}", what, f"by {how}", sync)
-        lines.append(DOT.join(parts))
-    return lines, f"{len(punches)} punches today" if punches else "No punches today yet."
+        how = HOW_IDENTIFIED.get(punch.identified_by.value, punch.identified_by.value)
+        sync: Shown = SYNC_STATES.get(line.sync_state.value, line.sync_state.value)
+        if line.sync_error:
+            sync = joined([sync, f"({line.sync_error})"], " ")
+        first = joined([clock(line.local_time, None), line.employee_name], "  ")
+        lines.append(joined([first, done_words(punch.kind, punch.break_type), how, sync], DOT))
+    summary = (
+        translate("SupervisorLists", "{count} punches today").format(count=len(punches))
+        if punches
+        else translate("SupervisorLists", "No punches today yet.")
+    )
+    return lines, summary
 
 
-def employee_line(row: EmployeeOverview) -> str:
-    faces = f"{row.face_templates} face samples" if row.face_templates else "no face enrolled"
-    pin = "PIN set" if row.has_pin else "no PIN"
-    return DOT.join((row.employee.full_name, faces, pin))
+def employee_facts(row: EmployeeOverview) -> list[Shown]:
+    faces = (
+        translate("SupervisorLists", "{count} face samples").format(count=row.face_templates)
+        if row.face_templates
+        else translate("SupervisorLists", "no face enrolled")
+    )
+    pin = translate("SupervisorLists", "PIN set") if row.has_pin else translate("SupervisorLists", "no PIN")
+    return [faces, pin]
+
+
+def employee_line(row: EmployeeOverview) -> Shown:
+    return joined([row.employee.full_name, *employee_facts(row)], DOT)
 
 
 class DayPicker(QWidget):
     """A date with large day-by-day buttons."""
 
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+    def __init__(self, caption: Shown, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.day = date(2000, 1, 1)
         self.text = label("", "title", wrap=False, centre=True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(label(caption, wrap=False))
-        layout.addWidget(button("\u2212 week", None, lambda: self.shift(-7)))
-        layout.addWidget(button("\u2212 day", None, lambda: self.shift(-1)))
+        layout.addWidget(button(translate("DayPicker", "\u2212 week"), None, lambda: self.shift(-7)))
+        layout.addWidget(button(translate("DayPicker", "\u2212 day"), None, lambda: self.shift(-1)))
         layout.addWidget(self.text, 2)
-        layout.addWidget(button("+ day", None, lambda: self.shift(1)))
-        layout.addWidget(button("+ week", None, lambda: self.shift(7)))
+        layout.addWidget(button(translate("DayPicker", "+ day"), None, lambda: self.shift(1)))
+        layout.addWidget(button(translate("DayPicker", "+ week"), None, lambda: self.shift(7)))
 
     def set_day(self, day: date) -> None:
         self.day = day
-        self.text.setText(day.strftime("%a %d %b %Y").replace(" 0", " "))
+        set_text(self.text, day_text(day, year=True))
 
     def shift(self, days: int) -> None:
         self.set_day(self.day + timedelta(days=days))
@@ -118,20 +162,29 @@ class ExportScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.first = DayPicker("From")
-        self.last = DayPicker("To")
+        self.first = DayPicker(translate("ExportScreen", "From"))
+        self.last = DayPicker(translate("ExportScreen", "To"))
         self.result = MessageLine()
-        self.run = button("Export timesheet (CSV)", "go", lambda: self.export.emit(self.first.day, self.last.day))
+        self.run = button(
+            translate("ExportScreen", "Export timesheet (CSV)"),
+            "go",
+            lambda: self.export.emit(self.first.day, self.last.day),
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
-        layout.addWidget(label("Timesheet export", "title"))
-        layout.addWidget(label("Hours, breaks, overtime and undertime per employee and business day.", "muted"))
+        layout.addWidget(label(translate("ExportScreen", "Timesheet export"), "title"))
+        layout.addWidget(
+            label(
+                translate("ExportScreen", "Hours, breaks, overtime and undertime per employee and business day."),
+                "muted",
+            )
+        )
         layout.addWidget(self.first)
         layout.addWidget(self.last)
         layout.addWidget(self.run)
         layout.addWidget(self.result)
         layout.addStretch(1)
-        layout.addWidget(button("Back", "quiet", self.back.emit))
+        layout.addWidget(button(BACK, "quiet", self.back.emit))
 
     def show_period(self, today: date) -> None:
         """Start with the last two weeks up to today."""
@@ -153,9 +206,9 @@ class EmployeeScreen(QWidget):
         self.employee_id = ""
         self.name = label("", "title")
         self.facts = label("", "muted")
-        self.enrol_button = button("Enrol face", "accent", self.enrol.emit)
-        self.delete_button = button("Delete face data", "stop", self.delete_face.emit)
-        self.pin_button = button("Set PIN", None, self.set_pin.emit)
+        self.enrol_button = button(translate("EmployeeScreen", "Enrol face"), "accent", self.enrol.emit)
+        self.delete_button = button(translate("EmployeeScreen", "Delete face data"), "stop", self.delete_face.emit)
+        self.pin_button = button(translate("EmployeeScreen", "Set PIN"), None, self.set_pin.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.name)
@@ -164,47 +217,58 @@ class EmployeeScreen(QWidget):
         for widget in (self.enrol_button, self.delete_button, self.pin_button):
             layout.addWidget(widget)
         layout.addStretch(1)
-        layout.addWidget(button("Back", "quiet", self.back.emit))
+        layout.addWidget(button(BACK, "quiet", self.back.emit))
 
     def show_employee(self, row: EmployeeOverview, enrolment_available: bool) -> None:
         self.employee_id = row.employee.id
-        self.name.setText(row.employee.full_name)
-        department = row.employee.department or "no department"
-        self.facts.setText(DOT.join((department, *employee_line(row).split(DOT)[1:])))
-        self.enrol_button.setText("Enrol face again" if row.face_templates else "Enrol face")
+        set_text(self.name, row.employee.full_name)
+        department: Shown = row.employee.department or translate("EmployeeScreen", "no department")
+        set_text(self.facts, joined([department, *employee_facts(row)], DOT))
+        set_text(
+            self.enrol_button,
+            translate("EmployeeScreen", "Enrol face again")
+            if row.face_templates
+            else translate("EmployeeScreen", "Enrol face"),
+        )
         self.enrol_button.setVisible(enrolment_available)
         self.delete_button.setEnabled(row.face_templates > 0)
 
 
-def department_line(record: DepartmentRecord) -> str:
+def department_line(record: DepartmentRecord) -> Shown:
     rules = record.rules
-    parts = [rules.name, f"start {rules.shift_start.strftime(TIME)}", f"{rules.regular_hours} h a day"]
+    parts: list[Shown] = [
+        rules.name,
+        translate("DepartmentScreen", "start {time}").format(time=time_of_day(rules.shift_start)),
+        translate("DepartmentScreen", "{hours} h a day").format(hours=rules.regular_hours),
+    ]
     parts.append(
-        f"undertime tracked, grace {rules.grace_minutes} min, half day after {rules.half_day_after.strftime(TIME)}"
+        translate("DepartmentScreen", "undertime tracked, grace {minutes} min, half day after {time}").format(
+            minutes=rules.grace_minutes, time=time_of_day(rules.half_day_after)
+        )
         if rules.undertime
-        else "undertime not tracked"
+        else translate("DepartmentScreen", "undertime not tracked")
     )
-    parts.append(f"{record.active_employees} employees")
-    return DOT.join(parts)
+    parts.append(translate("DepartmentScreen", "{count} employees").format(count=record.active_employees))
+    return joined(parts, DOT)
 
 
 class TimeStepper(QWidget):
     """A time of day with large quarter-hour buttons."""
 
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+    def __init__(self, caption: Shown, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.value = time(8, 0)
         self.text = label("", "title", wrap=False, centre=True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(label(caption, wrap=False), 2)
-        layout.addWidget(button("\u2212 15 min", None, lambda: self.shift(-15)), 1)
+        layout.addWidget(button(translate("DepartmentScreen", "\u2212 15 min"), None, lambda: self.shift(-15)), 1)
         layout.addWidget(self.text, 1)
-        layout.addWidget(button("+ 15 min", None, lambda: self.shift(15)), 1)
+        layout.addWidget(button(translate("DepartmentScreen", "+ 15 min"), None, lambda: self.shift(15)), 1)
 
     def set_value(self, value: time) -> None:
         self.value = value
-        self.text.setText(value.strftime(TIME))
+        set_text(self.text, time_of_day(value))
 
     def shift(self, minutes: int) -> None:
         total = (self.value.hour * 60 + self.value.minute + minutes) % (24 * 60)
@@ -221,20 +285,29 @@ class DepartmentScreen(QWidget):
         super().__init__(parent)
         self.rules: DepartmentRules | None = None
         self.title = label("", "title")
-        self.undertime = QCheckBox("Track late arrivals and half days (undertime)")
-        self.shift_start = TimeStepper("Shift starts at")
-        self.half_day_after = TimeStepper("Half day after")
-        self.grace = ChoiceRow([(f"{minutes} min", minutes) for minutes in GRACE_CHOICES])
-        self.regular_hours = ChoiceRow([(f"{hours} h", Decimal(hours)) for hours in HOUR_CHOICES])
-        self.save_button = button("Save", "go", self._save)
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.undertime = QCheckBox()
+        set_text(self.undertime, translate("DepartmentScreen", "Track late arrivals and half days (undertime)"))
+        self.shift_start = TimeStepper(translate("DepartmentScreen", "Shift starts at"))
+        self.half_day_after = TimeStepper(translate("DepartmentScreen", "Half day after"))
+        self.grace = ChoiceRow(
+            [(translate("DepartmentScreen", "{minutes} min").format(minutes=m), m) for m in GRACE_CHOICES]
+        )
+        self.regular_hours = ChoiceRow(
+            [(translate("DepartmentScreen", "{hours} h").format(hours=h), Decimal(h)) for h in HOUR_CHOICES]
+        )
+        self.save_button = button(SAVE, "go", self._save)
+        self.back_button = button(BACK, "quiet", self.back.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
         layout.addWidget(self.undertime)
         layout.addWidget(self.shift_start)
         layout.addWidget(self.half_day_after)
-        for caption, row in (("Grace", self.grace), ("Regular hours a day", self.regular_hours)):
+        captions = (
+            (translate("DepartmentScreen", "Grace"), self.grace),
+            (translate("DepartmentScreen", "Regular hours a day"), self.regular_hours),
+        )
+        for caption, row in captions:
             line = QHBoxLayout()
             line.addWidget(label(caption, wrap=False), 1)
             line.addWidget(row, 4)
@@ -247,7 +320,7 @@ class DepartmentScreen(QWidget):
 
     def show_rules(self, rules: DepartmentRules) -> None:
         self.rules = rules
-        self.title.setText(f"Department {rules.name}")
+        set_text(self.title, translate("DepartmentScreen", "Department {name}").format(name=rules.name))
         self.undertime.setChecked(rules.undertime)
         self.shift_start.set_value(rules.shift_start)
         self.half_day_after.set_value(rules.half_day_after)
