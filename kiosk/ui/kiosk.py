@@ -608,3 +608,4 @@ class Kiosk(QObject):
         self.database.close()
         self.sync_worker.close()
         self.parts.sounds.close()
+        self.translations.close()

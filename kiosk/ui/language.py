@@ -355,3 +355,12 @@ class Translations:
         QLocale.setDefault(language.locale)
         self.current = language
         log.info("language: %s", language.value)
+
+    def close(self) -> None:
+        """Take the catalogue out of the application (which outlives the kiosk in tests and tools)."""
+        app = QCoreApplication.instance()
+        if self._translator is not None and app is not None:
+            app.removeTranslator(self._translator)
+        self._translator = None
+        self.current = Language.ENGLISH
+        QLocale.setDefault(Language.ENGLISH.locale)
