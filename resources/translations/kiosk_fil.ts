@@ -224,11 +224,11 @@
     </message>
     <message>
         <source>Left the screen too soon</source>
-        <translation>Umalis agad sa screen</translation>
+        <translation>Umalis agad</translation>
     </message>
     <message>
         <source>System issue</source>
-        <translation>Problema sa sistema</translation>
+        <translation>Sira ang sistema</translation>
     </message>
     <message>
         <source>Emergency</source>
@@ -236,11 +236,11 @@
     </message>
     <message>
         <source>Internet lost</source>
-        <translation>Nawalan ng internet</translation>
+        <translation>Walang internet</translation>
     </message>
     <message>
         <source>Device died</source>
-        <translation>Namatay ang device</translation>
+        <translation>Patay ang device</translation>
     </message>
     <message>
         <source>{name}, when did you stop working?</source>
@@ -284,7 +284,7 @@ dulo ng araw</translation>
         <source>{time}
 {hours} h after clock-in</source>
         <translation>{time}
-{hours} oras mula clock-in</translation>
+{hours} oras mula pasok</translation>
     </message>
     <message>
         <source>{time}
