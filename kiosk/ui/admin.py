@@ -176,13 +176,18 @@ class ExitScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.confirm = button("Exit the kiosk", "stop", self.confirmed.emit)
-        self.cancel = button("Cancel", "quiet", self.cancelled.emit)
+        self.confirm = button(translate("AdminHome", "Exit the kiosk"), "stop", self.confirmed.emit)
+        self.cancel = button(translate("ClaimScreen", "Cancel"), "quiet", self.cancelled.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
-        layout.addWidget(label("Exit the kiosk?", "title"))
+        layout.addWidget(label(translate("ExitScreen", "Exit the kiosk?"), "title"))
         layout.addWidget(
-            label("Nobody can punch at this kiosk until it is started again. Punches already made are kept.")
+            label(
+                translate(
+                    "ExitScreen",
+                    "Nobody can punch at this kiosk until it is started again. Punches already made are kept.",
+                )
+            )
         )
         layout.addStretch(1)
         row = QHBoxLayout()

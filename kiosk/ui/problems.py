@@ -98,6 +98,7 @@ ADVICE: dict[str, Text] = {
     "Checking who you are\u2026": translate("IdleScreen", "Checking who you are\u2026"),
 }
 
+
 def sentence(text: str) -> str:
     """A message as a sentence: capital first letter, full stop at the end."""
     text = text.strip()

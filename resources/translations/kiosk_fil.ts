@@ -543,6 +543,17 @@ ngayon</translation>
     </message>
 </context>
 <context>
+    <name>ExitScreen</name>
+    <message>
+        <source>Exit the kiosk?</source>
+        <translation>Isara ang kiosk?</translation>
+    </message>
+    <message>
+        <source>Nobody can punch at this kiosk until it is started again. Punches already made are kept.</source>
+        <translation>Walang makakapag-punch sa kiosk na ito hanggang buksan itong muli. Mananatili ang mga punch na nagawa na.</translation>
+    </message>
+</context>
+<context>
     <name>ExportScreen</name>
     <message>
         <source>Timesheet export</source>
@@ -655,8 +666,8 @@ ngayon</translation>
         <translation>Binubuksan ang camera…</translation>
     </message>
     <message>
-        <source>Camera not working: {reason}</source>
-        <translation>Hindi gumagana ang camera: {reason}</translation>
+        <source>Camera not working, reconnecting</source>
+        <translation>Hindi gumagana ang camera, kumokonekta muli</translation>
     </message>
     <message>
         <source>Camera off</source>
@@ -701,26 +712,6 @@ ngayon</translation>
     <message>
         <source>online, all synced</source>
         <translation>online, lahat ay na-sync na</translation>
-    </message>
-    <message>
-        <source>starting</source>
-        <translation>nagsisimula</translation>
-    </message>
-    <message>
-        <source>reconnecting</source>
-        <translation>kumokonekta muli</translation>
-    </message>
-    <message>
-        <source>the video ended</source>
-        <translation>natapos ang video</translation>
-    </message>
-    <message>
-        <source>it stopped</source>
-        <translation>huminto ito</translation>
-    </message>
-    <message>
-        <source>it is closed</source>
-        <translation>nakasara ito</translation>
     </message>
 </context>
 <context>
