@@ -27,8 +27,10 @@ from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.secrets import SecretStore
 from kiosk.ui.enrol_screens import CONSENT
 from kiosk.ui.kiosk import Identity, Kiosk
-from kiosk.ui.language import Language, Translations, clock_text, translations_dir
+from kiosk.ui.language import Language, Translations, clock_text, translate, translations_dir
 from kiosk.ui.messages import explain
+from kiosk.ui.problems import ADVICE, LIVENESS_REASONS, verdict_text
+from kiosk.ui.vision_process import Verdict
 from kiosk.ui.widgets import CameraView
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
@@ -415,3 +417,30 @@ def test_a_missing_catalogue_is_said_and_the_language_stays(tmp_path: Path) -> N
         assert translations.current is Language.ENGLISH
     finally:
         translations.close()
+
+
+def test_every_liveness_reason_and_quality_advice_has_words_in_the_ui() -> None:
+    """A reason code or an advice added in the vision layer without words here would reach the screen in English."""
+    liveness = "\n".join(path.read_text() for path in (ROOT / "kiosk" / "vision" / "liveness").glob("*.py"))
+    codes = set(re.findall(r'Reason\(\s*"(\w+)"', liveness))
+    assert codes and codes <= set(LIVENESS_REASONS), sorted(codes - set(LIVENESS_REASONS))
+    vision = (ROOT / "kiosk" / "vision" / "quality.py").read_text() + (
+        ROOT / "kiosk" / "services" / "enrolment.py"
+    ).read_text()
+    advice = {
+        *re.findall(r'GateFailure\([^"]*"([^"]+)"\)', vision),
+        *re.findall(r'PoseRange\("\w+",.*?"([^"]+)"\)', vision),
+    }
+    assert len(advice) >= 8, advice
+    assert advice and advice <= set(ADVICE), sorted(advice - set(ADVICE))
+
+
+def test_a_liveness_refusal_is_worded_in_filipino_from_its_reason_code(qtbot: QtBot, running: RunningKiosk) -> None:
+    kiosk = running.kiosk
+    english = "'Turn your head to your right' was not done within 6 s."
+    refused = Verdict(None, None, False, ("challenge_timeout",), "liveness_failed", english)
+    kiosk.not_identified(translate("NoticeScreen", "We could not confirm a live face"), verdict_text(refused))
+    assert kiosk.notice.text.text() == english  # in English the vision layer's own, more precise sentence
+    kiosk.use_language(Language.FILIPINO)
+    assert kiosk.notice.title.text() == "Hindi namin makumpirma na buhay na mukha ito"
+    assert kiosk.notice.text.text() == "Hindi nagawa sa oras ang isang hakbang. Sundin ang senyas sa screen."
