@@ -70,7 +70,13 @@ def main() -> int:
     punches = make_punches(args.employees, args.days, rng)
     departments = [*SEED_UNDERTIME_DEPARTMENTS, "Warehouse", "Site crew"]
     terms = {
-        f"E{number:05d}": EmployeeTerms(departments[number % len(departments)], Decimal(600 + number % 400))
+        f"E{number:05d}": EmployeeTerms(
+            departments[number % len(departments)],
+            Decimal(600 + number % 400),
+            number=f"E{number:05d}",
+            first_name="Worker",
+            last_name=f"No{number}",
+        )
         for number in range(args.employees)
     }
     rules = seed_rule_sets()

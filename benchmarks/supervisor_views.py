@@ -53,7 +53,7 @@ def main() -> None:
             for number in range(args.employees):
                 employee_id = f"B{number:04d}"
                 record = EmployeeRecord(
-                    employee_id, "C1", "Worker", f"{number:04d}", "Office", Decimal(800), True, None
+                    employee_id, "C1", "Worker", f"{number:04d}", "Office", Decimal(800), True, None, employee_id
                 )
                 repository.put_employee(session, record, today)
                 for day in range(args.days, -1, -1):

@@ -61,11 +61,19 @@ def central_database(admin_url: str, name: str, employees: int) -> tuple[str, Ce
         connection.execute(
             insert(employees_table),
             [
-                {"id": f"E{number:04d}", "company_id": "bench", "first_name": "Employee", "last_name": f"No{number}"}
+                {
+                    "id": f"E{number:04d}",
+                    "number": f"E{number:04d}",
+                    "company_id": "bench",
+                    "first_name": "Employee",
+                    "last_name": f"No{number}",
+                }
                 for number in range(employees)
             ],
         )
-    profile = decode_token(add_kiosk(engine, company_id="bench", site_id="site", name="bench", require_tls=False).token)
+    profile = decode_token(
+        add_kiosk(engine, company_id="bench", site_code="site", name="bench", require_tls=False).token
+    )
     engine.dispose()
     return url, profile
 

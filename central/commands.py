@@ -24,7 +24,14 @@ from central.database import admin_engine, check_server, migrate
 from central.incidents import list_incidents, pending_count, resolve
 from central.kiosks import add_kiosk
 from central.reports import central_timesheet_csv
-from central.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee, upsert_site
+from central.roster import (
+    deactivate_employee,
+    employee_numbers,
+    upsert_company,
+    upsert_department,
+    upsert_employee,
+    upsert_site,
+)
 from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.incidents import IncidentStatus
 from kiosk.domain.timesheet import Period
@@ -68,6 +75,7 @@ def _add_company(args: argparse.Namespace, engine: Engine) -> int:
         missed_clockout_enabled=args.missed_clockout,
         block_reports_on_pending=args.block_reports_on_pending,
         open_session_limit_minutes=args.open_session_limit,
+        kiosk_may_deactivate=args.kiosk_may_deactivate,
     )
     print(f"company {args.company} saved")
     return 0
@@ -103,7 +111,7 @@ def _add_employee(args: argparse.Namespace, engine: Engine) -> int:
         args.employee,
         args.first_name,
         args.last_name,
-        department_id=args.department,
+        department=args.department,
         daily_rate=args.daily_rate,
     )
     print(f"employee {args.employee} saved")
@@ -111,7 +119,7 @@ def _add_employee(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _deactivate_employee(args: argparse.Namespace, engine: Engine) -> int:
-    revoked = deactivate_employee(engine, args.employee)
+    revoked = deactivate_employee(engine, args.company, args.employee)
     print(f"employee {args.employee} deactivated; {revoked} face templates revoked")
     return 0
 
@@ -126,7 +134,7 @@ def _add_kiosk(args: argparse.Namespace, engine: Engine) -> int:
     registration = add_kiosk(
         engine,
         company_id=args.company,
-        site_id=args.site,
+        site_code=args.site,
         name=args.name,
         host=args.kiosk_host,
         port=args.kiosk_port,
@@ -159,7 +167,7 @@ INCIDENT_COLUMNS = (
     "id",
     "company_id",
     "status",
-    "employee_id",
+    "employee_number",
     "name",
     "login_time",
     "claimed_logout_time",
@@ -182,6 +190,7 @@ def _incidents_list(args: argparse.Namespace, engine: Engine) -> int:
             raise RuleViolation("status_invalid", f"unknown status {args.status!r}; choose one of: {valid}") from error
     with engine.connect() as connection:
         found = list_incidents(connection, company_id=args.company, status=status)
+        numbers = employee_numbers(connection, args.company)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(INCIDENT_COLUMNS)
 
@@ -196,7 +205,7 @@ def _incidents_list(args: argparse.Namespace, engine: Engine) -> int:
                 text(incident.id),
                 incident.company_id,
                 incident.status.value,
-                incident.employee_id,
+                numbers.get(incident.employee_id, ""),
                 incident.full_name,
                 text(incident.login_time),
                 text(incident.employee_claimed_logout_time),
@@ -232,7 +241,7 @@ def _timesheet(args: argparse.Namespace, engine: Engine) -> int:
     period = Period.parse(args.first_day, args.last_day)
     as_of = datetime.now(UTC) if args.as_of is None else _parse_time(args.as_of, "--as-of")
     with engine.connect() as connection:
-        report = central_timesheet_csv(connection, args.company, period, site_id=args.site, as_of=as_of)
+        report = central_timesheet_csv(connection, args.company, period, site_code=args.site, as_of=as_of)
     sys.stdout.write(report)
     return 0
 
@@ -273,6 +282,12 @@ def _add_roster_commands(command: Command) -> None:
     company.add_argument("--missed-clockout", action=argparse.BooleanOptionalAction, default=None)
     company.add_argument("--block-reports-on-pending", action=argparse.BooleanOptionalAction, default=None)
     company.add_argument("--open-session-limit", type=int, metavar="MINUTES")
+    company.add_argument(
+        "--kiosk-may-deactivate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let supervisors at the company's kiosks deactivate employees",
+    )
 
     site = command("add-site", _add_site, "create or change a site")
     site.add_argument("--company", required=True)
@@ -293,18 +308,19 @@ def _add_roster_commands(command: Command) -> None:
 
     employee = command("add-employee", _add_employee, "create or change an employee")
     employee.add_argument("--company", required=True)
-    employee.add_argument("--employee", required=True)
+    employee.add_argument("--employee", required=True, help="the employee number, unique in the company")
     employee.add_argument("--first-name", required=True)
     employee.add_argument("--last-name", required=True)
-    employee.add_argument("--department")
+    employee.add_argument("--department", help="the department code")
     employee.add_argument("--daily-rate", default="0")
 
     deactivate = command("deactivate-employee", _deactivate_employee, "deactivate an employee, revoke their faces")
-    deactivate.add_argument("--employee", required=True)
+    deactivate.add_argument("--company", required=True)
+    deactivate.add_argument("--employee", required=True, help="the employee number")
 
     kiosk = command("add-kiosk", _add_kiosk, "register a kiosk and print its one-time provisioning token")
     kiosk.add_argument("--company", required=True)
-    kiosk.add_argument("--site", required=True)
+    kiosk.add_argument("--site", required=True, help="the site code")
     kiosk.add_argument("--name", required=True)
     kiosk.add_argument("--kiosk-host", help="server name the kiosk dials (default: the URL's host)")
     kiosk.add_argument("--kiosk-port", type=int, help="server port the kiosk dials (default: the URL's port)")

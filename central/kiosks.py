@@ -31,7 +31,7 @@ def add_kiosk(
     engine: Engine,
     *,
     company_id: str,
-    site_id: str,
+    site_code: str,
     name: str,
     host: str | None = None,
     port: int | None = None,
@@ -46,7 +46,7 @@ def add_kiosk(
     Args:
         engine: head-office engine.
         company_id: the company the site belongs to.
-        site_id: the site the kiosk stands at.
+        site_code: the code of the company's site the kiosk stands at.
         name: a name people recognise the kiosk by.
         host: the server name kiosks dial (default: the admin URL's host); with TLS the certificate's name.
         port: the server port kiosks dial (default: the admin URL's port).
@@ -66,11 +66,11 @@ def add_kiosk(
     role_name = f"kiosk_{kiosk_id.hex}"
     password = secrets.token_urlsafe(32)
     with engine.begin() as connection:
-        site = connection.execute(select(sites.c.company_id).where(sites.c.id == site_id)).first()
-        if site is None:
-            raise RuleViolation("unknown_site", f"no site {site_id!r} in the central database")
-        if site.company_id != company_id:
-            raise RuleViolation("site_of_other_company", f"site {site_id!r} belongs to company {site.company_id!r}")
+        site_id = connection.execute(
+            select(sites.c.id).where(sites.c.company_id == company_id, sites.c.code == site_code)
+        ).scalar()
+        if site_id is None:
+            raise RuleViolation("unknown_site", f"company {company_id!r} has no site {site_code!r}")
         driver = connection.connection.driver_connection
         assert driver is not None
         # Role names cannot be bound parameters; this one is generated above and quoted as an identifier.

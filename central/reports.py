@@ -33,13 +33,14 @@ from wire.schema import companies, corrections, departments, employees, punches,
 log = logging.getLogger(__name__)
 
 
-def _zone(connection: Connection, company_id: str, site_id: str | None) -> ZoneInfo:
+def _zone(connection: Connection, company_id: str, site_code: str | None) -> tuple[ZoneInfo, str | None]:
+    """The time zone of the company's sites (or of the one with `site_code`) and that site's internal id."""
     query = select(sites.c.id, sites.c.timezone).where(sites.c.company_id == company_id)
-    if site_id is not None:
-        query = query.where(sites.c.id == site_id)
+    if site_code is not None:
+        query = query.where(sites.c.code == site_code)
     found = connection.execute(query).all()
     if not found:
-        where = f"site {site_id!r} of company {company_id!r}" if site_id else f"a site of company {company_id!r}"
+        where = f"site {site_code!r} of company {company_id!r}" if site_code else f"a site of company {company_id!r}"
         raise RuleViolation("unknown_site", f"there is no {where}")
     zones = {row.timezone for row in found}
     if len(zones) > 1:
@@ -47,7 +48,7 @@ def _zone(connection: Connection, company_id: str, site_id: str | None) -> ZoneI
             "several_time_zones",
             f"company {company_id!r} has sites in {', '.join(sorted(zones))}: choose one with --site",
         )
-    return ZoneInfo(zones.pop())
+    return ZoneInfo(zones.pop()), found[0].id if site_code is not None else None
 
 
 def central_timesheet(
@@ -55,10 +56,10 @@ def central_timesheet(
     company_id: str,
     period: Period,
     *,
-    site_id: str | None = None,
+    site_code: str | None = None,
     as_of: datetime,
 ) -> list[DaySummary]:
-    """Day summaries of a company's employees (at one site, or all sites sharing one time zone).
+    """Day summaries of a company's employees (at the site with `site_code`, or all sites sharing one time zone).
 
     Raises:
         RuleViolation: unknown company or site, several time zones without a site.
@@ -71,7 +72,7 @@ def central_timesheet(
         unresolved = pending_count(connection, company_id=company_id)
         if unresolved:
             raise ReportsBlocked(unresolved)
-    zone = _zone(connection, company_id, site_id)
+    zone, site_id = _zone(connection, company_id, site_code)
     query = select(punches).where(punches.c.company_id == company_id)
     if site_id is not None:
         query = query.where(punches.c.site_id == site_id)
@@ -94,7 +95,13 @@ def central_timesheet(
         )
     }
     terms = {
-        row.id: EmployeeTerms(names.get(row.department_id, ""), row.daily_rate)
+        row.id: EmployeeTerms(
+            names.get(row.department_id, ""),
+            row.daily_rate,
+            number=row.number,
+            first_name=row.first_name,
+            last_name=row.last_name,
+        )
         for row in connection.execute(select(employees).where(employees.c.company_id == company_id))
     }
     rules = {
@@ -121,9 +128,9 @@ def central_timesheet(
 
 
 def central_timesheet_csv(
-    connection: Connection, company_id: str, period: Period, *, site_id: str | None = None, as_of: datetime
+    connection: Connection, company_id: str, period: Period, *, site_code: str | None = None, as_of: datetime
 ) -> str:
     """The central timesheet as the CSV `python main.py timesheet` prints."""
     out = io.StringIO()
-    write_timesheet_csv(central_timesheet(connection, company_id, period, site_id=site_id, as_of=as_of), out)
+    write_timesheet_csv(central_timesheet(connection, company_id, period, site_code=site_code, as_of=as_of), out)
     return out.getvalue()

@@ -1,12 +1,14 @@
 """Head-office edits of the central roster and settings: companies, sites, departments with rule sets, employees.
 
-Each function validates its input first (a bad value changes nothing) and writes in one transaction. Kiosks pick
-the changes up through their pull cursor.
+People name sites, departments and employees by codes unique within their company (`north`, `eng`, `E001`); the
+rows are keyed by internal ids that nobody types (see `wire.schema`). Each function validates its input first (a
+bad value changes nothing) and writes in one transaction. Kiosks pick the changes up through their pull cursor.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 import zoneinfo
 from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -17,16 +19,15 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
+from kiosk.domain.roster import parse_code, parse_daily_rate, parse_person_name
 from wire.schema import companies, departments, employees, face_templates, rule_sets, sites
 
 log = logging.getLogger(__name__)
 
 
-def _require_id(value: str, what: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 64:
-        raise RuleViolation(f"bad_{what}_id", f"a {what} id must have 1 to 64 characters, got {value!r}")
-    return value
+def new_id() -> str:
+    """A fresh internal id for a site, department or employee: unique in the whole database, never shown."""
+    return uuid.uuid4().hex
 
 
 def upsert_company(
@@ -37,9 +38,10 @@ def upsert_company(
     missed_clockout_enabled: bool | None = None,
     block_reports_on_pending: bool | None = None,
     open_session_limit_minutes: int | None = None,
+    kiosk_may_deactivate: bool | None = None,
 ) -> None:
     """Create a company or change its name and settings (settings left None keep their value)."""
-    company_id = _require_id(company_id, "company")
+    company_id = parse_code(company_id, "company code")
     if not name.strip():
         raise RuleViolation("company_name_missing", "a company needs a name")
     if open_session_limit_minutes is not None and not 60 <= open_session_limit_minutes <= 1440:
@@ -49,6 +51,7 @@ def upsert_company(
         ("missed_clockout_enabled", missed_clockout_enabled),
         ("block_reports_on_pending", block_reports_on_pending),
         ("open_session_limit_minutes", open_session_limit_minutes),
+        ("kiosk_may_deactivate", kiosk_may_deactivate),
     ):
         if value is not None:
             values[key] = value
@@ -60,30 +63,38 @@ def upsert_company(
         connection.execute(statement)
 
 
-def upsert_site(engine: Engine, company_id: str, site_id: str, name: str, timezone: str) -> None:
-    """Create or change a site; its time zone must be a known IANA name."""
-    site_id = _require_id(site_id, "site")
+def upsert_site(engine: Engine, company_id: str, site_code: str, name: str, timezone: str) -> str:
+    """Create or change the company's site with this code; its time zone must be a known IANA name. Returns the
+    site's internal id."""
+    site_code = parse_code(site_code, "site code")
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
         raise RuleViolation("unknown_timezone", f"unknown time zone {timezone!r}: use an IANA name") from error
-    values = {"id": site_id, "company_id": company_id, "name": name.strip() or site_id, "timezone": timezone}
+    values = {"name": name.strip() or site_code, "timezone": timezone, "updated_at": func.now()}
     with engine.begin() as connection:
         _require_company(connection, company_id)
-        existing = connection.execute(select(sites.c.company_id).where(sites.c.id == site_id)).scalar()
-        if existing is not None and existing != company_id:
-            raise RuleViolation("site_of_other_company", f"site {site_id!r} belongs to company {existing!r}")
-        statement = insert(sites).values(**values, updated_at=func.now())
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[sites.c.id],
-                set_={
-                    "name": statement.excluded.name,
-                    "timezone": statement.excluded.timezone,
-                    "updated_at": func.now(),
-                },
-            )
-        )
+        site_id = site_id_of(connection, company_id, site_code, missing_ok=True)
+        if site_id is None:
+            site_id = new_id()
+            connection.execute(insert(sites).values(id=site_id, company_id=company_id, code=site_code, **values))
+        else:
+            connection.execute(update(sites).where(sites.c.id == site_id).values(**values))
+    return site_id
+
+
+def site_id_of(connection: Connection, company_id: str, site_code: str, *, missing_ok: bool = False) -> str | None:
+    """The internal id of the company's site with this code (None when there is none and `missing_ok`).
+
+    Raises:
+        RuleViolation: `unknown_site`.
+    """
+    found = connection.execute(
+        select(sites.c.id).where(sites.c.company_id == company_id, sites.c.code == site_code)
+    ).scalar()
+    if found is None and not missing_ok:
+        raise RuleViolation("unknown_site", f"company {company_id!r} has no site {site_code!r}")
+    return found
 
 
 def _parse_clock(value: str, what: str) -> time:
@@ -96,7 +107,7 @@ def _parse_clock(value: str, what: str) -> time:
 def upsert_department(
     engine: Engine,
     company_id: str,
-    department_id: str,
+    department_code: str,
     name: str,
     *,
     undertime: bool = False,
@@ -105,9 +116,12 @@ def upsert_department(
     half_day_after: str = "09:00",
     half_day_hours: str = "4",
     regular_hours: str = "8",
-) -> None:
-    """Create or change a department and its rule set (seed 002's defaults)."""
-    department_id = _require_id(department_id, "department")
+) -> str:
+    """Create or change the company's department with this code and its rule set (seed 002's defaults). Returns the
+    department's internal id."""
+    department_code = parse_code(department_code, "department code")
+    if not name.strip():
+        raise RuleViolation("department_name_missing", "a department needs a name")
     try:
         half, regular = Decimal(half_day_hours), Decimal(regular_hours)
     except InvalidOperation as error:
@@ -132,87 +146,124 @@ def upsert_department(
     }
     with engine.begin() as connection:
         _require_company(connection, company_id)
-        existing = connection.execute(select(departments.c.company_id).where(departments.c.id == department_id))
-        owner = existing.scalar()
-        if owner is not None and owner != company_id:
-            raise RuleViolation("department_of_other_company", f"department {department_id!r} belongs to {owner!r}")
-        statement = insert(departments).values(id=department_id, company_id=company_id, name=name.strip())
+        department_id = department_id_of(connection, company_id, department_code, missing_ok=True)
         try:
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[departments.c.id], set_={"name": statement.excluded.name, "updated_at": func.now()}
-                )
-            )
+            with connection.begin_nested():
+                if department_id is None:
+                    department_id = new_id()
+                    connection.execute(
+                        insert(departments).values(
+                            id=department_id, company_id=company_id, code=department_code, name=name.strip()
+                        )
+                    )
+                else:
+                    connection.execute(
+                        update(departments)
+                        .where(departments.c.id == department_id)
+                        .values(name=name.strip(), updated_at=func.now())
+                    )
         except IntegrityError as error:
-            raise RuleViolation("department_name_taken", f"company {company_id!r} has a {name!r} already") from error
+            raise RuleViolation(
+                "department_name_taken", f"company {company_id!r} has a department named {name.strip()!r} already"
+            ) from error
         rule_statement = insert(rule_sets).values(department_id=department_id, company_id=company_id, **rules)
         connection.execute(
             rule_statement.on_conflict_do_update(
                 index_elements=[rule_sets.c.department_id], set_={**rules, "updated_at": func.now()}
             )
         )
+    return department_id
+
+
+def department_id_of(
+    connection: Connection, company_id: str, department_code: str, *, missing_ok: bool = False
+) -> str | None:
+    """The internal id of the company's department with this code (None when there is none and `missing_ok`).
+
+    Raises:
+        RuleViolation: `unknown_department`.
+    """
+    found = connection.execute(
+        select(departments.c.id).where(departments.c.company_id == company_id, departments.c.code == department_code)
+    ).scalar()
+    if found is None and not missing_ok:
+        raise RuleViolation("unknown_department", f"company {company_id!r} has no department {department_code!r}")
+    return found
 
 
 def upsert_employee(
     engine: Engine,
     company_id: str,
-    employee_id: str,
+    number: str,
     first_name: str,
     last_name: str,
     *,
-    department_id: str | None = None,
+    department: str | None = None,
     daily_rate: str = "0",
     active: bool = True,
-) -> None:
-    """Create or change an employee. Deactivating one revokes their face templates (see `deactivate_employee`)."""
-    employee_id = _require_id(employee_id, "employee")
-    if not first_name.strip() or not last_name.strip():
-        raise RuleViolation("employee_name_missing", "an employee needs a first and a last name")
-    try:
-        rate = Decimal(daily_rate)
-    except InvalidOperation as error:
-        raise RuleViolation("bad_daily_rate", f"the daily rate must be a decimal number, got {daily_rate!r}") from error
-    if rate < 0 or rate != rate.quantize(Decimal("0.01")):
-        raise RuleViolation("bad_daily_rate", "the daily rate must be positive with at most two decimals")
-    values = {
-        "id": employee_id,
-        "company_id": company_id,
-        "first_name": first_name.strip(),
-        "last_name": last_name.strip(),
-        "department_id": department_id,
-        "daily_rate": rate,
-        "active": active,
-    }
+) -> str:
+    """Create or change the company's employee with this employee number (`department` is a department code).
+    Deactivating one revokes their face templates (see `deactivate_employee`). Returns the internal id."""
+    number = parse_code(number, "employee number")
+    first, last = parse_person_name(first_name, "first name"), parse_person_name(last_name, "last name")
+    rate = parse_daily_rate(daily_rate)
     with engine.begin() as connection:
         _require_company(connection, company_id)
-        owner = connection.execute(select(employees.c.company_id).where(employees.c.id == employee_id)).scalar()
-        if owner is not None and owner != company_id:
-            raise RuleViolation("employee_of_other_company", f"employee {employee_id!r} belongs to {owner!r}")
-        if department_id is not None:
-            department_owner = connection.execute(
-                select(departments.c.company_id).where(departments.c.id == department_id)
-            ).scalar()
-            if department_owner != company_id:
-                raise RuleViolation("unknown_department", f"company {company_id!r} has no department {department_id!r}")
-        statement = insert(employees).values(**values)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[employees.c.id],
-                set_={**{k: statement.excluded[k] for k in values if k != "id"}, "updated_at": func.now()},
+        department_id = None
+        if department is not None:
+            department_id = department_id_of(connection, company_id, parse_code(department, "department code"))
+        values = {
+            "first_name": first,
+            "last_name": last,
+            "department_id": department_id,
+            "daily_rate": rate,
+            "active": active,
+        }
+        employee_id = employee_id_of(connection, company_id, number, missing_ok=True)
+        if employee_id is None:
+            employee_id = new_id()
+            connection.execute(insert(employees).values(id=employee_id, company_id=company_id, number=number, **values))
+        else:
+            connection.execute(
+                update(employees).where(employees.c.id == employee_id).values(**values, updated_at=func.now())
             )
-        )
         if not active:
             _revoke_templates(connection, employee_id)
+    return employee_id
 
 
-def deactivate_employee(engine: Engine, employee_id: str) -> int:
-    """Mark an employee inactive and revoke (empty) their face templates; returns how many were revoked."""
+def employee_id_of(connection: Connection, company_id: str, number: str, *, missing_ok: bool = False) -> str | None:
+    """The internal id of the company's employee with this number (None when there is none and `missing_ok`).
+
+    Raises:
+        RuleViolation: `unknown_employee`.
+    """
+    found = connection.execute(
+        select(employees.c.id).where(employees.c.company_id == company_id, employees.c.number == number)
+    ).scalar()
+    if found is None and not missing_ok:
+        raise RuleViolation("unknown_employee", f"company {company_id!r} has no employee {number!r}")
+    return found
+
+
+def employee_numbers(connection: Connection, company_id: str | None = None) -> dict[str, str]:
+    """Employee numbers by internal id (of one company, or of all), to show people by what they are known by."""
+    query = select(employees.c.id, employees.c.number)
+    if company_id is not None:
+        query = query.where(employees.c.company_id == company_id)
+    return {row.id: row.number for row in connection.execute(query)}
+
+
+def deactivate_employee(engine: Engine, company_id: str, number: str) -> int:
+    """Mark the company's employee with this number inactive and revoke (empty) their face templates; returns how
+    many were revoked."""
     with engine.begin() as connection:
-        changed = connection.execute(
+        _require_company(connection, company_id)
+        employee_id = employee_id_of(connection, company_id, number)
+        connection.execute(
             update(employees).where(employees.c.id == employee_id).values(active=False, updated_at=func.now())
         )
-        if changed.rowcount == 0:
-            raise RuleViolation("unknown_employee", f"no employee {employee_id!r}")
+        assert employee_id is not None  # employee_id_of raised otherwise
         return _revoke_templates(connection, employee_id)
 
 

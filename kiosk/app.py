@@ -61,7 +61,11 @@ class KioskOptions:
 
 
 DEMO_PIN = "123456"
-DEMO_EMPLOYEES = (("Maria", "Santos", "1111"), ("Jose", "Reyes", "2222"), ("Ana", "Cruz", "3333"))
+DEMO_EMPLOYEES = (
+    ("E001", "Maria", "Santos", "1111"),
+    ("E002", "Jose", "Reyes", "2222"),
+    ("E003", "Ana", "Cruz", "3333"),
+)
 
 
 DEFAULT_CAMERA = "0"
@@ -175,13 +179,18 @@ class KioskApp:
         )
         services = self.punch_services(database, secrets, settings, time_source)
         services.company.set_missed_clockout_enabled(True, changed_by="demo")
-        for first, last, pin in DEMO_EMPLOYEES:
-            employee = services.roster.add_employee(
-                first_name=first, last_name=last, department=None, daily_rate=800, changed_by="demo"
+        for number, first, last, pin in DEMO_EMPLOYEES:
+            services.roster.add_employee(
+                number=number,
+                first_name=first,
+                last_name=last,
+                department=None,
+                daily_rate=800,
+                changed_by="demo",
+                pin=pin,
             )
-            services.roster.set_pin(employee.id, pin, changed_by="demo")
         log.info(
-            "demo company set up: supervisor PIN %s, employee PINs %s", DEMO_PIN, [p for _, _, p in DEMO_EMPLOYEES]
+            "demo company set up: supervisor PIN %s, employee PINs %s", DEMO_PIN, [pin for *_, pin in DEMO_EMPLOYEES]
         )
         return settings
 

@@ -139,6 +139,27 @@ def walk_claim(kiosk: Kiosk, render: Renderer) -> None:
     kiosk.window.message_bar.clear()
 
 
+def walk_employee_forms(kiosk: Kiosk, render: Renderer) -> None:
+    """The employees, one of them, changing them (with a refused value) and adding one."""
+    window, admin = kiosk.window, kiosk.admin
+    admin.show_employees()
+    wait_until(lambda: window.current is admin.employees)
+    render.save("employees")
+    admin.employees.pick("E1")
+    wait_until(lambda: window.current is admin.employee)
+    render.save("employee")
+    admin.employee.edit_button.click()
+    wait_until(lambda: window.current is admin.employee_form)
+    render.save("employee-change")
+    admin.employee_form.number.setText("E 1")
+    admin.employee_form.save_button.click()
+    wait_until(lambda: bool(admin.employee_form.error.text))
+    render.save("employee-change-refused")
+    admin.show_new_employee()
+    wait_until(lambda: window.current is admin.employee_form and not admin.employee_form.number.text())
+    render.save("employee-add")
+
+
 def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
     """The supervisor's screens."""
     window = kiosk.window
@@ -161,12 +182,7 @@ def walk_supervisor(kiosk: Kiosk, render: Renderer) -> None:
     admin.show_today()
     wait_until(lambda: window.current is admin.today)
     render.save("todays-punches")
-    admin.show_employees()
-    wait_until(lambda: window.current is admin.employees)
-    render.save("employees")
-    admin.employees.pick("E1")
-    wait_until(lambda: window.current is admin.employee)
-    render.save("employee")
+    walk_employee_forms(kiosk, render)
     admin.show_export()
     wait_until(lambda: window.current is admin.export)
     render.save("timesheet-export")
@@ -235,7 +251,13 @@ def render_setup(out: Path, size: tuple[int, int], language: Language) -> None:
         kiosk = app.build()
         kiosk.use_language(language)  # as the language button of the set-up screen does
         show(kiosk, size)
-        Renderer(kiosk, out, size).save("first-start-set-up")
+        renderer = Renderer(kiosk, out, size)
+        renderer.save("first-start-set-up")
+        kiosk.setup_screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", SUPERVISOR_PIN)
+        kiosk.setup_screen.save.click()
+        wait_until(lambda: kiosk.window.current is kiosk.admin.employee_form)
+        renderer.count = 50  # after the walk's screens
+        renderer.save("first-start-first-employee")
         kiosk.window.allow_exit()
         kiosk.window.close()
         app.close()

@@ -93,7 +93,10 @@ def adopt_identity(database: Database, profile: CentralProfile) -> None:
     now = datetime.now(UTC)
     with database.write() as session:
         settings = load_device_settings(session).replace(
-            company_id=profile.company_id, site_id=profile.site_id, kiosk_id=profile.kiosk_id
+            company_id=profile.company_id,
+            site_id=profile.site_id,
+            kiosk_id=profile.kiosk_id,
+            roster_from_head_office=True,
         )
         save_device_settings(session, settings, now)
         repository.audit(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
+from sqlalchemy.exc import DBAPIError
 
 from kiosk.domain.errors import EnvironmentProblem
 
@@ -28,3 +32,14 @@ def classify_connect_error(error: psycopg.OperationalError) -> EnvironmentProble
     if (error.sqlstate or "").startswith("28") or any(marker in message for marker in _AUTH_MARKERS):
         return CentralAuthRefused(f"the central database refused this kiosk: {message}")
     return CentralUnreachable(f"cannot reach the central database: {message}")
+
+
+@contextmanager
+def link_errors() -> Iterator[None]:
+    """A connection that breaks in the middle of a sync is the network's or the server's problem: say so."""
+    try:
+        yield
+    except DBAPIError as error:
+        if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
+            raise CentralUnreachable(f"lost the connection to the central database: {error.orig}".strip()) from error
+        raise

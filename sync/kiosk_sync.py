@@ -16,26 +16,26 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, Engine, delete, func, select, text, union, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
 from kiosk.domain.pay import DepartmentRules
 from kiosk.store import repository
+from kiosk.store import roster as roster_store
+from kiosk.store.adoption import REBIND_KEY
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
-from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, SyncState
+from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, RosterChangeRow, SyncState
+from sync.adoption import hand_over, needs_hand_over
 from sync.clock import AnchoredClock
 from sync.connection import CentralConnector
-from sync.errors import CentralUnreachable
+from sync.errors import link_errors
 from sync.push import BatchOutcome, send_batch
 from wire import schema as central
 from wire.provisioning import CentralProfile
@@ -114,8 +114,14 @@ class KioskSync:
 
     def run_once(self) -> tuple[PushReport, PullReport]:
         """Anchor the clock, push everything pending, pull what changed. Errors propagate to the caller; a lost
-        connection as `CentralUnreachable`, a refused login as `CentralAuthRefused`."""
-        with _link_errors(), self._engine.connect() as connection:
+        connection as `CentralUnreachable`, a refused login as `CentralAuthRefused`.
+
+        A kiosk that ran on its own before it was provisioned first hands its roster and records over (see
+        `sync.adoption`): pushing them under ids head office does not know would only get them refused.
+        """
+        if needs_hand_over(self.database, self.profile):
+            hand_over(self.database, self.profile, self.pull)
+        with link_errors(), self._engine.connect() as connection:
             if self.clock is not None:
                 driver = connection.connection.driver_connection
                 assert driver is not None
@@ -127,12 +133,12 @@ class KioskSync:
 
     def push(self) -> PushReport:
         """Push everything pending."""
-        with _link_errors(), self._engine.connect() as connection:
+        with link_errors(), self._engine.connect() as connection:
             return self._push(connection)
 
     def pull(self) -> PullReport:
         """Pull what changed since the last pull."""
-        with _link_errors(), self._engine.connect() as connection:
+        with link_errors(), self._engine.connect() as connection:
             return self._pull(connection)
 
     def pending_count(self) -> int:
@@ -140,8 +146,23 @@ class KioskSync:
         with self.database.read() as session:
             return sum(
                 int(session.scalar(select(func.count()).where(table.sync_state == SyncState.PENDING)) or 0)
-                for table in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate)
+                for table in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate, RosterChangeRow)
             )
+
+    def pending_by_kind(self) -> dict[str, int]:
+        """Records waiting to go up, by kind (in the order they are pushed)."""
+        kinds = (
+            ("punch", PunchRow),
+            ("correction", CorrectionRow),
+            ("incident", IncidentRow),
+            ("face template", FaceTemplate),
+            ("roster change", RosterChangeRow),
+        )
+        with self.database.read() as session:
+            return {
+                name: int(session.scalar(select(func.count()).where(table.sync_state == SyncState.PENDING)) or 0)
+                for name, table in kinds
+            }
 
     # --- push ----------------------------------------------------------------------------------------------------
 
@@ -150,7 +171,16 @@ class KioskSync:
         self._push_kind(connection, PunchRow, self._punch_batch, report)
         self._push_kind(connection, CorrectionRow, self._correction_batch, report)
         self._push_kind(connection, IncidentRow, self._incident_batch, report)
-        self._push_kind(connection, FaceTemplate, self._template_batch, report)
+        with self.database.read() as session:
+            resealing = bool(repository.device_values(session).get(REBIND_KEY))
+        if not resealing:  # templates still sealed to a standalone kiosk's ids wait until they are sealed again
+            self._push_kind(connection, FaceTemplate, self._template_batch, report)
+        refused_before = len(report.rejected) + len(report.conflicts)
+        self._push_kind(connection, RosterChangeRow, self._roster_change_batch, report)
+        if len(report.rejected) + len(report.conflicts) > refused_before:
+            # A change head office refused took effect here anyway; read the whole roster again to undo it.
+            with self.database.write() as session:
+                repository.put_device_values(session, {CURSOR_KEY: 0}, datetime.now(UTC))
         if report.conflicts or report.rejected:
             log.warning("push: %d conflicts, %d rejected", len(report.conflicts), len(report.rejected))
         return report
@@ -247,6 +277,22 @@ class KioskSync:
             for row in rows
         ]
         return send_batch(connection, central.face_templates, records)
+
+    def _roster_change_batch(self, connection: Connection, rows: Sequence[RosterChangeRow]) -> BatchOutcome:
+        records = [
+            {
+                "id": uuid.UUID(row.id),
+                "company_id": self.profile.company_id,
+                "kiosk_id": uuid.UUID(self.profile.kiosk_id),
+                "employee_id": row.employee_id,
+                "kind": row.kind,
+                "pin_hash": row.pin_hash,
+                "made_at": row.made_at,
+                "made_by": row.made_by,
+            }
+            for row in rows
+        ]
+        return send_batch(connection, central.roster_changes, records)
 
     def _incident_batch(self, connection: Connection, rows: Sequence[IncidentRow]) -> BatchOutcome:
         """An incident goes up as up to three facts; it counts as delivered when all of them are."""
@@ -352,6 +398,7 @@ class KioskSync:
                         row["block_reports_on_pending"],
                         timedelta(minutes=row["open_session_limit_minutes"]),
                         row["pin_punching_allowed"],
+                        row["kiosk_may_deactivate"],
                     ),
                     now,
                 )
@@ -362,28 +409,7 @@ class KioskSync:
             if rule_changes:
                 for row in departments:
                     repository.put_department(session, row["company_id"], _rules(row), now)
-            inactive: set[str] = set()
-            for row in changed["employees"]:
-                repository.put_employee(
-                    session,
-                    EmployeeRecord(
-                        row["id"],
-                        row["company_id"],
-                        row["first_name"],
-                        row["last_name"],
-                        names.get(row["department_id"]),
-                        row["daily_rate"],
-                        row["active"],
-                        row["pin_hash"],
-                    ),
-                    now,
-                )
-                if not row["active"]:
-                    inactive.add(row["id"])
-                report.employees += 1
-            if inactive:
-                removed = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id.in_(inactive)))
-                report.templates_removed += int(removed.rowcount)  # type: ignore[attr-defined]
+            inactive = self._apply_employees(session, changed["employees"], names, now, report)
             self._apply_templates(session, changed["face_templates"], inactive, report)
             held = _existing_ids(session, PunchRow, [str(row["id"]) for row in changed["punches"]])
             for row in changed["punches"]:
@@ -409,6 +435,38 @@ class KioskSync:
         report.cursor = next_cursor
         log.info("pulled up to %d: %s", next_cursor, report)
         return report
+
+    def _apply_employees(
+        self, session: Session, rows: Sequence[Any], names: dict[Any, Any], now: datetime, report: PullReport
+    ) -> set[str]:
+        """Store the pulled employees (this kiosk's changes still on their way up stay on top) and drop the face
+        templates of those no longer active; returns their ids."""
+        inactive: set[str] = set()
+        for row in rows:
+            repository.put_employee(
+                session,
+                EmployeeRecord(
+                    row["id"],
+                    row["company_id"],
+                    row["first_name"],
+                    row["last_name"],
+                    names.get(row["department_id"]),
+                    row["daily_rate"],
+                    row["active"],
+                    row["pin_hash"],
+                    row["number"],
+                ),
+                now,
+            )
+            if not row["active"]:
+                inactive.add(row["id"])
+            report.employees += 1
+        if rows:
+            roster_store.reapply_pending_roster_changes(session)
+        if inactive:
+            removed = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id.in_(inactive)))
+            report.templates_removed += int(removed.rowcount)  # type: ignore[attr-defined]
+        return inactive
 
     def _changed_incidents(self, connection: Connection, cursor: int) -> list[MissedClockoutIncident]:
         i, c, r = central.missed_clockout_incidents, central.missed_clockout_claims, central.incident_resolutions
@@ -473,17 +531,6 @@ class KioskSync:
         if session.get(CorrectionRow, str(correction.id)) is None:
             repository.add_correction(session, correction, company_id=incident.company_id, sync_state=SyncState.REMOTE)
         return 1
-
-
-@contextmanager
-def _link_errors() -> Iterator[None]:
-    """A connection that breaks in the middle of a sync is the network's or the server's problem: say so."""
-    try:
-        yield
-    except DBAPIError as error:
-        if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
-            raise CentralUnreachable(f"lost the connection to the central database: {error.orig}".strip()) from error
-        raise
 
 
 RESOLVED = (IncidentStatus.APPROVED, IncidentStatus.REJECTED)

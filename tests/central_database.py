@@ -24,7 +24,14 @@ from sqlalchemy.engine import make_url
 
 from central.database import admin_engine, migrate
 from central.kiosks import add_kiosk
-from central.roster import upsert_company, upsert_department, upsert_employee, upsert_site
+from central.roster import (
+    employee_id_of,
+    site_id_of,
+    upsert_company,
+    upsert_department,
+    upsert_employee,
+    upsert_site,
+)
 from kiosk.domain.punches import BreakType, IdentifiedBy, Punch, PunchKind
 from kiosk.domain.sessions import Derivation, derive
 from kiosk.services.missed_clockouts import MissedClockouts
@@ -95,28 +102,46 @@ class CentralDatabase:
     def url(self) -> str:
         return self.server.url(self.name)
 
-    def add_company(self, company_id: str, *, sites: dict[str, str], employees: int = 3) -> None:
-        """A company with the given sites (id -> time zone), one department and `employees` employees."""
+    def add_company(
+        self, company_id: str, *, sites: dict[str, str], employees: int = 3, prefix: str | None = None
+    ) -> None:
+        """A company with the given sites (code -> time zone), one department (code `ops`) and `employees`
+        employees numbered `PREFIX-E001`... (the prefix is the company code unless given)."""
+        prefix = company_id if prefix is None else prefix
         upsert_company(self.engine, company_id, f"{company_id} Ltd")
-        for site_id, zone in sites.items():
-            upsert_site(self.engine, company_id, site_id, f"{site_id} site", zone)
-        upsert_department(self.engine, company_id, f"{company_id}-ops", "Operations", undertime=True)
+        for site_code, zone in sites.items():
+            upsert_site(self.engine, company_id, site_code, f"{site_code} site", zone)
+        upsert_department(self.engine, company_id, f"{prefix}-ops", "Operations", undertime=True)
         for number in range(1, employees + 1):
             upsert_employee(
                 self.engine,
                 company_id,
-                f"{company_id}-E{number:03d}",
+                f"{prefix}-E{number:03d}",
                 "Worker",
                 f"Number{number}",
-                department_id=f"{company_id}-ops",
+                department=f"{prefix}-ops",
                 daily_rate="800.00",
             )
 
-    def add_kiosk(self, company_id: str, site_id: str, name: str = "gate") -> CentralProfile:
+    def employee_id(self, company_id: str, number: str) -> str:
+        """The internal id of the company's employee with this number."""
+        with self.engine.connect() as connection:
+            found = employee_id_of(connection, company_id, number)
+        assert found is not None
+        return found
+
+    def site_id(self, company_id: str, code: str) -> str:
+        """The internal id of the company's site with this code."""
+        with self.engine.connect() as connection:
+            found = site_id_of(connection, company_id, code)
+        assert found is not None
+        return found
+
+    def add_kiosk(self, company_id: str, site_code: str, name: str = "gate") -> CentralProfile:
         """Register a kiosk and return its (first) profile, TLS off since the test server has none."""
         from wire.provisioning import decode_token
 
-        registration = add_kiosk(self.engine, company_id=company_id, site_id=site_id, name=name, require_tls=False)
+        registration = add_kiosk(self.engine, company_id=company_id, site_code=site_code, name=name, require_tls=False)
         profile = decode_token(registration.token)
         self.kiosks.append(profile)
         return profile
@@ -177,9 +202,16 @@ class KioskUnderTest:
         self.sync.close()
         self.database.close()
 
-    def punch(self, employee_id: str, kind: PunchKind, break_type: BreakType | None = None) -> Punch:
-        """Record a tap by face; fails the test unless it was recorded."""
-        outcome = self.clock.record_punch(employee_id, kind, break_type, identified_by=IdentifiedBy.FACE)
+    def employee_id(self, number: str) -> str:
+        """The internal id of the employee with this number, as this kiosk knows it."""
+        with self.database.read() as session:
+            found = repository.employee_by_number(session, self.profile.company_id, number)
+        assert found is not None, f"kiosk knows no employee {number!r}"
+        return found.id
+
+    def punch(self, number: str, kind: PunchKind, break_type: BreakType | None = None) -> Punch:
+        """Record a tap by face of the employee with this number; fails the test unless it was recorded."""
+        outcome = self.clock.record_punch(self.employee_id(number), kind, break_type, identified_by=IdentifiedBy.FACE)
         assert outcome.punch is not None, outcome
         return outcome.punch
 

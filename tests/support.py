@@ -13,6 +13,7 @@ from kiosk.services.missed_clockouts import MissedClockouts
 from kiosk.services.timeclock import TimeClock
 from kiosk.store import repository
 from kiosk.store.database import Database
+from kiosk.store.device_settings import DeviceSettings, save_device_settings
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
 
 
@@ -43,8 +44,11 @@ class KioskWorld:
         self.database.close()
 
 
-def make_world(path: Path, *, timezone: str = "Asia/Manila", missed_clockout_enabled: bool = True) -> KioskWorld:
-    """Company C1 with site S1 in `timezone`, an undertime department and three employees."""
+def make_world(
+    path: Path, *, timezone: str = "Asia/Manila", missed_clockout_enabled: bool = True, identity: bool = True
+) -> KioskWorld:
+    """Company C1 with site S1 in `timezone`, an undertime department and three employees; with `identity`, the
+    device settings name kiosk K1 of C1 at S1."""
     database = Database(path)
     time_source = ManualTimeSource()
     now = time_source.now
@@ -63,8 +67,12 @@ def make_world(path: Path, *, timezone: str = "Asia/Manila", missed_clockout_ena
             ("E3", "Ana", "Cruz", None),
         ):
             repository.put_employee(
-                session, EmployeeRecord(employee_id, "C1", first, last, department, Decimal(800), True, None), now
+                session,
+                EmployeeRecord(employee_id, "C1", first, last, department, Decimal(800), True, None, employee_id),
+                now,
             )
+        if identity:  # no supervisor PIN: set-up itself is not what these tests test
+            save_device_settings(session, DeviceSettings(company_id="C1", site_id="S1", kiosk_id="K1"), now)
     return open_world(database, time_source)
 
 

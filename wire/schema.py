@@ -1,10 +1,12 @@
 """Tables of the central PostgreSQL database shared by every kiosk of every company.
 
 One table per kind of record, each with a `company_id` column that row-level security filters on (the policies,
-roles and triggers are in the migration). Facts made on kiosks (punches, corrections, incidents, claims,
-resolutions, audit entries, face enrolments) are inserted once and never changed; the roster and the settings are
-edited at head office. Every table carries `change_txid`, the id of the transaction that last wrote the row, which
-the kiosks' pull cursor reads (see `sync.kiosk_sync`).
+roles and triggers are in the migrations). Sites, departments and employees have an internal `id`, unique in the
+whole database, that facts refer to, and a code people use (`code`, the employee's `number`) that is unique within
+its company only, so that every company can number its own employees from 1. Facts made on kiosks (punches,
+corrections, incidents, claims, resolutions, audit entries, face enrolments) are inserted once and never changed;
+the roster and the settings are edited at head office. Every table carries `change_txid`, the id of the transaction
+that last wrote the row, which the kiosks' pull cursor reads (see `sync.kiosk_sync`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ metadata = MetaData(naming_convention=NAMING)
 
 TZ = TIMESTAMP(timezone=True)
 
+# Codes people type (kiosk.domain.codes): unique per company, and safe in file names, mail and web addresses.
+CODE_CHECK = "{} ~ '^[A-Za-z0-9._-]{{1,64}}$'"
+
 # The id of the writing transaction as a plain bigint (xid8 without its epoch wrap-around worries): see sync.kiosk_sync.
 CURRENT_TXID = text("(pg_current_xact_id()::text)::bigint")
 
@@ -63,9 +68,12 @@ companies = Table(
     Column("block_reports_on_pending", Boolean, nullable=False, server_default=text("false")),
     Column("open_session_limit_minutes", Integer, nullable=False, server_default=text("960")),
     Column("pin_punching_allowed", Boolean, nullable=False, server_default=text("true")),
+    # Whether a supervisor at a kiosk may deactivate employees (head office owns the roster either way).
+    Column("kiosk_may_deactivate", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", TZ, nullable=False, server_default=text("now()")),
     _change_txid(),
     CheckConstraint("open_session_limit_minutes BETWEEN 60 AND 1440", name="open_session_limit"),
+    CheckConstraint(CODE_CHECK.format("id"), name="id"),
 )
 
 sites = Table(
@@ -73,10 +81,13 @@ sites = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     _company(),
+    Column("code", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("updated_at", TZ, nullable=False, server_default=text("now()")),
     _change_txid(),
+    UniqueConstraint("company_id", "code", name="uq_sites_company_code"),
+    CheckConstraint(CODE_CHECK.format("code"), name="code"),
 )
 
 kiosks = Table(
@@ -98,10 +109,13 @@ departments = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     _company(),
+    Column("code", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("updated_at", TZ, nullable=False, server_default=text("now()")),
     _change_txid(),
     UniqueConstraint("company_id", "name", name="uq_departments_company_name"),
+    UniqueConstraint("company_id", "code", name="uq_departments_company_code"),
+    CheckConstraint(CODE_CHECK.format("code"), name="code"),
 )
 
 rule_sets = Table(
@@ -127,6 +141,8 @@ employees = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     _company(),
+    # The employee number people read and type, unique within the company; `id` is internal and never shown.
+    Column("number", String(64), nullable=False),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
     Column("department_id", String(64), ForeignKey("departments.id")),
@@ -136,6 +152,8 @@ employees = Table(
     Column("updated_at", TZ, nullable=False, server_default=text("now()")),
     _change_txid(),
     CheckConstraint("daily_rate >= 0", name="daily_rate"),
+    UniqueConstraint("company_id", "number", name="uq_employees_company_number"),
+    CheckConstraint(CODE_CHECK.format("number"), name="number"),
 )
 
 face_templates = Table(
@@ -259,4 +277,21 @@ audit_log = Table(
     Column("subject", String(100)),
     Column("detail", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     _change_txid(),
+)
+
+roster_changes = Table(
+    "roster_changes",
+    metadata,
+    # What a supervisor changed at a provisioned kiosk; a trigger applies it to `employees` (see migration 0005).
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _company(),
+    Column("kiosk_id", UUID(as_uuid=True), ForeignKey("kiosks.id"), nullable=False),
+    Column("employee_id", String(64), ForeignKey("employees.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("pin_hash", String(200)),
+    Column("made_at", TZ, nullable=False),
+    Column("made_by", String(100), nullable=False),
+    _change_txid(),
+    CheckConstraint("kind IN ('pin_set', 'pin_cleared', 'deactivated')", name="kind"),
+    CheckConstraint("(kind = 'pin_set') = (pin_hash IS NOT NULL)", name="pin_hash"),
 )

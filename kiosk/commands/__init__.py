@@ -21,6 +21,7 @@ from kiosk.commands import (
     secrets,
     selftest,
     shared_options,
+    sync,
     timesheet,
     verify,
     vision,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch_models.register(subparsers)
     vision.register(subparsers)
     provision.register(subparsers)
+    sync.register(subparsers)
     selftest.register(subparsers)
     mail.register(subparsers)
     secrets.register(subparsers)

@@ -36,12 +36,16 @@ def _provision(args: argparse.Namespace) -> int:
     from kiosk.store.database import Database
     from kiosk.store.location import data_dir, database_path
     from kiosk.store.secrets import open_secret_store
+    from sync.adoption import needs_hand_over
     from sync.credentials import ProfileStore, adopt_identity, provision
     from sync.kiosk_sync import KioskSync
 
     profile = provision(args.token, ProfileStore(open_secret_store(data_dir(args.data_dir))))
     database = Database(database_path(args.data_dir))
     try:
+        if needs_hand_over(database, profile):
+            _hand_over(database, profile)
+            return 0
         adopt_identity(database, profile)
         print(f"kiosk {profile.kiosk_id} provisioned for company {profile.company_id}, site {profile.site_id}")
         sync = KioskSync(database, profile)
@@ -55,3 +59,24 @@ def _provision(args: argparse.Namespace) -> int:
     finally:
         database.close()
     return 0
+
+
+def _hand_over(database: Any, profile: Any) -> None:
+    """A kiosk that ran on its own hands its roster and records to head office (see `sync.adoption`)."""
+    from kiosk.domain.errors import EnvironmentProblem
+    from sync.adoption import hand_over
+    from sync.kiosk_sync import KioskSync
+
+    sync = KioskSync(database, profile)
+    try:
+        report = hand_over(database, profile, sync.pull)
+        print(f"kiosk {profile.kiosk_id} provisioned for company {profile.company_id}, site {profile.site_id}")
+        print(
+            f"handed over {report.departments} departments and {report.employees} employees "
+            f"({len(report.matched)} already known at head office by their employee number); "
+            f"{report.moved.get('punches', 0)} punches go up with the next sync"
+        )
+    except EnvironmentProblem as error:
+        print(f"provisioned, but handing this kiosk's records over failed ({error}); `python main.py sync` finishes it")
+    finally:
+        sync.close()

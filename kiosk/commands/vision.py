@@ -3,14 +3,15 @@
     python main.py vision landmarks --image FILE
     python main.py vision liveness --video FILE [--challenge STEPS|random]
     python main.py vision verify-pairs --pairs FILE --images DIR
-    python main.py vision enroll --employee ID --images FILE... --by NAME [--consent-by NAME]
+    python main.py vision enroll --employee NUMBER --images FILE... --by NAME [--consent-by NAME]
     python main.py vision identify --image FILE
-    python main.py vision forget --employee ID --by NAME
+    python main.py vision forget --employee NUMBER --by NAME
 
-Each prints one JSON object. `enroll`, `identify` and `forget` work on the database in the data folder (`--data-dir`,
-else TIMECLOCK_DATA_DIR, else the platform's data folder) and need the kiosk set up there; the template key comes from
-the secret store. `verify-pairs` runs the LFW protocol of `kiosk.evaluation.lfw`. Handlers import MediaPipe, OpenCV and
-the database layer only when they run, so `main.py --help` stays instant.
+Each prints one JSON object; employees are named by their employee number, as people know them. `enroll`,
+`identify` and `forget` work on the database in the data folder (`--data-dir`, else TIMECLOCK_DATA_DIR, else the
+platform's data folder) and need the kiosk set up there; the template key comes from the secret store.
+`verify-pairs` runs the LFW protocol of `kiosk.evaluation.lfw`. Handlers import MediaPipe, OpenCV and the database
+layer only when they run, so `main.py --help` stays instant.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def _run_verify_pairs(args: argparse.Namespace) -> int:
 def register_enrolment(vision_subparsers: SubParsers) -> None:
     """Add `enroll`, `identify` and `forget` to the `vision` command group."""
     enroll = vision_subparsers.add_parser("enroll", help="enrol an employee's face from photos (consent first)")
-    enroll.add_argument("--employee", required=True, metavar="ID", help="the employee's id on this kiosk")
+    enroll.add_argument("--employee", required=True, metavar="NUMBER", help="the employee number, e.g. E001")
     enroll.add_argument("--images", type=Path, nargs="+", required=True, metavar="FILE", help="photos of the face")
     enroll.add_argument("--by", default="command-line", metavar="NAME", help="who runs the enrolment (audit log)")
     enroll.add_argument(
@@ -232,7 +233,7 @@ def register_enrolment(vision_subparsers: SubParsers) -> None:
     identify.set_defaults(handler=_run_identify)
 
     forget = vision_subparsers.add_parser("forget", help="delete every face template of an employee")
-    forget.add_argument("--employee", required=True, metavar="ID", help="the employee's id on this kiosk")
+    forget.add_argument("--employee", required=True, metavar="NUMBER", help="the employee number, e.g. E001")
     forget.add_argument("--by", required=True, metavar="NAME", help="who deletes them (audit log)")
     _data_dir_option(forget)
     forget.set_defaults(handler=_run_forget)
@@ -277,9 +278,10 @@ def _run_enroll(args: argparse.Namespace) -> int:
     from kiosk.vision.encodings import FaceEncoder
 
     with _enrolment(args.data_dir) as enrolment, FaceEncoder() as encoder:
+        employee = enrolment.employee_numbered(args.employee)
         samples = enrolment.samples_from_files(args.images, encoder)
         result = enrolment.enrol(
-            args.employee,
+            employee.id,
             samples,
             enrolled_by=args.by,
             consent_recorded_by=args.consent_by,
@@ -287,7 +289,8 @@ def _run_enroll(args: argparse.Namespace) -> int:
         )
     _print(
         {
-            "employee": result.employee_id,
+            "employee": employee.number,
+            "name": employee.full_name,
             "templates": result.templates,
             "poses": list(result.poses),
             "replaced": result.replaced,
@@ -310,6 +313,7 @@ def _run_identify(args: argparse.Namespace) -> int:
             _print(
                 {
                     "employee": None,
+                    "name": None,
                     "distance": None,
                     "margin": None,
                     "reason": "quality",
@@ -319,9 +323,11 @@ def _run_identify(args: argparse.Namespace) -> int:
             )
             return 0
         result = enrolment.identify(sample.encoding)
+        who = None if result.employee is None else enrolment.employee(result.employee)
     _print(
         {
-            "employee": result.employee,
+            "employee": None if who is None else who.number,
+            "name": None if who is None else who.full_name,
             "distance": _figure(result.distance),
             "margin": _figure(result.margin),
             "reason": str(result.reason),
@@ -332,6 +338,7 @@ def _run_identify(args: argparse.Namespace) -> int:
 
 def _run_forget(args: argparse.Namespace) -> int:
     with _enrolment(args.data_dir) as enrolment:
-        removed = enrolment.delete_biometrics(args.employee, deleted_by=args.by)
-    _print({"employee": args.employee, "templates_removed": removed})
+        employee = enrolment.employee_numbered(args.employee)
+        removed = enrolment.delete_biometrics(employee.id, deleted_by=args.by)
+    _print({"employee": employee.number, "name": employee.full_name, "templates_removed": removed})
     return 0

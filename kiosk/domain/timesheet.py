@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TextIO
@@ -39,7 +39,9 @@ LEAD_OUT = timedelta(days=2)
 """Facts read after the last day: a session that starts on the last day can end up to 24 h later."""
 
 TIMESHEET_COLUMNS = (
-    "employee_id",
+    "employee_number",
+    "first_name",
+    "last_name",
     "business_date",
     "first_in",
     "last_out",
@@ -116,10 +118,14 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class EmployeeTerms:
-    """What pay rules need to know about an employee: their department and daily rate."""
+    """What pay rules need to know about an employee (their department and daily rate), and what payroll reads to
+    know who it is: the employee number and name, never the internal id facts carry."""
 
     department: str
     daily_rate: Decimal
+    number: str = field(kw_only=True)
+    first_name: str = field(kw_only=True)
+    last_name: str = field(kw_only=True)
 
     def __post_init__(self) -> None:
         rate = self.daily_rate
@@ -137,6 +143,9 @@ class DaySummary:
     """
 
     employee_id: str
+    employee_number: str
+    first_name: str
+    last_name: str
     business_date: date
     first_in: datetime | None
     last_out: datetime | None
@@ -154,7 +163,7 @@ def summarise_days(
     rules_by_name: Mapping[str, DepartmentRules],
     tz: ZoneInfo,
 ) -> list[DaySummary]:
-    """Summarise each employee's business days, sorted by (employee, date).
+    """Summarise each employee's business days, sorted by (employee number, date).
 
     A session counts on the business day of its clock-in. Anomalies that concern no session (a break or clock-out
     with nothing open) are listed on the local day they happened, so none is lost.
@@ -184,6 +193,7 @@ def summarise_days(
         summaries.append(
             _summarise(employee_id, day, days[key], stray=stray.get(key, set()), terms=terms, rules=rules, tz=tz)
         )
+    summaries.sort(key=lambda summary: (summary.employee_number, summary.employee_id, summary.business_date))
     return summaries
 
 
@@ -213,6 +223,9 @@ def _summarise(
     arrival = assess_arrival(first_in, rules, terms.daily_rate) if first_in is not None else None
     return DaySummary(
         employee_id=employee_id,
+        employee_number=terms.number,
+        first_name=terms.first_name,
+        last_name=terms.last_name,
         business_date=day,
         first_in=first_in,
         last_out=last_out,
@@ -235,20 +248,24 @@ def build_timesheet(
     policy: SessionPolicy,
     as_of: datetime,
 ) -> list[DaySummary]:
-    """Derive sessions from the facts and summarise each employee's business days, sorted by employee and date."""
+    """Derive sessions from the facts and summarise each employee's business days, sorted by employee number and
+    date."""
     derivation = derive(punches, corrections, tz=tz, policy=policy, as_of=as_of)
     log.debug("derived %d sessions and %d anomalies", len(derivation.sessions), len(derivation.anomalies))
     return summarise_days(derivation, terms_by_employee, rules_by_name, tz)
 
 
 def timesheet_row(summary: DaySummary) -> list[str]:
-    """One CSV row: local times in ISO 8601 with offset, hours to 4 decimals, the deduction to 2."""
+    """One CSV row: who (employee number and name), local times in ISO 8601 with offset to the second, hours to 4
+    decimals, the deduction to 2. The internal id stays out: payroll knows people by their number."""
     arrival = summary.arrival
     return [
-        summary.employee_id,
+        summary.employee_number,
+        summary.first_name,
+        summary.last_name,
         summary.business_date.isoformat(),
-        summary.first_in.isoformat() if summary.first_in is not None else "",
-        summary.last_out.isoformat() if summary.last_out is not None else "",
+        summary.first_in.isoformat(timespec="seconds") if summary.first_in is not None else "",
+        summary.last_out.isoformat(timespec="seconds") if summary.last_out is not None else "",
         str(hours_decimal(summary.total)),
         str(hours_decimal(summary.breaks)),
         str(hours_decimal(summary.working)),
@@ -258,6 +275,36 @@ def timesheet_row(summary: DaySummary) -> list[str]:
         str(arrival.undertime_hours) if arrival is not None else "0.0000",
         str(arrival.deduction) if arrival is not None else str(money(0)),
         ";".join(code.value for code in summary.anomalies),
+    ]
+
+
+Cell = str | int | Decimal | date | datetime | None
+
+
+def timesheet_cells(summary: DaySummary) -> list[Cell]:
+    """The row of `timesheet_row` as typed values for a spreadsheet: local times without their offset (spreadsheets
+    have no time zones) and to the second, hours and money as Decimal, counts as int; empty cells as None."""
+    arrival = summary.arrival
+
+    def clock(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.replace(tzinfo=None, microsecond=0)
+
+    return [
+        summary.employee_number,
+        summary.first_name,
+        summary.last_name,
+        summary.business_date,
+        clock(summary.first_in),
+        clock(summary.last_out),
+        hours_decimal(summary.total),
+        hours_decimal(summary.breaks),
+        hours_decimal(summary.working),
+        hours_decimal(summary.overtime),
+        arrival.status.value if arrival is not None else None,
+        arrival.late_minutes if arrival is not None else 0,
+        arrival.undertime_hours if arrival is not None else Decimal("0.0000"),
+        arrival.deduction if arrival is not None else money(0),
+        ";".join(code.value for code in summary.anomalies) or None,
     ]
 
 

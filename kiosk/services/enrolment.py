@@ -32,10 +32,13 @@ import numpy as np
 import numpy.typing as npt
 
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from kiosk.domain.roster import parse_code
 from kiosk.services.clock import TimeSource, trusted_now
 from kiosk.store import repository
+from kiosk.store.adoption import REBIND_KEY
 from kiosk.store.database import Database
-from kiosk.store.repository import ConsentRecord, StoredTemplate
+from kiosk.store.device_settings import load_device_settings
+from kiosk.store.repository import ConsentRecord, EmployeeRecord, StoredTemplate
 from kiosk.store.secrets import TEMPLATE_KEY, SecretStore
 from kiosk.vision.matcher import MatchPolicy, MatchResult, TemplateGallery
 from kiosk.vision.quality import PoseRange, QualityReport, check_quality
@@ -230,13 +233,37 @@ class BiometricEnrolment:
             )
         return TemplateCipher(key)
 
-    def _active_employee(self, employee_id: str) -> None:
+    def _active_employee(self, employee_id: str) -> EmployeeRecord:
         with self._db.read() as session:
             employee = repository.get_employee(session, employee_id)
         if employee is None:
             raise RuleViolation("unknown_employee", f"there is no employee {employee_id!r} on this kiosk")
         if not employee.active:
-            raise RuleViolation("inactive_employee", f"employee {employee_id!r} is no longer active")
+            raise RuleViolation(
+                "inactive_employee", f"{employee.full_name} (employee {employee.number}) is no longer active"
+            )
+        return employee
+
+    def employee_numbered(self, number: str) -> EmployeeRecord:
+        """The employee of this kiosk's company with this employee number (what people type), active or not.
+
+        Raises:
+            RuleViolation: `employee_number_invalid`, `not_set_up`, or `unknown_employee` naming the number.
+        """
+        number = parse_code(number, "employee number")
+        with self._db.read() as session:
+            company_id = load_device_settings(session).company_id
+            if company_id is None:
+                raise RuleViolation("not_set_up", "this kiosk is not set up yet")
+            found = repository.employee_by_number(session, company_id, number)
+        if found is None:
+            raise RuleViolation("unknown_employee", f"there is no employee with the number {number!r} on this kiosk")
+        return found
+
+    def employee(self, employee_id: str) -> EmployeeRecord | None:
+        """The employee with this internal id (as a match names them), or None."""
+        with self._db.read() as session:
+            return repository.get_employee(session, employee_id)
 
     def consent_of(self, employee_id: str) -> ConsentRecord | None:
         """The employee's standing consent, if any."""
@@ -281,7 +308,8 @@ class BiometricEnrolment:
         Raises:
             RuleViolation: unknown or inactive employee, no consent, bad samples, or a face enrolled as someone else.
         """
-        self._active_employee(employee_id)
+        employee = self._active_employee(employee_id)
+        who = f"{employee.full_name} (employee {employee.number})"
         if not enrolled_by.strip():
             raise RuleViolation("enrolled_by_missing", "say who runs the enrolment")
         consent_fields = None
@@ -290,7 +318,7 @@ class BiometricEnrolment:
         elif self.consent_of(employee_id) is None:
             raise RuleViolation(
                 "no_consent",
-                f"employee {employee_id!r} has not consented to face templates; record the consent first",
+                f"{who} has not consented to face templates; record the consent first",
             )
         self._check_samples(employee_id, samples)
         cipher = self._cipher()
@@ -315,7 +343,7 @@ class BiometricEnrolment:
                 )
             consent = repository.current_consent(session, employee_id)
             if consent is None:  # withdrawn between the check above and this transaction
-                raise RuleViolation("no_consent", f"employee {employee_id!r} has withdrawn consent")
+                raise RuleViolation("no_consent", f"{who} has withdrawn consent")
             replaced = repository.delete_face_templates(session, employee_id)
             for template in sealed:
                 repository.add_face_template(session, template)
@@ -417,6 +445,7 @@ class BiometricEnrolment:
         A template that fails authentication (altered, or sealed under another key) is left out and listed, so one
         bad row does not stop the kiosk from recognising everyone else; it is logged as an error.
         """
+        self._reseal_moved_templates()
         with self._db.read() as session:
             stored = repository.face_templates(session)
         if not stored:
@@ -431,6 +460,25 @@ class BiometricEnrolment:
                 log.error("face template %s left out: %s", template.id, error)
                 unreadable.append(template.id)
         return LoadedGallery(TemplateGallery(opened), tuple(unreadable))
+
+    def _reseal_moved_templates(self) -> None:
+        """Seal again, to their central id, the templates of employees a provisioning matched to head office's
+        record (see `kiosk.store.adoption`): a template is bound to its employee's id."""
+        with self._db.read() as session:
+            moved: dict[str, str] = dict(repository.device_values(session).get(REBIND_KEY) or {})
+        if not moved:
+            return
+        cipher = self._cipher()
+        with self._db.write() as session:
+            for old_id, new_id in moved.items():
+                for template in repository.face_templates(session, new_id, active_only=False):
+                    try:
+                        encoding = cipher.open(template.sealed, old_id)
+                    except TemplateIntegrityError:
+                        continue  # sealed to the new id already, or unreadable: load_gallery reports it
+                    repository.reseal_face_template(session, template.id, cipher.seal(encoding, new_id))
+            repository.put_device_values(session, {REBIND_KEY: {}}, self._now())
+        log.info("face templates of %d employees sealed to their central ids", len(moved))
 
     def identify(self, encoding: npt.ArrayLike) -> MatchResult[str]:
         """Match one encoding against every enrolled employee under the policy."""

@@ -117,7 +117,7 @@ class KioskSetup:
 
     def update_settings(self, changed_by: str, **changes: object) -> DeviceSettings:
         """Change device settings (validated by the schema); the identity and PIN have their own paths."""
-        protected = {"company_id", "site_id", "kiosk_id", "admin_pin_hash"} & changes.keys()
+        protected = {"company_id", "site_id", "kiosk_id", "admin_pin_hash", "roster_from_head_office"} & changes.keys()
         if protected:
             raise RuleViolation("protected_setting", f"{', '.join(sorted(protected))} cannot be changed here")
         now = self._now()

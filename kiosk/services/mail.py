@@ -125,14 +125,19 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def missed_clockout_review_message(
-    company: CompanyRecord, site: SiteRecord, incident: MissedClockoutIncident, zone: ZoneInfo
+    company: CompanyRecord,
+    site: SiteRecord,
+    incident: MissedClockoutIncident,
+    zone: ZoneInfo,
+    employee_number: str,
 ) -> tuple[str, str]:
-    """Subject and body of the email telling supervisors that a missed clock-out claim waits for their review."""
+    """Subject and body of the email telling supervisors that a missed clock-out claim waits for their review; the
+    employee is named with their employee number, as the supervisor knows them."""
     subject = f"[{company.name}] Missed Clock-Out Requires Review"
     lines = [
         f"{incident.full_name} did not clock out and has submitted a missed clock-out claim.",
         "",
-        f"Employee: {incident.full_name} ({incident.employee_id})",
+        f"Employee: {incident.full_name} (employee {employee_number})",
         f"Site: {site.name}",
         f"Original clock-in: {_local(incident.login_time, zone)}",
     ]
@@ -162,7 +167,9 @@ def queue_missed_clockout_review(
     now: datetime,
 ) -> str:
     """Queue the review email inside the caller's transaction (the claim's); returns the message id."""
-    subject, body = missed_clockout_review_message(company, site, incident, zone)
+    employee = repository.get_employee(session, incident.employee_id)
+    number = employee.number if employee is not None else "not on this kiosk's roster"
+    subject, body = missed_clockout_review_message(company, site, incident, zone, number)
     return mail_outbox.queue_mail(
         session, kind=MISSED_CLOCKOUT_REVIEW, subject=subject, body=body, related_id=str(incident.id), at=now
     )

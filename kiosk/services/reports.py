@@ -63,7 +63,13 @@ class Reports:
             # A correction of a punch outside the window would only be reported as pointing at nothing.
             corrections = [c for c in repository.all_corrections(session, company.id) if c.target_punch_id in known]
             terms = {
-                employee.id: EmployeeTerms(employee.department or "", employee.daily_rate)
+                employee.id: EmployeeTerms(
+                    employee.department or "",
+                    employee.daily_rate,
+                    number=employee.number,
+                    first_name=employee.first_name,
+                    last_name=employee.last_name,
+                )
                 for employee in repository.employees(session, company.id)
             }
             rules = repository.department_rules(session, company.id)

@@ -1,6 +1,11 @@
 """The roster as a site supervisor keeps it from the kiosk: employees, departments with their rule sets, and the
 employees' PINs for punching without the camera.
 
+Who owns the roster depends on the kiosk. A standalone kiosk owns it: everything here changes it. Once provisioned,
+head office owns it: employees and departments are edited there, and a supervisor at the kiosk may only set or
+remove a PIN and, where the company allows, deactivate an employee. Those changes take effect here at once and go
+up to head office as changes of their own, which head office applies and hands back to every kiosk.
+
 Every change is validated before anything is written (a bad value raises a RuleViolation and changes nothing) and
 goes into the audit log in the same transaction. Employee PINs are hashed like the supervisor PIN (scrypt, salt,
 the pepper in the secret store); wrong PINs lock that employee's PIN entry with the supervisor PIN's doubling rule, and
@@ -10,32 +15,30 @@ the lock is stored, so a restart does not reset it.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
+from kiosk.domain.roster import parse_code, parse_daily_rate, parse_person_name
 from kiosk.services.kiosk_setup import lock_after
 from kiosk.services.pins import EMPLOYEE_PIN_DIGITS, check_pin_format, hash_pin, verify_pin
 from kiosk.services.timeclock import TimeClock
 from kiosk.store import repository
 from kiosk.store import roster as roster_store
 from kiosk.store.database import Database
+from kiosk.store.device_settings import load_device_settings
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord, PinLockout
 from kiosk.store.secrets import PIN_PEPPER, SecretStore
 
 log = logging.getLogger(__name__)
 
-NAME_MAX = 100
 DEPARTMENT_NAME_MAX = 200
-EMPLOYEE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-LARGEST_DAILY_RATE = Decimal("1000000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +55,6 @@ class PinIdentification:
     failures: int = 0
 
 
-def _person_name(value: str, what: str) -> str:
-    cleaned = " ".join(str(value).split())
-    if not cleaned:
-        raise RuleViolation(f"{what}_missing", f"the {what.replace('_', ' ')} is required")
-    if len(cleaned) > NAME_MAX:
-        raise RuleViolation(f"{what}_too_long", f"the {what.replace('_', ' ')} is longer than {NAME_MAX} characters")
-    return cleaned
-
-
 def _department_name(value: str) -> str:
     cleaned = " ".join(str(value).split())
     if not cleaned:
@@ -70,28 +64,6 @@ def _department_name(value: str) -> str:
             "department_name_too_long", f"a department name is at most {DEPARTMENT_NAME_MAX} characters"
         )
     return cleaned
-
-
-def parse_daily_rate(value: Decimal | int | str) -> Decimal:
-    """A daily rate: an amount from 0 to 1,000,000 with at most two decimals.
-
-    Raises:
-        RuleViolation: `rate_invalid` for anything else (text that is no number, a negative or absurd amount,
-            fractions of a cent, a float whose binary value is not the amount meant).
-    """
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise RuleViolation("rate_invalid", f"the daily rate must be an amount such as 800 or 812.50, not {value!r}")
-    try:
-        rate = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise RuleViolation(
-            "rate_invalid", f"the daily rate {value!r} is not an amount such as 800 or 812.50"
-        ) from None
-    if not rate.is_finite() or not Decimal(0) <= rate <= LARGEST_DAILY_RATE:
-        raise RuleViolation("rate_invalid", f"the daily rate must be from 0 to {LARGEST_DAILY_RATE:,}, not {value!r}")
-    if rate != rate.quantize(Decimal("0.01")):
-        raise RuleViolation("rate_invalid", f"the daily rate {value!r} has fractions of a cent")
-    return rate
 
 
 class Roster:
@@ -105,6 +77,18 @@ class Roster:
     @property
     def company_id(self) -> str:
         return self._clock.company_id
+
+    def owned_here(self) -> bool:
+        """Whether this kiosk keeps its own roster (True) or head office does (False, once provisioned)."""
+        with self._db.read() as session:
+            return not load_device_settings(session).roster_from_head_office
+
+    def _require_owned_here(self, session: Session) -> None:
+        if load_device_settings(session).roster_from_head_office:
+            raise RuleViolation(
+                "managed_by_head_office",
+                "head office manages the employees and departments of this kiosk; ask them to make this change",
+            )
 
     # --- departments ----------------------------------------------------------------------------------------------
 
@@ -124,6 +108,7 @@ class Roster:
         name = _department_name(rules.name)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             self._clock.company(session)
             existed = roster_store.department_record(session, self.company_id, name) is not None
             repository.put_department(session, self.company_id, replace(rules, name=name), now)
@@ -151,6 +136,7 @@ class Roster:
         new_name = _department_name(new_name)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             roster_store.rename_department(session, self.company_id, old_name, new_name, now)
             repository.audit(
                 session, at=now, actor=changed_by, action="department.renamed", subject=new_name, old_name=old_name
@@ -168,6 +154,7 @@ class Roster:
             raise RuleViolation("setting_invalid", "a department is switched on (true) or off (false)")
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             record = self._department(session, name)
             if not active and record.active_employees:
                 raise RuleViolation(
@@ -216,38 +203,53 @@ class Roster:
             raise RuleViolation("unknown_employee", f"there is no employee {employee_id!r}")
         return employee
 
+    def employee_by_number(self, number: str) -> EmployeeRecord:
+        """The company's employee with this employee number, active or not.
+
+        Raises:
+            RuleViolation: `employee_number_invalid`, or `unknown_employee` naming the number.
+        """
+        number = parse_code(number, "employee number")
+        with self._db.read() as session:
+            found = repository.employee_by_number(session, self.company_id, number)
+        if found is None:
+            raise RuleViolation("unknown_employee", f"there is no employee with the number {number!r}")
+        return found
+
     def add_employee(
         self,
         *,
+        number: str,
         first_name: str,
         last_name: str,
         department: str | None,
         daily_rate: Decimal | int | str,
         changed_by: str,
-        employee_id: str | None = None,
+        pin: str | None = None,
     ) -> EmployeeRecord:
-        """Add an active employee; the id is made up when not given (a payroll number can be used instead).
+        """Add an active employee under their employee number (unique in the company), with a PIN when given.
 
         Raises:
-            RuleViolation: a missing or over-long name, a bad id or one already used, an unknown or switched-off
-                department, a bad daily rate.
+            RuleViolation: a bad or taken employee number, a missing or over-long name, an unknown or switched-off
+                department, a bad daily rate, a PIN of the wrong form.
         """
-        if employee_id is None:
-            employee_id = uuid.uuid4().hex[:12]
-        elif not isinstance(employee_id, str) or not EMPLOYEE_ID_PATTERN.fullmatch(employee_id):
-            raise RuleViolation(
-                "employee_id_invalid",
-                f"an employee id is 1 to 64 letters, digits, dots, dashes or underscores, not {employee_id!r}",
-            )
-        first, last = _person_name(first_name, "first_name"), _person_name(last_name, "last_name")
+        number = parse_code(number, "employee number")
+        first, last = parse_person_name(first_name, "first name"), parse_person_name(last_name, "last name")
         rate = parse_daily_rate(daily_rate)
+        pin_hash = None
+        if pin is not None and pin != "":
+            check_pin_format(pin, EMPLOYEE_PIN_DIGITS, "employee PIN")
+            pin_hash = hash_pin(pin, self._secrets.get_or_create(PIN_PEPPER), EMPLOYEE_PIN_DIGITS)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             self._clock.company(session)
-            if repository.get_employee(session, employee_id) is not None:
-                raise RuleViolation("employee_exists", f"the employee id {employee_id!r} is already used")
+            self._require_free_number(session, number)
             department_name = self._require_open_department(session, department)
-            record = EmployeeRecord(employee_id, self.company_id, first, last, department_name, rate, True, None)
+            employee_id = uuid.uuid4().hex
+            record = EmployeeRecord(
+                employee_id, self.company_id, first, last, department_name, rate, True, pin_hash, number
+            )
             repository.put_employee(session, record, now)
             repository.audit(
                 session,
@@ -255,12 +257,21 @@ class Roster:
                 actor=changed_by,
                 action="employee.added",
                 subject=employee_id,
+                number=number,
                 name=record.full_name,
                 department=department_name,
                 daily_rate=rate,
+                pin_set=pin_hash is not None,
             )
-        log.info("employee %s added by %s", employee_id, changed_by)
+        log.info("employee %s (%s) added by %s", number, employee_id, changed_by)
         return record
+
+    def _require_free_number(self, session: Session, number: str, keeping: str | None = None) -> None:
+        holder = repository.employee_by_number(session, self.company_id, number)
+        if holder is not None and holder.id != keeping:
+            raise RuleViolation(
+                "employee_number_taken", f"the employee number {number!r} is already {holder.full_name}'s"
+            )
 
     def update_employee(
         self,
@@ -271,27 +282,41 @@ class Roster:
         department: str | None,
         daily_rate: Decimal | int | str,
         changed_by: str,
+        number: str | None = None,
     ) -> EmployeeRecord:
-        """Replace an employee's name, department and daily rate (the edit form sends them all).
+        """Replace an employee's name, department and daily rate (the edit form sends them all), and their employee
+        number when given. The internal id stays, so their punches, faces and incidents stay theirs.
 
         Raises:
             RuleViolation: `unknown_employee`, or a bad value as for `add_employee`. An employee may stay in a
                 department that was switched off, but not be moved into one.
         """
-        first, last = _person_name(first_name, "first_name"), _person_name(last_name, "last_name")
+        wanted_number = None if number is None else parse_code(number, "employee number")
+        first, last = parse_person_name(first_name, "first name"), parse_person_name(last_name, "last name")
         rate = parse_daily_rate(daily_rate)
         now = self._clock.now()
         with self._db.write() as session:
+            self._require_owned_here(session)
             current = self._employee(session, employee_id)
+            new_number = current.number if wanted_number is None else wanted_number
+            self._require_free_number(session, new_number, keeping=current.id)
             wanted = " ".join(department.split()) if department and department.strip() else None
             department_name = (
                 current.department if wanted == current.department else self._require_open_department(session, wanted)
             )
-            record = replace(current, first_name=first, last_name=last, department=department_name, daily_rate=rate)
+            record = replace(
+                current,
+                number=new_number,
+                first_name=first,
+                last_name=last,
+                department=department_name,
+                daily_rate=rate,
+            )
             repository.put_employee(session, record, now)
             changes = {
                 key: (old, new)
                 for key, old, new in (
+                    ("number", current.number, new_number),
                     ("first_name", current.first_name, first),
                     ("last_name", current.last_name, last),
                     ("department", current.department, department_name),
@@ -316,12 +341,24 @@ class Roster:
             raise RuleViolation("setting_invalid", "an employee is active (true) or not (false)")
         now = self._clock.now()
         with self._db.write() as session:
+            from_head_office = load_device_settings(session).roster_from_head_office
+            if from_head_office and (active or not self._clock.company(session).kiosk_may_deactivate):
+                raise RuleViolation(
+                    "managed_by_head_office",
+                    "only head office deactivates or reactivates employees of this company; ask them"
+                    if not active
+                    else "only head office reactivates employees of this company; ask them",
+                )
             current = self._employee(session, employee_id)
             if active and current.department is not None:
                 self._require_open_department(session, current.department)
             record = replace(current, active=active)
             repository.put_employee(session, record, now)
             removed = 0 if active else repository.delete_face_templates(session, current.id)
+            if from_head_office:
+                roster_store.add_roster_change(
+                    session, employee_id=current.id, kind="deactivated", pin_hash=None, made_at=now, made_by=changed_by
+                )
             action = "employee.activated" if active else "employee.deactivated"
             repository.audit(
                 session, at=now, actor=changed_by, action=action, subject=current.id, face_templates_deleted=removed
@@ -352,6 +389,15 @@ class Roster:
             record = replace(current, pin_hash=pin_hash)
             repository.put_employee(session, record, now)
             roster_store.put_pin_lockout(session, current.id, PinLockout(), now)
+            if load_device_settings(session).roster_from_head_office:
+                roster_store.add_roster_change(
+                    session,
+                    employee_id=current.id,
+                    kind="pin_set" if pin_hash is not None else "pin_cleared",
+                    pin_hash=pin_hash,
+                    made_at=now,
+                    made_by=changed_by,
+                )
             repository.audit(session, at=now, actor=changed_by, action=action, subject=current.id)
 
     def identify_by_pin(self, employee_id: str, pin: str) -> PinIdentification:

@@ -169,7 +169,14 @@ def read_employees(path: Path) -> dict[str, EmployeeRecord]:
         except InvalidOperation:
             raise InputFileError(path, line, f"daily_rate {row['daily_rate']!r} is not an amount") from None
         try:
-            terms = EmployeeTerms(row["department"], rate)
+            # The files know people by the id payroll gave them: it is their employee number.
+            terms = EmployeeTerms(
+                row["department"],
+                rate,
+                number=employee_id,
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+            )
         except RuleViolation as problem:
             raise InputFileError(path, line, problem.message, problem.code) from None
         employees[employee_id] = (line, EmployeeRecord(employee_id, row["first_name"], row["last_name"], terms))

@@ -36,6 +36,9 @@ class DeviceSettings:
     punch_photos: bool = False
     sync_interval_seconds: int = 60
     language: str = "en"  # the screens' language between people (a person may choose theirs for their turn)
+    # Set when the kiosk is provisioned: head office owns the roster, and only PINs and (where the company allows)
+    # deactivations are changed here, as changes sent up to head office.
+    roster_from_head_office: bool = False
 
     def __post_init__(self) -> None:
         if not 5 <= self.idle_timeout_seconds <= 600:

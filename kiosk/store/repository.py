@@ -224,6 +224,7 @@ class CompanyRecord:
     block_reports_on_pending: bool
     open_session_limit: timedelta
     pin_punching_allowed: bool
+    kiosk_may_deactivate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +237,9 @@ class SiteRecord:
 
 @dataclass(frozen=True, slots=True)
 class EmployeeRecord:
+    """An employee. `number` is the employee number people read and type (unique in the company); `id` is the
+    internal key facts refer to, never shown."""
+
     id: str
     company_id: str
     first_name: str
@@ -244,6 +248,7 @@ class EmployeeRecord:
     daily_rate: Decimal
     active: bool
     pin_hash: str | None
+    number: str
 
     @property
     def full_name(self) -> str:
@@ -258,6 +263,7 @@ def _company(row: Company) -> CompanyRecord:
         block_reports_on_pending=row.block_reports_on_pending,
         open_session_limit=timedelta(minutes=row.open_session_limit_minutes),
         pin_punching_allowed=row.pin_punching_allowed,
+        kiosk_may_deactivate=row.kiosk_may_deactivate,
     )
 
 
@@ -271,6 +277,7 @@ def put_company(session: Session, company: CompanyRecord, at: datetime) -> None:
             block_reports_on_pending=company.block_reports_on_pending,
             open_session_limit_minutes=int(company.open_session_limit.total_seconds() // 60),
             pin_punching_allowed=company.pin_punching_allowed,
+            kiosk_may_deactivate=company.kiosk_may_deactivate,
             updated_at=at,
         )
     )
@@ -339,11 +346,17 @@ def _employee(row: Employee, department: str | None) -> EmployeeRecord:
         daily_rate=row.daily_rate,
         active=row.active,
         pin_hash=row.pin_hash,
+        number=row.number,
     )
 
 
 def put_employee(session: Session, employee: EmployeeRecord, at: datetime) -> None:
-    """Insert or replace an employee; the department is named and must exist in the company."""
+    """Insert or replace an employee; the department is named and must exist in the company.
+
+    Raises:
+        RuleViolation: `unknown_department`, or `employee_number_taken` when another employee of the company has
+            the number.
+    """
     department_id = None
     if employee.department is not None:
         department_id = session.scalar(
@@ -353,10 +366,17 @@ def put_employee(session: Session, employee: EmployeeRecord, at: datetime) -> No
         )
         if department_id is None:
             raise RuleViolation("unknown_department", f"there is no department named {employee.department!r}")
+    holder = employee_by_number(session, employee.company_id, employee.number)
+    if holder is not None and holder.id != employee.id:
+        raise RuleViolation(
+            "employee_number_taken",
+            f"the employee number {employee.number!r} is already {holder.full_name}'s",
+        )
     session.merge(
         Employee(
             id=employee.id,
             company_id=employee.company_id,
+            number=employee.number,
             first_name=employee.first_name,
             last_name=employee.last_name,
             department_id=department_id,
@@ -374,6 +394,14 @@ def _employee_query() -> Select[Employee, str]:
 
 def get_employee(session: Session, employee_id: str) -> EmployeeRecord | None:
     found = session.execute(_employee_query().where(Employee.id == employee_id)).first()
+    return None if found is None else _employee(found[0], found[1])
+
+
+def employee_by_number(session: Session, company_id: str, number: str) -> EmployeeRecord | None:
+    """The company's employee with this employee number, active or not."""
+    found = session.execute(
+        _employee_query().where(Employee.company_id == company_id, Employee.number == number)
+    ).first()
     return None if found is None else _employee(found[0], found[1])
 
 
@@ -476,6 +504,11 @@ def face_templates(
         query = query.where(Employee.active.is_(True))
     rows = session.scalars(query.order_by(FaceTemplate.employee_id, FaceTemplate.created_at, FaceTemplate.id)).all()
     return [StoredTemplate(row.id, row.employee_id, row.sealed, row.pose, row.created_at) for row in rows]
+
+
+def reseal_face_template(session: Session, template_id: str, sealed: bytes) -> None:
+    """Replace a template's sealed bytes (the same face, sealed again: to its employee's new id)."""
+    session.execute(update(FaceTemplate).where(FaceTemplate.id == template_id).values(sealed=sealed))
 
 
 def delete_face_templates(session: Session, employee_id: str) -> int:

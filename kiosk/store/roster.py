@@ -6,10 +6,11 @@ Like `repository`, every function works inside the caller's session and hands ou
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
@@ -23,6 +24,7 @@ from kiosk.store.schema import (
     EmployeePinLockout,
     FaceTemplate,
     PunchRow,
+    RosterChangeRow,
     SyncState,
 )
 
@@ -170,3 +172,49 @@ def corrections_since(session: Session, company_id: str, since: datetime) -> lis
         func.coalesce(CorrectionRow.effective_at, CorrectionRow.made_at) >= since,
     )
     return [correction_from_row(row) for row in session.scalars(query.order_by(CorrectionRow.made_at))]
+
+
+# --- roster changes made at a provisioned kiosk --------------------------------------------------------------------
+
+ROSTER_CHANGE_KINDS = ("pin_set", "pin_cleared", "deactivated")
+
+
+def add_roster_change(
+    session: Session, *, employee_id: str, kind: str, pin_hash: str | None, made_at: datetime, made_by: str
+) -> str:
+    """Queue a change of the roster for head office (which applies it and hands it back to every kiosk)."""
+    if kind not in ROSTER_CHANGE_KINDS:
+        raise RuleViolation("roster_change_invalid", f"{kind!r} is not a roster change a kiosk can make")
+    change_id = str(uuid.uuid4())
+    session.add(
+        RosterChangeRow(
+            id=change_id,
+            employee_id=employee_id,
+            kind=kind,
+            pin_hash=pin_hash,
+            made_at=made_at,
+            made_by=made_by,
+            sync_state=SyncState.PENDING,
+        )
+    )
+    return change_id
+
+
+def reapply_pending_roster_changes(session: Session) -> int:
+    """Put this kiosk's changes that head office has not received yet back on top of the pulled roster, so a pull
+    never undoes them in between. Returns how many were applied."""
+    pending = session.scalars(
+        select(RosterChangeRow)
+        .where(RosterChangeRow.sync_state == SyncState.PENDING)
+        .order_by(RosterChangeRow.made_at, RosterChangeRow.id)
+    ).all()
+    for change in pending:
+        row = session.get(Employee, change.employee_id)
+        if row is None:
+            continue
+        if change.kind == "deactivated":
+            row.active = False
+            session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id == change.employee_id))
+        else:
+            row.pin_hash = change.pin_hash
+    return len(pending)

@@ -94,6 +94,7 @@ class Company(Base):
     block_reports_on_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     open_session_limit_minutes: Mapped[int] = mapped_column(Integer, default=16 * 60)
     pin_punching_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    kiosk_may_deactivate: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
 
 
@@ -128,10 +129,14 @@ class Department(Base):
 
 
 class Employee(Base):
+    """An employee: `number` is what people read and type, unique within the company; `id` is internal (facts,
+    templates and sync refer to it) and never shown."""
+
     __tablename__ = "employees"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    number: Mapped[str] = mapped_column(String(64))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"))
@@ -139,6 +144,8 @@ class Employee(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_employees_company_number", "company_id", "number", unique=True),)
 
 
 class BiometricConsent(Base):
@@ -239,6 +246,22 @@ class IncidentRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sync_state: Mapped[SyncState] = mapped_column(String(12), default=SyncState.PENDING)
+    sync_error: Mapped[str | None] = mapped_column(Text)
+
+
+class RosterChangeRow(Base):
+    """A change a supervisor made to the roster at a provisioned kiosk (a PIN set or removed, a deactivation): the
+    outbox that takes it to head office, which owns the roster and hands it back to every kiosk."""
+
+    __tablename__ = "roster_changes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(ForeignKey("employees.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    made_at: Mapped[datetime]
+    made_by: Mapped[str] = mapped_column(String(100))
+    sync_state: Mapped[SyncState] = mapped_column(String(12), default=SyncState.PENDING, index=True)
     sync_error: Mapped[str | None] = mapped_column(Text)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import NOTE_MAX_LENGTH, IncidentStatus, MissedClockoutIncident
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import MAX_SESSION
@@ -37,18 +38,22 @@ from kiosk.services.enrolment import CAMERA_PLAN, BiometricEnrolment, EnrolmentR
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS, PinCheck
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.services.timeclock import Place
+from kiosk.services.timesheet_export import ExportedFiles, ExportTarget, export_targets, export_timesheets
 from kiosk.store.device_settings import STRICTNESS, DeviceSettings
+from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord
 from kiosk.store.secrets import StoreDescription, StoreKind
 from kiosk.ui.admin_views import (
     BACK,
     SAVE,
     DepartmentScreen,
+    EmployeeFormScreen,
     EmployeeScreen,
     ExportScreen,
     ListScreen,
     department_line,
     employee_line,
+    export_target_text,
     presence_lines,
     punch_lines,
 )
@@ -78,6 +83,16 @@ log = logging.getLogger(__name__)
 ENTER_PIN = translate("AdminMode", "Enter the supervisor PIN")
 
 IDLE_CHOICES = (15, 30, 60, 120, 300)
+MANAGED_BY_HEAD_OFFICE = translate(
+    "EmployeeScreen", "Name, number, department and daily rate are managed by head office."
+)
+HEAD_OFFICE_ROSTER = translate(
+    "AdminMode", "No employees yet: head office adds them, and they arrive with the next sync."
+)
+FIRST_EMPLOYEE_INTRO = translate(
+    "EmployeeFormScreen",
+    "The kiosk is ready. Add the first employee now; next you will enrol their face so they can punch in.",
+)
 STATUS_WORDS = {
     IncidentStatus.PENDING: translate("Incidents", "waiting for the employee"),
     IncidentStatus.EMPLOYEE_CLAIMED: translate("Incidents", "claimed, waiting for review"),
@@ -481,6 +496,10 @@ class AdminMode(QObject):
         self.today = ListScreen(translate("AdminMode", "Today's punches"))
         self.employees = NamePickScreen(translate("AdminMode", "Employees"))
         self.employee = EmployeeScreen()
+        self.employee_form = EmployeeFormScreen()
+        self.add_employee_button = self.employees.add_action(
+            translate("AdminMode", "Add employee"), "accent", self.show_new_employee
+        )
         self.new_pin = PinScreen(translate("AdminMode", "New PIN"), 8)
         self.export = ExportScreen()
         self.departments = NamePickScreen(translate("AdminMode", "Departments and their rules"))
@@ -490,7 +509,7 @@ class AdminMode(QObject):
         self.exit_confirmation = ExitScreen()
         screens = (self.pin, self.home, self.incidents, self.detail, self.settings, self.on_site, self.today)
         more = (self.employees, self.employee, self.new_pin, self.export, self.consent, self.capture, self.departments)
-        for screen in (*screens, *more, self.department, self.exit_confirmation):
+        for screen in (*screens, *more, self.department, self.exit_confirmation, self.employee_form):
             kiosk.window.add_screen(screen)
         self._connect()
         self._unlock_at = 0.0
@@ -510,7 +529,7 @@ class AdminMode(QObject):
         self.home.add_task(translate("AdminHome", "Missed clock-outs"), self.show_incidents)
         self.home.add_task(translate("AdminHome", "Who is on site"), self.show_on_site)
         self.home.add_task(translate("AdminMode", "Today's punches"), self.show_today)
-        self.home.add_task(translate("AdminHome", "Employees: faces and PINs"), self.show_employees)
+        self.home.add_task(translate("AdminMode", "Employees"), self.show_employees)
         self.home.add_task(translate("ExportScreen", "Timesheet export"), self.show_export)
         self.home.add_task(translate("AdminHome", "Settings and sync"), self.show_settings)
         self.home.add_task(translate("AdminHome", "Department rules"), self.show_departments)
@@ -525,6 +544,10 @@ class AdminMode(QObject):
         self.employee.set_pin.connect(self._ask_new_pin)
         self.employee.delete_face.connect(self._delete_face)
         self.employee.enrol.connect(self._ask_consent)
+        self.employee.edit.connect(self.show_edit_employee)
+        self.employee.deactivate.connect(self._deactivate_employee)
+        self.employee_form.save.connect(self._save_employee)
+        self.employee_form.back.connect(self._leave_employee_form)
         self.consent.agreed.connect(self._start_capture)
         self.consent.declined.connect(lambda: self.open_employee(self.employee.employee_id))
         self.capture.cancelled.connect(self._cancel_capture)
@@ -737,14 +760,27 @@ class AdminMode(QObject):
 
         self.kiosk.database.submit(services.overview.todays_punches, shown)
 
+    @property
+    def roster_owned_here(self) -> bool:
+        """A standalone kiosk keeps its own roster; once provisioned, head office does."""
+        return not self.kiosk.settings.roster_from_head_office
+
     def show_employees(self) -> None:
         services = self._services()
         if services is None:
             return
+        self.add_employee_button.setVisible(self.roster_owned_here)
 
         def shown(rows: list[EmployeeOverview]) -> None:
+            empty = (
+                translate("AdminMode", "No employees yet: add the first one.")
+                if self.roster_owned_here
+                else HEAD_OFFICE_ROSTER
+            )
             self.employees.show_names(
-                [(row.employee.id, employee_line(row)) for row in rows], translate("AdminMode", "No employees yet.")
+                [(row.employee.id, employee_line(row)) for row in rows],
+                empty,
+                {row.employee.id: row.employee.number for row in rows},
             )
             self.kiosk.window.show_screen(self.employees)
 
@@ -762,10 +798,114 @@ class AdminMode(QObject):
                     translate("AdminMode", "That employee is no longer on the roster"), Level.PROBLEM
                 )
                 return
-            self.employee.show_employee(row, enrolment_available=self.enrolment is not None)
+            owned = self.roster_owned_here
+            place = self.kiosk.place
+            allowed = place is not None and place.company.kiosk_may_deactivate
+            self.employee.show_employee(
+                row,
+                enrolment_available=self.enrolment is not None,
+                details_editable=owned,
+                may_deactivate=owned or allowed,
+                managed_note="" if owned else MANAGED_BY_HEAD_OFFICE,
+            )
             self.kiosk.window.show_screen(self.employee)
 
         self.kiosk.database.submit(lambda: services.overview.employee_list(active_only=True), shown)
+
+    def start_first_employee(self) -> None:
+        """Right after the first-start set-up of a kiosk without a central database: the supervisor, who has just
+        chosen the PIN, is led to add the first employee and then to enrol their face."""
+        self.active = True
+        log.info("first start: leading the supervisor to the first employee")
+        self.show_new_employee(FIRST_EMPLOYEE_INTRO)
+
+    def show_new_employee(self, intro: Shown = "") -> None:
+        services = self._services()
+        if services is None or not self.roster_owned_here:
+            return
+
+        def shown(records: list[DepartmentRecord]) -> None:
+            self.employee_form.show_new([record.name for record in records if record.active], intro)
+            self.kiosk.window.show_screen(self.employee_form)
+
+        self.kiosk.database.submit(services.roster.departments, shown)
+
+    def show_edit_employee(self) -> None:
+        services = self._services()
+        if services is None or not self.roster_owned_here:
+            return
+        employee_id = self.employee.employee_id
+
+        def gather() -> tuple[EmployeeRecord, list[DepartmentRecord]]:
+            return services.roster.employee(employee_id), services.roster.departments()
+
+        def shown(found: tuple[EmployeeRecord, list[DepartmentRecord]]) -> None:
+            employee, records = found
+            self.employee_form.show_employee(employee, [record.name for record in records if record.active])
+            self.kiosk.window.show_screen(self.employee_form)
+
+        self.kiosk.database.submit(gather, shown)
+
+    def _leave_employee_form(self) -> None:
+        if self.employee_form.employee_id is None:
+            self.show_employees()
+        else:
+            self.open_employee(self.employee_form.employee_id)
+
+    def _save_employee(self, values: dict[str, Any]) -> None:
+        services = self._services()
+        if services is None:
+            return
+        actor, employee_id = self.actor, self.employee_form.employee_id
+
+        def save() -> EmployeeRecord:
+            if employee_id is None:
+                return services.roster.add_employee(**values, changed_by=actor)
+            details = {key: value for key, value in values.items() if key != "pin"}
+            return services.roster.update_employee(employee_id, **details, changed_by=actor)
+
+        def saved(employee: EmployeeRecord) -> None:
+            what = (
+                translate("AdminMode", "{name} saved")
+                if employee_id is not None
+                else translate("AdminMode", "{name} added: enrol their face now")
+                if self.enrolment
+                else translate("AdminMode", "{name} added")
+            ).format(name=employee.full_name)
+            self.kiosk.messenger.tell(what, Level.SUCCESS)
+            self.open_employee(employee.id)
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, RuleViolation):
+                self.employee_form.show_error(explain(error))
+            else:
+                self.employee_form.show_error("")
+                self.kiosk.messenger.report(error)
+
+        self.kiosk.database.submit(save, saved, failed)
+
+    def _deactivate_employee(self) -> None:
+        services = self._services()
+        if services is None:
+            return
+        employee_id, actor = self.employee.employee_id, self.actor
+
+        def done(employee: EmployeeRecord) -> None:
+            self.kiosk.messenger.tell(
+                translate("AdminMode", "{name} deactivated; their face data is deleted").format(
+                    name=employee.full_name
+                ),
+                Level.SUCCESS,
+            )
+            self.show_employees()
+
+        def failed(error: BaseException) -> None:
+            self.kiosk.messenger.report(error)
+            self.open_employee(employee_id)
+
+        self.kiosk.database.submit(
+            lambda: services.roster.set_employee_active(employee_id, False, changed_by=actor), done, failed
+        )
 
     def show_departments(self) -> None:
         services = self._services()
@@ -897,27 +1037,33 @@ class AdminMode(QObject):
         if services is None:
             return
 
-        def shown(today: date) -> None:
-            self.export.show_period(today)
+        folder = self.kiosk.parts.exports_dir
+
+        def gather() -> tuple[date, list[ExportTarget]]:
+            # Drives are looked for each time the screen opens: a USB stick may have just been plugged in.
+            return services.overview.business_day(), [] if folder is None else export_targets(folder)
+
+        def shown(found: tuple[date, list[ExportTarget]]) -> None:
+            today, targets = found
+            self.export.show_period(today, [(export_target_text(target), target.folder) for target in targets])
             self.kiosk.window.show_screen(self.export)
 
-        self.kiosk.database.submit(services.overview.business_day, shown)
+        self.kiosk.database.submit(gather, shown)
 
-    def _export(self, first: date, last: date) -> None:
-        services, folder = self._services(), self.kiosk.parts.exports_dir
-        if services is None or folder is None:
+    def _export(self, first: date, last: date, target: object) -> None:
+        services = self._services()
+        if services is None or not isinstance(target, Path):
             return
 
-        def export() -> Path:
-            text = services.reports.timesheet_csv(Period(first, last))
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"timesheet_{first.isoformat()}_{last.isoformat()}.csv"
-            target.write_text(text, encoding="utf-8")
-            return target
+        def export() -> ExportedFiles:
+            return export_timesheets(services.reports, [Period(first, last)], target)
 
-        def done(target: Path) -> None:
+        def done(files: ExportedFiles) -> None:
             self.export.result.show_message(
-                translate("ExportScreen", "Saved to {path}").format(path=target), Level.SUCCESS
+                translate("ExportScreen", "Saved {rows} rows to {csv} and {workbook}").format(
+                    rows=files.rows, csv=files.csv, workbook=files.workbook.name
+                ),
+                Level.SUCCESS,
             )
             self.kiosk.messenger.tell(translate("ExportScreen", "Timesheet exported"), Level.SUCCESS)
 

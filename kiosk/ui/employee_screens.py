@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -753,11 +753,14 @@ class NamePickScreen(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.empty = label("", "muted")
         self.names: dict[str, str] = {}
+        self.numbers: dict[str, str] = {}
         self._empty_text: Shown = ""
+        self.action_row = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(self.search)
         left.addWidget(self.empty)
         left.addWidget(self.list, 1)
+        left.addLayout(self.action_row)
         columns = QHBoxLayout()
         columns.setSpacing(24)
         columns.addLayout(left, 1)
@@ -768,13 +771,23 @@ class NamePickScreen(QWidget):
         layout.addLayout(columns, 1)
         layout.addWidget(button(translate("NoticeScreen", "Back"), "quiet", self.back.emit))
 
-    def show_names(self, rows: Sequence[tuple[str, Shown]], empty_text: Shown = "") -> None:
-        """`rows` are (employee id, name shown); the search starts empty."""
+    def add_action(self, text: Shown, tone: str | None, on_click: Callable[[], None]) -> QPushButton:
+        """A button under the list (such as "Add employee" in supervisor mode)."""
+        action = button(text, tone, on_click)
+        self.action_row.addWidget(action)
+        return action
+
+    def show_names(
+        self, rows: Sequence[tuple[str, Shown]], empty_text: Shown = "", numbers: dict[str, str] | None = None
+    ) -> None:
+        """`rows` are (employee id, name shown); `numbers` the employee numbers by id, shown after the name and found
+        by the search (the id itself when there are none, as for departments). The search starts empty."""
         self.list.clear()
         self.names = {employee_id: str(text) for employee_id, text in rows}
+        self.numbers = dict(numbers or {})
         self._empty_text = empty_text or translate("NamePickScreen", "Nobody to choose.")
         for employee_id, text in rows:
-            item = list_item(joined([text, employee_id], "  \u00b7  "))
+            item = list_item(joined([text, self.numbers.get(employee_id, employee_id)], "  \u00b7  "))
             item.setData(Qt.ItemDataRole.UserRole, employee_id)
             self.list.addItem(item)
         self.search.blockSignals(True)
@@ -800,7 +813,8 @@ class NamePickScreen(QWidget):
         for index in range(self.list.count()):
             item = self.list.item(index)
             employee_id = item.data(Qt.ItemDataRole.UserRole)
-            item.setHidden(not matches(query, employee_id, self.names.get(employee_id, "")))
+            number = self.numbers.get(employee_id, employee_id)
+            item.setHidden(not matches(query, number, self.names.get(employee_id, "")))
         empty: Shown = ""
         if not self.names:
             empty = self._empty_text

@@ -112,6 +112,7 @@ class Kiosk(QObject):
         self.names = NamePickScreen(translate("NamePickScreen", "Tap your name"))
         self.employee_pin = PinScreen(translate("PinScreen", "Your PIN"), 8)
         self.pin_employee: tuple[str, str] | None = None  # id and name of who is typing their PIN
+        self._lead_to_first_employee = False
         screens = (self.setup_screen, self.idle, self.greet, self.confirm, self.notice, self.claim, self.names)
         for screen in (*screens, self.employee_pin):
             self.window.add_screen(screen)
@@ -209,7 +210,12 @@ class Kiosk(QObject):
                 self.setup_screen.save.setEnabled(True)
                 self.messenger.report(error)
 
-        self.database.submit(lambda: self.parts.setup.set_up(**facts), self._open, failed)
+        def done(settings: DeviceSettings) -> None:
+            # Without a central database nobody else brings the roster: the supervisor adds it, starting now.
+            self._lead_to_first_employee = not settings.roster_from_head_office
+            self._open(settings)
+
+        self.database.submit(lambda: self.parts.setup.set_up(**facts), done, failed)
 
     def _open(self, settings: DeviceSettings) -> None:
         self.settings = settings
@@ -235,6 +241,9 @@ class Kiosk(QObject):
         self.idle.pin_button.setVisible(place.company.pin_punching_allowed)
         self._show_camera_status()
         self.go_idle()
+        if self._lead_to_first_employee:
+            self._lead_to_first_employee = False
+            self.admin.start_first_employee()
         self.ready.emit()
 
     def go_idle(self) -> None:
@@ -555,8 +564,12 @@ class Kiosk(QObject):
 
         def shown(employees: list[EmployeeRecord]) -> None:
             ordered = sorted(employees, key=lambda e: (e.last_name.lower(), e.first_name.lower()))
-            rows = [(e.id, f"{e.last_name}, {e.first_name}") for e in ordered if e.pin_hash is not None]
-            self.names.show_names(rows, translate("NamePickScreen", "Nobody has a PIN yet. A supervisor can set one."))
+            with_pin = [e for e in ordered if e.pin_hash is not None]
+            rows = [(e.id, f"{e.last_name}, {e.first_name}") for e in with_pin]
+            # Shown after each name and found by the search: it tells apart two people of the same name.
+            numbers = {e.id: e.number for e in with_pin}
+            nobody = translate("NamePickScreen", "Nobody has a PIN yet. A supervisor can set one.")
+            self.names.show_names(rows, nobody, numbers)
             self.window.show_screen(self.names)
 
         self.database.submit(lambda: services.roster.employees(active_only=True), shown)

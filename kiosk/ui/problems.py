@@ -58,6 +58,19 @@ PROBLEMS: dict[str, Text] = {
     "no_frontal_sample": translate("Problems", "A sample looking straight at the camera is needed."),
     "mixed_faces": translate("Problems", "The samples do not all show the same person. Start again."),
     "face_enrolled_elsewhere": translate("Problems", "This face is already enrolled for another employee."),
+    "employee_number_invalid": translate(
+        "Problems", "The employee number must be 1 to 64 letters, digits, '-', '_' or '.'."
+    ),
+    "employee_number_taken": translate("Problems", "Another employee already has this employee number."),
+    "first_name_missing": translate("Problems", "The first name is required."),
+    "last_name_missing": translate("Problems", "The last name is required."),
+    "first_name_too_long": translate("Problems", "The first name is too long."),
+    "last_name_too_long": translate("Problems", "The last name is too long."),
+    "rate_invalid": translate("Problems", "The daily rate must be an amount from 0 to 1,000,000, such as 812.50."),
+    "unknown_department": translate("Problems", "That department is not on this kiosk."),
+    "department_inactive": translate("Problems", "That department is switched off."),
+    "managed_by_head_office": translate("Problems", "Head office manages this; ask them to make the change."),
+    "no_period": translate("Problems", "Choose the days to export."),
     "rule_invalid": translate("Problems", "These department rules do not fit together."),
     "setting_invalid": translate("Problems", "That setting cannot be saved."),
 }

@@ -76,12 +76,14 @@ def restyle(widget: QWidget) -> None:
 class ChoiceRow(QWidget):
     """A row of large buttons of which exactly one is chosen (touch-friendly instead of a drop-down list)."""
 
-    def __init__(self, choices: list[tuple[Shown, object]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, choices: list[tuple[Shown, object]], parent: QWidget | None = None, *, vertical: bool = False
+    ) -> None:
         super().__init__(parent)
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._values: dict[QPushButton, object] = {}
-        layout = QHBoxLayout(self)
+        layout: QHBoxLayout | QVBoxLayout = QVBoxLayout(self) if vertical else QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for text, value in choices:
             widget = button(text)

@@ -87,10 +87,6 @@
         <translation>Sino ang nasa site</translation>
     </message>
     <message>
-        <source>Employees: faces and PINs</source>
-        <translation>Mga empleyado: mukha at PIN</translation>
-    </message>
-    <message>
         <source>Settings and sync</source>
         <translation>Mga setting at sync</translation>
     </message>
@@ -104,6 +100,10 @@
     <message>
         <source>Enter the supervisor PIN</source>
         <translation>Ilagay ang PIN ng supervisor</translation>
+    </message>
+    <message>
+        <source>No employees yet: head office adds them, and they arrive with the next sync.</source>
+        <translation>Wala pang empleyado: ang head office ang magdadagdag, at darating sila sa susunod na sync.</translation>
     </message>
     <message>
         <source>Supervisor PIN</source>
@@ -122,6 +122,10 @@
         <translation>Mga empleyado</translation>
     </message>
     <message>
+        <source>Add employee</source>
+        <translation>Magdagdag ng empleyado</translation>
+    </message>
+    <message>
         <source>New PIN</source>
         <translation>Bagong PIN</translation>
     </message>
@@ -130,12 +134,28 @@
         <translation>Mga departamento at ang kanilang patakaran</translation>
     </message>
     <message>
-        <source>No employees yet.</source>
-        <translation>Wala pang empleyado.</translation>
+        <source>No employees yet: add the first one.</source>
+        <translation>Wala pang empleyado: idagdag ang una.</translation>
     </message>
     <message>
         <source>That employee is no longer on the roster</source>
         <translation>Wala na sa listahan ang empleyadong iyon</translation>
+    </message>
+    <message>
+        <source>{name} saved</source>
+        <translation>Nai-save si {name}</translation>
+    </message>
+    <message>
+        <source>{name} added: enrol their face now</source>
+        <translation>Naidagdag si {name}: i-enrol na ang mukha niya</translation>
+    </message>
+    <message>
+        <source>{name} added</source>
+        <translation>Naidagdag si {name}</translation>
+    </message>
+    <message>
+        <source>{name} deactivated; their face data is deleted</source>
+        <translation>Na-deactivate si {name}; nabura ang datos ng mukha niya</translation>
     </message>
     <message>
         <source>No departments yet.</source>
@@ -497,7 +517,82 @@ ngayon</translation>
     </message>
 </context>
 <context>
+    <name>EmployeeFormScreen</name>
+    <message>
+        <source>The kiosk is ready. Add the first employee now; next you will enrol their face so they can punch in.</source>
+        <translation>Handa na ang kiosk. Idagdag ngayon ang unang empleyado; susunod, i-enrol ang mukha niya para makapag-punch siya.</translation>
+    </message>
+    <message>
+        <source>No department</source>
+        <translation>Walang departamento</translation>
+    </message>
+    <message>
+        <source>e.g. E001</source>
+        <translation>hal. E001</translation>
+    </message>
+    <message>
+        <source>e.g. 800 or 812.50</source>
+        <translation>hal. 800 o 812.50</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Numero</translation>
+    </message>
+    <message>
+        <source>First name</source>
+        <translation>Unang pangalan</translation>
+    </message>
+    <message>
+        <source>Last name</source>
+        <translation>Apelyido</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Pangalan</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Departamento</translation>
+    </message>
+    <message>
+        <source>Daily rate</source>
+        <translation>Arawang sahod</translation>
+    </message>
+    <message>
+        <source>4 to 8 digits</source>
+        <translation>4 hanggang 8 numero</translation>
+    </message>
+    <message>
+        <source>again</source>
+        <translation>muli</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Add an employee</source>
+        <translation>Magdagdag ng empleyado</translation>
+    </message>
+    <message>
+        <source>They can then enrol their face, or punch with their PIN.</source>
+        <translation>Pagkatapos, maaari nilang i-enrol ang mukha, o mag-punch gamit ang PIN.</translation>
+    </message>
+    <message>
+        <source>Change {name}</source>
+        <translation>Baguhin ang detalye ni {name}</translation>
+    </message>
+    <message>
+        <source>Their punches, face and PIN stay theirs, whatever is changed here.</source>
+        <translation>Mananatili sa kanila ang mga punch, mukha at PIN, anuman ang baguhin dito.</translation>
+    </message>
+</context>
+<context>
     <name>EmployeeScreen</name>
+    <message>
+        <source>Deactivate</source>
+        <translation>I-deactivate</translation>
+    </message>
     <message>
         <source>Enrol face</source>
         <translation>I-enrol ang mukha</translation>
@@ -511,12 +606,32 @@ ngayon</translation>
         <translation>Magtakda ng PIN</translation>
     </message>
     <message>
+        <source>Change details</source>
+        <translation>Baguhin ang detalye</translation>
+    </message>
+    <message>
         <source>no department</source>
         <translation>walang departamento</translation>
     </message>
     <message>
+        <source>Employee {number}</source>
+        <translation>Empleyado {number}</translation>
+    </message>
+    <message>
+        <source>daily rate {rate}</source>
+        <translation>arawang sahod {rate}</translation>
+    </message>
+    <message>
         <source>Enrol face again</source>
         <translation>I-enrol muli ang mukha</translation>
+    </message>
+    <message>
+        <source>Tap again to deactivate {name} and delete their face data</source>
+        <translation>Pindutin muli para i-deactivate si {name} at burahin ang datos ng mukha</translation>
+    </message>
+    <message>
+        <source>Name, number, department and daily rate are managed by head office.</source>
+        <translation>Ang head office ang namamahala sa pangalan, numero, departamento at arawang sahod.</translation>
     </message>
 </context>
 <context>
@@ -560,12 +675,20 @@ ngayon</translation>
         <translation>I-export ang timesheet</translation>
     </message>
     <message>
-        <source>Saved to {path}</source>
-        <translation>Nai-save sa {path}</translation>
+        <source>Saved {rows} rows to {csv} and {workbook}</source>
+        <translation>Nai-save ang {rows} hilera sa {csv} at {workbook}</translation>
     </message>
     <message>
         <source>Timesheet exported</source>
         <translation>Na-export ang timesheet</translation>
+    </message>
+    <message>
+        <source>This kiosk&apos;s data folder ({folder})</source>
+        <translation>Folder ng datos ng kiosk na ito ({folder})</translation>
+    </message>
+    <message>
+        <source>Removable drive {drive}</source>
+        <translation>Naaalis na drive {drive}</translation>
     </message>
     <message>
         <source>From</source>
@@ -576,8 +699,16 @@ ngayon</translation>
         <translation>Hanggang</translation>
     </message>
     <message>
-        <source>Export timesheet (CSV)</source>
-        <translation>I-export ang timesheet (CSV)</translation>
+        <source>Export timesheet (CSV and Excel)</source>
+        <translation>I-export ang timesheet (CSV at Excel)</translation>
+    </message>
+    <message>
+        <source>Save to</source>
+        <translation>I-save sa</translation>
+    </message>
+    <message>
+        <source>No removable drive is plugged in. Plug one in and open this screen again to save on it.</source>
+        <translation>Walang nakasaksak na naaalis na drive. Magsaksak ng isa at buksan muli ang screen na ito para mag-save doon.</translation>
     </message>
     <message>
         <source>Hours, breaks, overtime and undertime per employee and business day.</source>
@@ -1139,6 +1270,50 @@ ngayon</translation>
     <message>
         <source>This face is already enrolled for another employee.</source>
         <translation>Naka-enrol na ang mukhang ito para sa ibang empleyado.</translation>
+    </message>
+    <message>
+        <source>The employee number must be 1 to 64 letters, digits, &apos;-&apos;, &apos;_&apos; or &apos;.&apos;.</source>
+        <translation>Ang numero ng empleyado ay dapat 1 hanggang 64 na titik, numero, &apos;-&apos;, &apos;_&apos; o &apos;.&apos;.</translation>
+    </message>
+    <message>
+        <source>Another employee already has this employee number.</source>
+        <translation>May ibang empleyado nang may ganitong numero.</translation>
+    </message>
+    <message>
+        <source>The first name is required.</source>
+        <translation>Kailangan ang unang pangalan.</translation>
+    </message>
+    <message>
+        <source>The last name is required.</source>
+        <translation>Kailangan ang apelyido.</translation>
+    </message>
+    <message>
+        <source>The first name is too long.</source>
+        <translation>Masyadong mahaba ang unang pangalan.</translation>
+    </message>
+    <message>
+        <source>The last name is too long.</source>
+        <translation>Masyadong mahaba ang apelyido.</translation>
+    </message>
+    <message>
+        <source>The daily rate must be an amount from 0 to 1,000,000, such as 812.50.</source>
+        <translation>Ang arawang sahod ay dapat halagang mula 0 hanggang 1,000,000, gaya ng 812.50.</translation>
+    </message>
+    <message>
+        <source>That department is not on this kiosk.</source>
+        <translation>Wala sa kiosk na ito ang departamentong iyan.</translation>
+    </message>
+    <message>
+        <source>That department is switched off.</source>
+        <translation>Naka-off ang departamentong iyan.</translation>
+    </message>
+    <message>
+        <source>Head office manages this; ask them to make the change.</source>
+        <translation>Ang head office ang namamahala rito; hilingin sa kanila ang pagbabago.</translation>
+    </message>
+    <message>
+        <source>Choose the days to export.</source>
+        <translation>Piliin ang mga araw na ie-export.</translation>
     </message>
     <message>
         <source>These department rules do not fit together.</source>

@@ -82,7 +82,7 @@ def gate(central: CentralDatabase) -> CentralProfile:
 
 
 def test_claims_from_a_kiosk_are_listed_and_counted(central: CentralDatabase, gate: CentralProfile) -> None:
-    incident = claimed_incident("hooli", "hooli-E001", 20)
+    incident = claimed_incident("hooli", central.employee_id("hooli", "hooli-E001"), 20)
     send_incident(gate, incident)
     with central.engine.connect() as connection:
         assert incident in list_incidents(connection, company_id="hooli")
@@ -93,6 +93,8 @@ def test_claims_from_a_kiosk_are_listed_and_counted(central: CentralDatabase, ga
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     mine = [row for row in rows if row["id"] == str(incident.id)]
     assert mine[0]["status"] == "employee_claimed"
+    assert (mine[0]["employee_number"], mine[0]["name"]) == ("hooli-E001", "Worker Number1")
+    assert "employee_id" not in mine[0]
     assert mine[0]["reason"] == "Forgot"
     assert mine[0]["claimed_logout_time"] == incident.employee_claimed_logout_time.isoformat()  # type: ignore[union-attr]
     count = central_cli(central, "pending-count", "--company", "hooli")
@@ -100,7 +102,7 @@ def test_claims_from_a_kiosk_are_listed_and_counted(central: CentralDatabase, ga
 
 
 def test_approve_closes_the_session_with_the_claimed_time(central: CentralDatabase, gate: CentralProfile) -> None:
-    incident = claimed_incident("hooli", "hooli-E002", 30)
+    incident = claimed_incident("hooli", central.employee_id("hooli", "hooli-E002"), 30)
     send_incident(gate, incident)
     result = central_program(
         central, "incidents", "resolve", str(incident.id), "--approve", "--by", "Dana", "--notes", "ok"
@@ -125,7 +127,7 @@ def test_approve_closes_the_session_with_the_claimed_time(central: CentralDataba
 
 
 def test_reject_sets_the_admins_time(central: CentralDatabase, gate: CentralProfile) -> None:
-    incident = claimed_incident("hooli", "hooli-E003", 30)
+    incident = claimed_incident("hooli", central.employee_id("hooli", "hooli-E003"), 30)
     send_incident(gate, incident)
     admin_time = (incident.login_time + timedelta(hours=6)).isoformat()
     result = central_cli(
@@ -156,7 +158,7 @@ def test_reject_sets_the_admins_time(central: CentralDatabase, gate: CentralProf
 def test_bad_resolutions_are_refused_and_change_nothing(
     central: CentralDatabase, gate: CentralProfile, extra: list[str], message: str
 ) -> None:
-    incident = claimed_incident("hooli", "hooli-E001", 40)
+    incident = claimed_incident("hooli", central.employee_id("hooli", "hooli-E001"), 40)
     send_incident(gate, incident)
     offsets = {"LOGIN-1h": -1, "LOGIN+25h": 25, "LOGIN+2h": 2}
     extra = [

@@ -80,10 +80,10 @@ def test_head_office_prints_what_every_kiosk_prints(site: CentralDatabase, kiosk
         assert Reports(kiosk.database, kiosk.clock).timesheet_csv(period, as_of=as_of) == central_csv
     rows = central_csv.splitlines()
     assert len(rows) == 1 + 3 * 3
-    assert rows[0].startswith("employee_id,business_date,first_in,last_out")
-    late = next(row for row in rows if row.startswith("acme-E002,2026-11-02"))
+    assert rows[0].startswith("employee_number,first_name,last_name,business_date,first_in,last_out")
+    late = next(row for row in rows if row.startswith("acme-E002,Worker,Number2,2026-11-02"))
     assert ",late,7," in late  # 08:10 is 7 minutes late (grace until 08:03:59)
-    half = next(row for row in rows if row.startswith("acme-E003,2026-11-03"))
+    half = next(row for row in rows if row.startswith("acme-E003,Worker,Number3,2026-11-03"))
     assert ",half_day," in half
 
 
@@ -96,7 +96,7 @@ def test_reports_refuse_while_missed_clockouts_wait_when_the_company_says_so(
     gate.sync.pull()
     gate.punch("acme-E001", PunchKind.CLOCK_IN)
     gate.time.advance(hours=30)
-    assert gate.missed.open_pending_incident("acme-E001") is not None
+    assert gate.missed.open_pending_incident(gate.employee_id("acme-E001")) is not None
     gate.sync.run_once()
     code, out, err = run_cli(site, "timesheet", "--company", "acme")
     assert code == 1

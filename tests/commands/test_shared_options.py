@@ -160,7 +160,7 @@ def test_vision_enrolment_commands_use_the_folder_given_wherever_it_stands(
     assert run(*identify, "--data-dir", str(ours)) == 0
     assert json.loads(capsys.readouterr().out)["employee"] == "E1"
     assert run("--data-dir", str(ours), "vision", "forget", "--employee", "E1", "--by", "Lim") == 0
-    assert json.loads(capsys.readouterr().out) == {"employee": "E1", "templates_removed": 3}
+    assert json.loads(capsys.readouterr().out) == {"employee": "E1", "name": "Maria Santos", "templates_removed": 3}
 
 
 @pytest.mark.parametrize(

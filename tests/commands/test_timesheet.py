@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = (
-    "employee_id,business_date,first_in,last_out,total_hours,break_hours,working_hours,overtime_hours,status,"
+    "employee_number,first_name,last_name,business_date,first_in,last_out,total_hours,break_hours,working_hours,overtime_hours,status,"
     "late_minutes,undertime_hours,deduction,anomalies"
 )
 EMPLOYEES = """employee_id,first_name,last_name,department,daily_rate
@@ -75,13 +75,13 @@ def test_the_timesheet_of_a_day(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         HEADER,
         # 08:10 -> late 7 min, 0.1167 h, 11.67 at 800; 10.5 h with a 1 h lunch -> 9.5 h, 1.5 h overtime.
-        "E1,2026-01-27,2026-01-27T08:10:00+08:00,2026-01-27T18:40:00+08:00,10.5000,1.0000,9.5000,1.5000,"
+        "E1,Maria,Santos,2026-01-27,2026-01-27T08:10:00+08:00,2026-01-27T18:40:00+08:00,10.5000,1.0000,9.5000,1.5000,"
         "late,7,0.1167,11.67,",
         # 09:15 -> half-day, 4 h, 400.00; 72 minutes after 08:03.
-        "E2,2026-01-27,2026-01-27T09:15:00+08:00,2026-01-27T17:00:00+08:00,7.7500,0.0000,7.7500,0.0000,"
+        "E2,Jose,Reyes,2026-01-27,2026-01-27T09:15:00+08:00,2026-01-27T17:00:00+08:00,7.7500,0.0000,7.7500,0.0000,"
         "half_day,72,4.0000,400.00,",
         # An untracked department, a session still open, a second tap 40 s later.
-        "E3,2026-01-27,2026-01-27T22:00:00+08:00,,0.0000,0.0000,0.0000,0.0000,,0,0.0000,0.00,"
+        "E3,Ana,Cruz,2026-01-27,2026-01-27T22:00:00+08:00,,0.0000,0.0000,0.0000,0.0000,,0,0.0000,0.00,"
         "duplicate_tap;open_session",
     ]
 

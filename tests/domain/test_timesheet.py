@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,15 +15,15 @@ from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import ArrivalStatus, DepartmentRules, seed_rule_sets
 from kiosk.domain.punches import BreakType, Punch, PunchKind
 from kiosk.domain.sessions import AnomalyCode, SessionPolicy, derive
-from kiosk.domain.timesheet import DaySummary, EmployeeTerms, summarise_days
+from kiosk.domain.timesheet import DaySummary, EmployeeTerms, build_timesheet, summarise_days, write_timesheet_csv
 from tests.domain.builders import MANILA, NEW_YORK, at_local, punch
 from tests.domain.test_sessions_properties import AS_OF, punches_and_corrections
 
 IN, OUT = PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT
 START, END = PunchKind.BREAK_START, PunchKind.BREAK_END
 TERMS = {
-    "admin": EmployeeTerms("Sur admin", Decimal(800)),
-    "crew": EmployeeTerms("Warehouse", Decimal(650)),
+    "admin": EmployeeTerms("Sur admin", Decimal(800), number="A-7", first_name="Liza", last_name="Mendoza"),
+    "crew": EmployeeTerms("Warehouse", Decimal(650), number="C-12", first_name="Jun", last_name="Reyes"),
 }
 LATER = datetime(2026, 12, 31, tzinfo=UTC)
 
@@ -155,7 +156,7 @@ def test_department_regular_hours_set_overtime() -> None:
 
 def test_bad_terms() -> None:
     with pytest.raises(RuleViolation) as caught:
-        EmployeeTerms("Warehouse", Decimal(-5))
+        EmployeeTerms("Warehouse", Decimal(-5), number="1", first_name="A", last_name="B")
     assert caught.value.code == "rate_invalid"
 
 
@@ -164,7 +165,10 @@ def test_bad_terms() -> None:
 def test_day_totals_are_sums_of_their_sessions(facts: tuple[list[Punch], list[object]], tz: ZoneInfo) -> None:
     punches, corrections = facts
     derivation = derive(punches, corrections, tz=tz, policy=SessionPolicy(), as_of=AS_OF)  # type: ignore[arg-type]
-    terms = {employee: EmployeeTerms("Sur admin", Decimal(800)) for employee in "abc"}
+    terms = {
+        employee: EmployeeTerms("Sur admin", Decimal(800), number=employee, first_name="A", last_name="B")
+        for employee in "abc"
+    }
     summaries = summarise_days(derivation, terms, seed_rule_sets(), tz)
     keys = [(s.employee_id, s.business_date) for s in summaries]
     assert keys == sorted(set(keys))
@@ -182,3 +186,35 @@ def test_day_totals_are_sums_of_their_sessions(facts: tuple[list[Punch], list[ob
         if summary.first_in is not None:
             assert summary.first_in.date() == summary.business_date
             assert summary.arrival is not None
+
+
+def test_payroll_reads_employee_numbers_and_names_never_internal_ids() -> None:
+    clock_in = at_local(MANILA, "2026-01-27 08:10").replace(microsecond=417_311)
+    punches = [
+        punch("9f3c2a7d41b0", IN, clock_in),
+        punch("9f3c2a7d41b0", OUT, at_local(MANILA, "2026-01-27 17:00").replace(microsecond=5)),
+    ]
+    terms = {
+        "9f3c2a7d41b0": EmployeeTerms("Sur admin", Decimal(800), number="E001", first_name="Liza", last_name="Cruz")
+    }
+    out = io.StringIO()
+    write_timesheet_csv(
+        build_timesheet(punches, [], terms, seed_rule_sets(), tz=MANILA, policy=SessionPolicy(), as_of=LATER), out
+    )
+    header, row = out.getvalue().splitlines()
+    assert header.startswith("employee_number,first_name,last_name,business_date,first_in,last_out,")
+    assert row.startswith("E001,Liza,Cruz,2026-01-27,2026-01-27T08:10:00+08:00,2026-01-27T17:00:00+08:00,")
+    assert "9f3c2a7d41b0" not in out.getvalue()
+
+
+def test_days_are_listed_by_employee_number() -> None:
+    punches = day("crew", "2026-01-27 08:00", (OUT, "2026-01-27 16:00")) + day(
+        "admin", "2026-01-27 08:00", (OUT, "2026-01-27 16:00")
+    )
+    terms = {
+        "crew": EmployeeTerms("Warehouse", Decimal(650), number="0001", first_name="Jun", last_name="Reyes"),
+        "admin": EmployeeTerms("Sur admin", Decimal(800), number="0002", first_name="Liza", last_name="Mendoza"),
+    }
+    derivation = derive(punches, [], tz=MANILA, policy=SessionPolicy(), as_of=LATER)
+    summaries = summarise_days(derivation, terms, seed_rule_sets(), MANILA)
+    assert [s.employee_number for s in summaries] == ["0001", "0002"]

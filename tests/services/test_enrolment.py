@@ -18,6 +18,7 @@ from kiosk.services.enrolment import (
     EnrolmentSample,
     EnrolmentSession,
 )
+from kiosk.services.roster import Roster
 from kiosk.store import repository
 from kiosk.store.schema import FaceTemplate
 from kiosk.store.secrets import TEMPLATE_KEY, SecretStore
@@ -289,34 +290,39 @@ def test_enroll_and_identify_commands(
 ) -> None:
     data = ["--data-dir", str(tmp_path)]
     images = [str(path) for path in _paths(faces, OBAMA)]
+    # People type the employee number, which need not be the internal id.
+    Roster(world.database, world.clock, SecretStore()).update_employee(
+        "E1", number="E001", first_name="Maria", last_name="Santos", department=None, daily_rate=800, changed_by="Lim"
+    )
 
-    refused = _run("vision", "enroll", "--employee", "E1", "--images", *images, *data)
+    refused = _run("vision", "enroll", "--employee", "E001", "--images", *images, *data)
     refused_output = capsys.readouterr()
-    enrolled = _run("vision", "enroll", "--employee", "E1", "--images", *images, "--consent-by", "Lim", *data)
+    enrolled = _run("vision", "enroll", "--employee", "E001", "--images", *images, "--consent-by", "Lim", *data)
     enrolled_output = json.loads(capsys.readouterr().out)
     found = _run("vision", "identify", "--image", str(faces / "barack_obama/fr_obama3.jpg"), *data)
     found_output = json.loads(capsys.readouterr().out)
     stranger = _run("vision", "identify", "--image", str(faces / "joe_biden/fr_biden.jpg"), *data)
     stranger_output = json.loads(capsys.readouterr().out)
-    forgotten = _run("vision", "forget", "--employee", "E1", "--by", "Lim", *data)
+    forgotten = _run("vision", "forget", "--employee", "E001", "--by", "Lim", *data)
     forgotten_output = json.loads(capsys.readouterr().out)
 
     assert refused == 1
-    assert "not consented" in refused_output.err
+    assert "Maria Santos (employee E001) has not consented" in refused_output.err
     assert refused_output.out == ""
     assert enrolled == 0
+    assert (enrolled_output["employee"], enrolled_output["name"]) == ("E001", "Maria Santos")
     assert enrolled_output["templates"] == 3
     assert enrolled_output["consent"]["recorded_by"] == "Lim"
     assert enrolled_output["consent"]["text_version"] == CONSENT_TEXT_VERSION
     assert found == 0
-    assert found_output["employee"] == "E1"
+    assert (found_output["employee"], found_output["name"]) == ("E001", "Maria Santos")
     assert found_output["distance"] < DEFAULT_THRESHOLD
     assert found_output["margin"] is None  # one employee enrolled: nobody to compare against
     assert stranger == 0
     assert stranger_output["employee"] is None
     assert stranger_output["reason"] == "too_far"
     assert forgotten == 0
-    assert forgotten_output == {"employee": "E1", "templates_removed": 3}
+    assert forgotten_output == {"employee": "E001", "name": "Maria Santos", "templates_removed": 3}
 
 
 def test_commands_refuse_a_missing_database_or_an_unknown_employee(
@@ -336,4 +342,4 @@ def test_commands_refuse_a_missing_database_or_an_unknown_employee(
     assert "no kiosk database" in no_database_error
     assert not empty.exists()
     assert unknown == 1
-    assert "no employee 'E404'" in unknown_error
+    assert "there is no employee with the number 'E404' on this kiosk" in unknown_error

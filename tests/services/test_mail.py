@@ -14,6 +14,7 @@ import pytest
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.services.mail import Mailer, MailSettings, retry_pause
+from kiosk.services.roster import Roster
 from kiosk.store import mail_outbox, repository
 from kiosk.store.secrets import SMTP_PASSWORD, SecretStore
 from tests.mail_server import PASSWORD, USER, MailServer
@@ -60,6 +61,9 @@ def submit_claim(world: KioskWorld) -> None:
 
 
 def test_a_claim_queues_the_review_email_in_its_transaction(world: KioskWorld, mailer: Mailer) -> None:
+    Roster(world.database, world.clock, SecretStore()).update_employee(
+        "E1", number="W-0001", first_name="Maria", last_name="Santos", department=None, daily_rate=800, changed_by="s"
+    )
     submit_claim(world)
     (queued,) = mailer.outbox()
     (incident,) = world.missed.get_missed_clockout_incidents()
@@ -67,7 +71,7 @@ def test_a_claim_queues_the_review_email_in_its_transaction(world: KioskWorld, m
     assert queued.body.splitlines()[:8] == [
         "Maria Santos did not clock out and has submitted a missed clock-out claim.",
         "",
-        "Employee: Maria Santos (E1)",
+        "Employee: Maria Santos (employee W-0001)",
         "Site: North yard",
         "Original clock-in: 2026-11-02 08:00 (Asia/Manila, UTC+08:00)",
         "Claimed clock-out: 2026-11-02 17:00 (Asia/Manila, UTC+08:00)",
@@ -75,6 +79,7 @@ def test_a_claim_queues_the_review_email_in_its_transaction(world: KioskWorld, m
         "Note: left with the crane crew",
     ]
     assert "admin mode" in queued.body and "python -m central incidents list" in queued.body
+    assert "E1" not in queued.body  # the internal id stays internal
 
 
 def test_a_refused_claim_queues_nothing(world: KioskWorld, mailer: Mailer) -> None:

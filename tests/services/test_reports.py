@@ -73,11 +73,15 @@ def export_files(world: KioskWorld, folder: Path) -> list[str]:
         punches = repository.all_punches(session, "C1")
         employees = repository.employees(session, "C1")
         rules = repository.department_rules(session, "C1")
+    # Files know people by their employee number, as payroll does.
+    number = {e.id: e.number for e in employees}
     lines = ["punch_id,employee_id,kind,break_type,occurred_at"]
-    lines += [f"{p.id},{p.employee_id},{p.kind},{p.break_type or ''},{p.occurred_at.isoformat()}" for p in punches]
+    lines += [
+        f"{p.id},{number[p.employee_id]},{p.kind},{p.break_type or ''},{p.occurred_at.isoformat()}" for p in punches
+    ]
     (folder / "punches.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     people = ["employee_id,first_name,last_name,department,daily_rate"]
-    people += [f"{e.id},{e.first_name},{e.last_name},{e.department or ''},{e.daily_rate}" for e in employees]
+    people += [f"{e.number},{e.first_name},{e.last_name},{e.department or ''},{e.daily_rate}" for e in employees]
     (folder / "employees.csv").write_text("\n".join(people) + "\n", encoding="utf-8")
     tables = [
         f'[[department]]\nname = "{r.name}"\nundertime = {str(r.undertime).lower()}\n'
@@ -100,7 +104,7 @@ def test_the_database_gives_the_same_timesheet_as_its_facts_in_files(
     assert from_database.returncode == 0, from_database.stderr
     assert from_database.stderr == ""
     found = rows(from_database.stdout)
-    assert [(row["employee_id"], row["business_date"]) for row in found] == [
+    assert [(row["employee_number"], row["business_date"]) for row in found] == [
         ("E1", "2026-11-02"),
         ("E1", "2026-11-03"),
         ("E2", "2026-11-02"),
@@ -132,14 +136,14 @@ def test_the_database_gives_the_same_timesheet_as_its_facts_in_files(
 def test_a_period_and_another_time_zone(world: KioskWorld, data_dir: Path) -> None:
     one_day = timesheet("--data-dir", str(data_dir), "--from", "2026-11-03", "--to", "2026-11-03", "--as-of", AS_OF)
     assert one_day.returncode == 0, one_day.stderr
-    assert [(row["employee_id"], row["business_date"]) for row in rows(one_day.stdout)] == [
+    assert [(row["employee_number"], row["business_date"]) for row in rows(one_day.stdout)] == [
         ("E1", "2026-11-03"),
         ("E3", "2026-11-03"),
     ]
     # In New York 00:10Z on 2 November is 19:10 on 1 November: the day moves and so does the arrival.
     new_york = timesheet("--data-dir", str(data_dir), "--tz", "America/New_York", "--to", "2026-11-01")
     assert new_york.returncode == 0, new_york.stderr
-    assert [(row["employee_id"], row["business_date"], row["first_in"]) for row in rows(new_york.stdout)] == [
+    assert [(row["employee_number"], row["business_date"], row["first_in"]) for row in rows(new_york.stdout)] == [
         ("E1", "2026-11-01", "2026-11-01T19:10:00-05:00"),
         ("E2", "2026-11-01", "2026-11-01T20:15:00-05:00"),
     ]
@@ -208,7 +212,7 @@ def test_a_folder_without_a_kiosk_is_refused_and_left_alone(tmp_path: Path) -> N
 
 
 def test_a_database_never_set_up_is_refused(data_dir: Path) -> None:
-    make_world(data_dir / DATABASE_FILE).close()  # a company, but no device settings
+    make_world(data_dir / DATABASE_FILE, identity=False).close()  # a company, but no device settings
     result = timesheet("--data-dir", str(data_dir))
     assert result.returncode != 0
     assert result.stdout == ""

@@ -13,8 +13,9 @@ import pytest
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import IdentifiedBy, PunchKind
+from kiosk.domain.roster import parse_daily_rate
 from kiosk.services.company_settings import CompanySettings
-from kiosk.services.roster import Roster, parse_daily_rate
+from kiosk.services.roster import Roster
 from kiosk.services.timeclock import PunchStatus
 from kiosk.store import repository
 from kiosk.store.schema import FaceTemplate
@@ -47,15 +48,22 @@ def snapshot(world: KioskWorld) -> tuple[object, ...]:
 
 def test_adding_and_changing_an_employee(world: KioskWorld, roster: Roster) -> None:
     added = roster.add_employee(
-        first_name="  Liza ", last_name="Mendoza", department="Office", daily_rate="812.50", changed_by=SUPERVISOR
+        number=" 0042 ",
+        first_name="  Liza ",
+        last_name="Mendoza",
+        department="Office",
+        daily_rate="812.50",
+        changed_by=SUPERVISOR,
     )
-    assert (added.first_name, added.department, added.daily_rate, added.active) == (
+    assert (added.number, added.first_name, added.department, added.daily_rate, added.active) == (
+        "0042",
         "Liza",
         "Office",
         Decimal("812.50"),
         True,
     )
-    assert roster.employee(added.id) == added
+    assert roster.employee(added.id) == added == roster.employee_by_number("0042")
+    assert added.id != "0042" and len(added.id) == 32  # the internal id is made up and never typed
     changed = roster.update_employee(
         added.id,
         first_name="Liza",
@@ -77,11 +85,30 @@ def test_adding_and_changing_an_employee(world: KioskWorld, roster: Roster) -> N
         "department": ["Office", "ENGINEER SA SITE"],
         "daily_rate": ["812.50", "900"],
     }
-    chosen = roster.add_employee(
-        employee_id="PAY-0042", first_name="Rico", last_name="Lim", department=None, daily_rate=0, changed_by=SUPERVISOR
+    rico = roster.add_employee(
+        number="PAY-7",
+        first_name="Rico",
+        last_name="Lim",
+        department=None,
+        daily_rate=0,
+        changed_by=SUPERVISOR,
+        pin="4821",
     )
-    assert chosen.id == "PAY-0042" and chosen.department is None
-    assert [e.id for e in roster.employees()] == ["E3", "PAY-0042", added.id, "E2", "E1"]
+    assert rico.department is None and rico.pin_hash is not None
+    assert roster.identify_by_pin(rico.id, "4821").accepted
+    assert [e.number for e in roster.employees()] == ["E3", "PAY-7", "0042", "E2", "E1"]
+    renumbered = roster.update_employee(
+        added.id,
+        number="0043",
+        first_name="Liza",
+        last_name="Mendoza-Cruz",
+        department="ENGINEER SA SITE",
+        daily_rate=900,
+        changed_by=SUPERVISOR,
+    )
+    assert (renumbered.id, renumbered.number) == (added.id, "0043")
+    with pytest.raises(RuleViolation, match="no employee with the number '0042'"):
+        roster.employee_by_number("0042")
 
 
 @pytest.mark.parametrize(
@@ -95,16 +122,19 @@ def test_adding_and_changing_an_employee(world: KioskWorld, roster: Roster) -> N
         ({"daily_rate": "800.125"}, "rate_invalid"),
         ({"daily_rate": 800.5}, "rate_invalid"),
         ({"daily_rate": "NaN"}, "rate_invalid"),
-        ({"employee_id": "E1"}, "employee_exists"),
-        ({"employee_id": "has space"}, "employee_id_invalid"),
-        ({"employee_id": ""}, "employee_id_invalid"),
+        ({"number": "E1"}, "employee_number_taken"),
+        ({"number": "has space"}, "employee_number_invalid"),
+        ({"number": "x'; drop table punches;--"}, "employee_number_invalid"),
+        ({"number": "N" * 65}, "employee_number_invalid"),
+        ({"number": ""}, "employee_number_invalid"),
+        ({"pin": "12"}, "pin_format"),
     ],
 )
 def test_a_bad_new_employee_changes_nothing(
     world: KioskWorld, roster: Roster, fields: dict[str, object], code: str
 ) -> None:
     before = snapshot(world)
-    values: dict[str, object] = {"first_name": "Liza", "last_name": "Mendoza", "department": "Office"}
+    values: dict[str, object] = {"number": "0042", "first_name": "Liza", "last_name": "Mendoza", "department": "Office"}
     values |= {"daily_rate": "800"} | fields
     with pytest.raises(RuleViolation) as refused:
         roster.add_employee(**values, changed_by=SUPERVISOR)  # type: ignore[arg-type]
@@ -135,7 +165,7 @@ def test_departments_are_added_changed_renamed_and_switched_off(world: KioskWorl
     assert not off.active
     with pytest.raises(RuleViolation, match="Night shift is switched off"):
         roster.add_employee(
-            first_name="A", last_name="B", department="Night shift", daily_rate=1, changed_by=SUPERVISOR
+            number="N1", first_name="A", last_name="B", department="Night shift", daily_rate=1, changed_by=SUPERVISOR
         )
     with world.database.read() as session:
         assert "Night shift" in repository.department_rules(session, "C1")  # past days are still paid by it
@@ -291,3 +321,30 @@ def test_roster_times_come_from_the_kiosk_clock(world: KioskWorld, roster: Roste
     with world.database.read() as session:
         (entry,) = repository.audit_entries(session, "department.added")
     assert entry.at == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+def test_a_taken_employee_number_is_refused_on_edit_and_changes_nothing(world: KioskWorld, roster: Roster) -> None:
+    before = snapshot(world)
+    with pytest.raises(RuleViolation, match="the employee number 'E2' is already Jose Reyes's") as taken:
+        roster.update_employee(
+            "E1",
+            number="E2",
+            first_name="Maria",
+            last_name="Santos",
+            department=None,
+            daily_rate=1,
+            changed_by=SUPERVISOR,
+        )
+    assert taken.value.code == "employee_number_taken"
+    with pytest.raises(RuleViolation, match="the employee number 'E 2' is not allowed") as bad:
+        roster.update_employee(
+            "E1",
+            number="E 2",
+            first_name="Maria",
+            last_name="Santos",
+            department=None,
+            daily_rate=1,
+            changed_by=SUPERVISOR,
+        )
+    assert bad.value.code == "employee_number_invalid"
+    assert snapshot(world) == before

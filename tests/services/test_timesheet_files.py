@@ -109,7 +109,7 @@ def test_the_report_applies_corrections_from_any_source() -> None:
     summaries = build_timesheet(
         punches,
         [incident.resolution_correction()],
-        {"E1": EmployeeTerms("Warehouse", Decimal(600))},
+        {"E1": EmployeeTerms("Warehouse", Decimal(600), number="E1", first_name="Maria", last_name="Santos")},
         {},
         tz=MANILA,
         policy=MissedClockoutSettings(missed_clockout_enabled=True).session_policy(),
@@ -119,8 +119,8 @@ def test_the_report_applies_corrections_from_any_source() -> None:
     write_timesheet_csv(summaries, out)
     lines = out.getvalue().splitlines()
     assert lines[1] == (
-        "E1,2026-01-26,2026-01-26T08:00:00+08:00,2026-01-26T17:30:00+08:00,9.5000,0.0000,9.5000,1.5000,,0,0.0000,0.00,"
+        "E1,Maria,Santos,2026-01-26,2026-01-26T08:00:00+08:00,2026-01-26T17:30:00+08:00,9.5000,0.0000,9.5000,1.5000,,0,0.0000,0.00,"
         "corrected"
     )
-    assert lines[2].startswith("E1,2026-01-27,2026-01-27T08:00:00+08:00,,")
+    assert lines[2].startswith("E1,Maria,Santos,2026-01-27,2026-01-27T08:00:00+08:00,,")
     assert lines[2].endswith(",open_session")

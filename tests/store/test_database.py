@@ -150,6 +150,7 @@ def test_a_database_full_of_data_is_migrated_from_the_first_revision(tmp_path: P
             assert repository.get_punch(session, punch.id) == punch
             employee = repository.get_employee(session, "E1")
         assert employee is not None and employee.department == "ENGINEER SA SITE"
+        assert employee.number == "E1", "an employee kept from before employee numbers is found by their old id"
         assert reopened.integrity_check() == "ok"
         assert list(tmp_path.glob("kiosk.db.before-*.bak"))
     finally:

@@ -107,7 +107,7 @@ def test_server_restarted_in_the_middle_of_a_push(
     restartable: CentralDatabase, own_server: LocalPostgres, tmp_path: Path
 ) -> None:
     kiosk = open_kiosk(tmp_path / "kiosk.db", restartable.add_kiosk("acme", "yard"))
-    employees = [f"acme-E{n:03d}" for n in range(1, 51)]
+    employees = [kiosk.employee_id(f"acme-E{n:03d}") for n in range(1, 51)]
     made = backlog(kiosk.database, kiosk.profile, employees, days=30)  # 6,000 punches
     sync = KioskSync(kiosk.database, kiosk.profile, batch_size=100)
     failure: list[BaseException] = []
@@ -148,7 +148,9 @@ def test_commit_acknowledgement_lost_then_resent_without_doubling(
     proxy = PostgresProxy(("127.0.0.1", own_server.port))
     direct = restartable.add_kiosk("acme", "yard")
     kiosk = open_kiosk(tmp_path / "kiosk.db", direct)
-    made = backlog(kiosk.database, kiosk.profile, ["acme-E001", "acme-E002"], days=5)  # 40 punches
+    made = backlog(
+        kiosk.database, kiosk.profile, [kiosk.employee_id("acme-E001"), kiosk.employee_id("acme-E002")], days=5
+    )  # 40 punches
     sync = KioskSync(kiosk.database, replace(direct, port=proxy.port), batch_size=1000)
     proxy.cut_after_commit()
     with pytest.raises(CentralUnreachable):
@@ -181,7 +183,7 @@ def test_twenty_kiosks_five_hundred_punches_each_some_offline(
     made: list[Punch] = []
     per_kiosk: list[list[tuple[Punch, str]]] = [[] for _ in kiosks]
     for k in range(20):
-        employees = [f"mega-E{n:03d}" for n in range(1 + 5 * k, 6 + 5 * k)]
+        employees = [kiosks[k].employee_id(f"mega-E{n:03d}") for n in range(1 + 5 * k, 6 + 5 * k)]
         for day in range(25):
             for number, employee in enumerate(employees):
                 start = START + timedelta(days=day, minutes=rng.randrange(0, 90), seconds=number)
@@ -247,12 +249,13 @@ def test_twenty_kiosks_five_hundred_punches_each_some_offline(
     stored = central_ids(central)
     mine = [punch_id for punch_id in stored if punch_id in {p.id for p in made}]
     assert len(mine) == len(set(mine)) == len(made)
+    plant = central.site_id("mega", "plant")
     with central.engine.connect() as admin:
         site_punches = [
-            punch_from_row(row) for row in admin.execute(select(punches).where(punches.c.site_id == "plant")).mappings()
+            punch_from_row(row) for row in admin.execute(select(punches).where(punches.c.site_id == plant)).mappings()
         ]
         fixes = [correction_from_row(row) for row in admin.execute(select(corrections)).mappings()]
-        count = admin.execute(select(func.count()).where(punches.c.site_id == "plant")).scalar_one()
+        count = admin.execute(select(func.count()).where(punches.c.site_id == plant)).scalar_one()
     assert count == len(made)
     as_of = START + timedelta(days=40)
     policy = SessionPolicy(auto_close_at_limit=True)

@@ -50,12 +50,13 @@ def central_punches(central: CentralDatabase) -> dict[uuid.UUID, object]:
         return {row["id"]: punch_from_row(row) for row in admin.execute(select(punches)).mappings()}
 
 
-def test_pull_brings_the_roster_and_settings(gate: KioskUnderTest) -> None:
+def test_pull_brings_the_roster_and_settings(company: CentralDatabase, gate: KioskUnderTest) -> None:
     with gate.database.read() as session:
         roster = repository.employees(session, "wayne")
-        site = repository.get_site(session, "gotham")
+        site = repository.get_site(session, gate.profile.site_id)
         rules = repository.department_rules(session, "wayne")
-    assert [e.id for e in roster] == ["wayne-E001", "wayne-E002", "wayne-E003", "wayne-E004"]
+    assert [e.number for e in roster] == ["wayne-E001", "wayne-E002", "wayne-E003", "wayne-E004"]
+    assert [e.id for e in roster] == [company.employee_id("wayne", e.number) for e in roster]
     assert roster[0].department == "Operations"
     assert site is not None and site.timezone == "Asia/Manila"
     assert rules["Operations"].undertime
@@ -82,14 +83,16 @@ def test_clock_in_at_one_kiosk_and_out_at_another(
     gate.sync.run_once()
     dock.sync.run_once()
     dock.time.advance(hours=9)
-    outcome = dock.clock.record_punch("wayne-E002", PunchKind.CLOCK_OUT, identified_by=IdentifiedBy.FACE)
+    outcome = dock.clock.record_punch(
+        dock.employee_id("wayne-E002"), PunchKind.CLOCK_OUT, identified_by=IdentifiedBy.FACE
+    )
     assert outcome.punch is not None, "the dock knows the session the gate opened"
     dock.sync.run_once()
     gate.sync.run_once()
     as_of = MONDAY + timedelta(days=1)
     at_gate, at_dock = gate.derive_site(as_of), dock.derive_site(as_of)
     assert at_gate == at_dock
-    (session,) = at_gate.sessions_of("wayne-E002")
+    (session,) = at_gate.sessions_of(gate.employee_id("wayne-E002"))
     assert not session.is_open
     assert session.total_time(as_of) == timedelta(hours=9)
 
@@ -122,7 +125,11 @@ def test_rows_committed_out_of_order_are_not_skipped(company: CentralDatabase, g
     gate.sync.pull()
     slow = company.engine.connect()
     slow_tx = slow.begin()
-    slow.execute(insert(employees).values(id="wayne-E900", company_id="wayne", first_name="Slow", last_name="Writer"))
+    slow.execute(
+        insert(employees).values(
+            id="slow-writer", number="wayne-E900", company_id="wayne", first_name="Slow", last_name="Writer"
+        )
+    )
     slow.execute(text("SELECT 1"))  # A now holds a transaction id lower than B's
     upsert_employee(company.engine, "wayne", "wayne-E901", "Fast", "Writer")  # B commits first
     first = gate.sync.pull()
@@ -130,7 +137,7 @@ def test_rows_committed_out_of_order_are_not_skipped(company: CentralDatabase, g
     slow.close()
     second = gate.sync.pull()
     with gate.database.read() as session:
-        known = {e.id for e in repository.employees(session, "wayne")}
+        known = {e.number for e in repository.employees(session, "wayne")}
     assert "wayne-E901" in known and first.employees >= 1
     assert "wayne-E900" in known, "the row committed after a later transaction's was skipped"
     assert second.employees >= 1
@@ -146,7 +153,7 @@ def forgotten_clock_out(
     opened = kiosk.punch(employee, PunchKind.CLOCK_IN)
     kiosk.time.advance(hours=20)
     outcome = kiosk.missed.create_and_submit_clockout_claim(
-        employee, opened.occurred_at + worked, reason, identified_by=IdentifiedBy.FACE
+        kiosk.employee_id(employee), opened.occurred_at + worked, reason, identified_by=IdentifiedBy.FACE
     )
     return opened, outcome.incident
 
@@ -174,7 +181,7 @@ def test_resolution_pulled_back_closes_the_session_with_the_admins_time(
     assert local is not None and local.status is IncidentStatus.REJECTED
     assert local.admin_set_logout_time == admin_time
     derived = gate.derive_site(gate.time.now)
-    first = derived.sessions_of("wayne-E004")[0]
+    first = derived.sessions_of(gate.employee_id("wayne-E004"))[0]
     assert first.clock_out == admin_time
 
 
@@ -185,7 +192,7 @@ def test_deactivated_employee_loses_templates_on_the_kiosk(company: CentralDatab
             insert(face_templates).values(
                 id=template_id,
                 company_id="wayne",
-                employee_id="wayne-E001",
+                employee_id=company.employee_id("wayne", "wayne-E001"),
                 sealed=b"sealed-bytes",
                 pose="frontal",
                 created_at=MONDAY,
@@ -194,12 +201,12 @@ def test_deactivated_employee_loses_templates_on_the_kiosk(company: CentralDatab
     assert gate.sync.pull().templates_added == 1
     with gate.database.read() as session:
         assert session.get(FaceTemplate, str(template_id)) is not None
-    deactivate_employee(company.engine, "wayne-E001")
+    deactivate_employee(company.engine, "wayne", "wayne-E001")
     report = gate.sync.pull()
     assert report.templates_removed == 1
     with gate.database.read() as session:
         assert session.scalar(select(func.count()).select_from(FaceTemplate)) == 0
-        employee = repository.get_employee(session, "wayne-E001")
+        employee = repository.get_employee(session, company.employee_id("wayne", "wayne-E001"))
     assert employee is not None and not employee.active
     with company.engine.connect() as admin:
         kept = admin.execute(select(face_templates.c.sealed).where(face_templates.c.id == template_id)).scalar()
@@ -217,8 +224,8 @@ def test_a_conflicting_or_refused_punch_is_set_aside_and_the_rest_goes_up(
             insert(punches).values(
                 id=taken.id,
                 company_id="wayne",
-                site_id="gotham",
-                employee_id="wayne-E003",
+                site_id=gate.profile.site_id,
+                employee_id=company.employee_id("wayne", "wayne-E003"),
                 kind="clock_in",
                 occurred_at=MONDAY,
                 identified_by="pin",
@@ -229,7 +236,7 @@ def test_a_conflicting_or_refused_punch_is_set_aside_and_the_rest_goes_up(
     with gate.database.write() as session:
         repository.put_employee(
             session,
-            repository.EmployeeRecord("ghost", "wayne", "Local", "Only", None, Decimal(0), True, None),
+            repository.EmployeeRecord("ghost", "wayne", "Local", "Only", None, Decimal(0), True, None, "ghost"),
             MONDAY,
         )
     ghost = gate.punch("ghost", PunchKind.CLOCK_IN)
@@ -241,7 +248,7 @@ def test_a_conflicting_or_refused_punch_is_set_aside_and_the_rest_goes_up(
         states = {row.id: (row.sync_state, row.sync_error) for row in session.scalars(select(PunchRow))}
     assert states[str(good.id)] == (SyncState.SENT, None)
     assert states[str(taken.id)][0] == SyncState.CONFLICT
-    assert "employee_id='wayne-E003'" in str(states[str(taken.id)][1])
+    assert f"employee_id='{company.employee_id('wayne', 'wayne-E003')}'" in str(states[str(taken.id)][1])
     assert states[str(ghost.id)] == (SyncState.REJECTED, "employee ghost is not on the roster of company wayne")
     assert gate.sync.pending_count() == 0
 
@@ -252,7 +259,8 @@ def test_an_enrolment_goes_up_and_other_kiosks_get_it(
     template_id = str(uuid.uuid4())
     with gate.database.write() as session:
         repository.add_face_template(
-            session, repository.StoredTemplate(template_id, "wayne-E002", b"\x00sealed", "frontal", MONDAY)
+            session,
+            repository.StoredTemplate(template_id, gate.employee_id("wayne-E002"), b"\x00sealed", "frontal", MONDAY),
         )
     assert gate.sync.push().delivered == 1
     with company.engine.connect() as admin:
@@ -260,13 +268,13 @@ def test_an_enrolment_goes_up_and_other_kiosks_get_it(
             admin.execute(select(face_templates).where(face_templates.c.id == uuid.UUID(template_id))).mappings().one()
         )
     assert (row["employee_id"], row["sealed"], str(row["kiosk_id"])) == (
-        "wayne-E002",
+        company.employee_id("wayne", "wayne-E002"),
         b"\x00sealed",
         gate.profile.kiosk_id,
     )
     assert dock.sync.pull().templates_added == 1
     with dock.database.read() as session:
-        (pulled,) = repository.face_templates(session, "wayne-E002")
+        (pulled,) = repository.face_templates(session, dock.employee_id("wayne-E002"))
     assert pulled.sealed == b"\x00sealed"
 
 
@@ -278,7 +286,7 @@ def test_a_pending_incident_then_its_claim_then_a_kiosk_resolution_all_go_up(
     gate.sync.pull()
     opened = gate.punch("wayne-E003", PunchKind.CLOCK_IN)
     gate.time.advance(hours=20)
-    pending = gate.missed.open_pending_incident("wayne-E003")
+    pending = gate.missed.open_pending_incident(gate.employee_id("wayne-E003"))
     assert pending is not None and pending.status is IncidentStatus.PENDING
     gate.sync.run_once()
     with company.engine.connect() as admin:
@@ -286,7 +294,10 @@ def test_a_pending_incident_then_its_claim_then_a_kiosk_resolution_all_go_up(
     assert central_view.status is IncidentStatus.PENDING
 
     claim = gate.missed.create_and_submit_clockout_claim(
-        "wayne-E003", opened.occurred_at + timedelta(hours=8), "System issue", identified_by=IdentifiedBy.FACE
+        gate.employee_id("wayne-E003"),
+        opened.occurred_at + timedelta(hours=8),
+        "System issue",
+        identified_by=IdentifiedBy.FACE,
     )
     assert claim.incident.id == pending.id
     gate.missed.resolve_missed_clockout(pending.id, approve=True, resolved_by="Site supervisor", notes="seen")

@@ -42,7 +42,7 @@ def company(central: CentralDatabase) -> str:
 
 def new_token(central: CentralDatabase) -> str:
     return add_kiosk(
-        central.engine, company_id="initech", site_id="initech-plant", name="door", require_tls=False
+        central.engine, company_id="initech", site_code="initech-plant", name="door", require_tls=False
     ).token
 
 
@@ -55,7 +55,11 @@ def test_provisioning_stores_a_new_password_in_the_keyring_only(
 
     assert ProfileStore(SecretStore(memory_keyring)).load() == stored
     assert stored.password != first.password
-    assert (stored.kiosk_id, stored.company_id, stored.site_id) == (first.kiosk_id, "initech", "initech-plant")
+    assert (stored.kiosk_id, stored.company_id, stored.site_id) == (
+        first.kiosk_id,
+        "initech",
+        central.site_id("initech", "initech-plant"),
+    )
     connector = CentralConnector(stored)
     with connector.connect() as connection:
         assert str(connection.execute("SELECT kiosk_self()").fetchone()[0]) == stored.kiosk_id  # type: ignore[index]
@@ -149,8 +153,14 @@ def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_r
     database = Database(database_path(tmp_path))
     try:
         clock = this_kiosks_time_clock(database, SystemTimeSource())
-        assert (clock.company_id, clock.site_id, clock.kiosk_id) == ("initech", "initech-plant", profile.kiosk_id)
-        outcome = clock.record_punch(employee, PunchKind.CLOCK_IN, identified_by=IdentifiedBy.PIN)
+        assert (clock.company_id, clock.site_id, clock.kiosk_id) == (
+            "initech",
+            central.site_id("initech", "initech-plant"),
+            profile.kiosk_id,
+        )
+        outcome = clock.record_punch(
+            central.employee_id("initech", employee), PunchKind.CLOCK_IN, identified_by=IdentifiedBy.PIN
+        )
         assert outcome.punch is not None
         sync = KioskSync(database, profile)
         assert sync.push().delivered == 1
@@ -161,14 +171,14 @@ def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_r
 
 def test_tls_is_the_default_and_needs_a_ca(central: CentralDatabase, company: str) -> None:
     with pytest.raises(RuleViolation, match="--ca-file"):
-        add_kiosk(central.engine, company_id="initech", site_id="initech-plant", name="door")
+        add_kiosk(central.engine, company_id="initech", site_code="initech-plant", name="door")
     with pytest.raises(RuleViolation, match="no PEM"):
-        add_kiosk(central.engine, company_id="initech", site_id="initech-plant", name="door", ca_pem="junk")
+        add_kiosk(central.engine, company_id="initech", site_code="initech-plant", name="door", ca_pem="junk")
 
 
 @pytest.mark.parametrize(
     ("site", "company_id", "message"),
-    [("nowhere", "initech", "no site 'nowhere'"), ("initech-plant", "other", "belongs to company 'initech'")],
+    [("nowhere", "initech", "has no site 'nowhere'"), ("initech-plant", "other", "company 'other' has no site")],
 )
 def test_add_kiosk_refuses_unknown_places_and_creates_no_role(
     central: CentralDatabase, company: str, site: str, company_id: str, message: str
@@ -179,7 +189,7 @@ def test_add_kiosk_refuses_unknown_places_and_creates_no_role(
             "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, 'kiosk_')"
         ).scalar()
     with pytest.raises(RuleViolation, match=message):
-        add_kiosk(central.engine, company_id=company_id, site_id=site, name="door", require_tls=False)
+        add_kiosk(central.engine, company_id=company_id, site_code=site, name="door", require_tls=False)
     with central.engine.connect() as admin:
         assert admin.execute(select(kiosks.c.id)).all() == before
         roles_after = admin.exec_driver_sql(
@@ -204,7 +214,7 @@ def test_the_former_name_python_m_sync_runs_the_same_commands_with_a_notice(cent
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "revision 0002" in result.stdout
+    assert "revision 0005" in result.stdout
     assert "`python -m sync` is now `python -m central`" in result.stderr
 
 
@@ -220,7 +230,7 @@ def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDat
     for _ in range(2):
         result = run_central("--database-url", central.url, "init")
         assert result.returncode == 0, result.stderr
-        assert "revision 0002" in result.stdout
+        assert "revision 0005" in result.stdout
     result = run_central(
         "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
         "--no-tls",

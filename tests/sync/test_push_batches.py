@@ -59,7 +59,9 @@ def central_count(central: CentralDatabase, ids: list[uuid.UUID]) -> int:
 def test_a_batch_is_stored_once_however_often_it_is_sent(
     central: CentralDatabase, kiosks: dict[str, CentralProfile], lab_engine: Engine
 ) -> None:
-    batch = [make_punch(kiosks["lab"], f"umbrella-E00{1 + i % 5}", i) for i in range(200)]
+    batch = [
+        make_punch(kiosks["lab"], central.employee_id("umbrella", f"umbrella-E00{1 + i % 5}"), i) for i in range(200)
+    ]
     with lab_engine.begin() as connection:
         first = send_batch(connection, punches, rows_of(kiosks["lab"], batch))
     with lab_engine.begin() as connection:
@@ -79,10 +81,11 @@ def test_a_bad_record_is_set_aside_and_the_rest_goes_through(
     central: CentralDatabase, kiosks: dict[str, CentralProfile], lab_engine: Engine
 ) -> None:
     lab, depot = kiosks["lab"], kiosks["depot"]
-    batch = [make_punch(lab, "umbrella-E001", i) for i in range(6)]
+    batch = [make_punch(lab, central.employee_id("umbrella", "umbrella-E001"), i) for i in range(6)]
     unknown_employee = make_punch(lab, "nobody", 10)
     records = rows_of(lab, [*batch, unknown_employee])
-    other_site = rows_of(depot, [make_punch(lab, "umbrella-E002", 11)])[0]  # the lab kiosk posing at the depot
+    posing = make_punch(lab, central.employee_id("umbrella", "umbrella-E002"), 11)
+    other_site = rows_of(depot, [posing])[0]  # the lab kiosk posing at the depot
     records.insert(2, other_site)
     with lab_engine.begin() as connection:
         outcome = send_batch(connection, punches, records)
@@ -97,12 +100,12 @@ def test_same_id_with_another_payload_is_a_conflict_never_an_overwrite(
     central: CentralDatabase, kiosks: dict[str, CentralProfile], lab_engine: Engine
 ) -> None:
     lab = kiosks["lab"]
-    original = make_punch(lab, "umbrella-E003", 0)
+    original = make_punch(lab, central.employee_id("umbrella", "umbrella-E003"), 0)
     with lab_engine.begin() as connection:
         send_batch(connection, punches, rows_of(lab, [original]))
     forged = Punch(
         id=original.id,
-        employee_id="umbrella-E003",
+        employee_id=central.employee_id("umbrella", "umbrella-E003"),
         kind=PunchKind.CLOCK_OUT,
         occurred_at=original.occurred_at + timedelta(hours=9),
         kiosk_id=lab.kiosk_id,
@@ -110,7 +113,7 @@ def test_same_id_with_another_payload_is_a_conflict_never_an_overwrite(
         liveness_passed=True,
         clock=original.clock,
     )
-    fine = make_punch(lab, "umbrella-E003", 5)
+    fine = make_punch(lab, central.employee_id("umbrella", "umbrella-E003"), 5)
     with lab_engine.begin() as connection:
         outcome = send_batch(connection, punches, rows_of(lab, [forged, fine]))
     assert outcome.stored == [fine.id]
@@ -125,7 +128,7 @@ def test_an_id_taken_by_a_record_the_kiosk_cannot_see_is_a_conflict(
     central: CentralDatabase, kiosks: dict[str, CentralProfile], lab_engine: Engine
 ) -> None:
     depot = kiosks["depot"]
-    theirs = make_punch(depot, "umbrella-E004", 0)
+    theirs = make_punch(depot, central.employee_id("umbrella", "umbrella-E004"), 0)
     connector = CentralConnector(depot)
     depot_engine = connector.engine()
     with depot_engine.begin() as connection:
@@ -134,7 +137,7 @@ def test_an_id_taken_by_a_record_the_kiosk_cannot_see_is_a_conflict(
     connector.close()
     ours = Punch(
         id=theirs.id,
-        employee_id="umbrella-E004",
+        employee_id=central.employee_id("umbrella", "umbrella-E004"),
         kind=PunchKind.CLOCK_IN,
         occurred_at=theirs.occurred_at,
         kiosk_id=kiosks["lab"].kiosk_id,

@@ -16,15 +16,16 @@ from wire.schema import face_templates, punches
 
 @pytest.fixture(scope="module")
 def two_companies(central: CentralDatabase) -> dict[str, CentralProfile]:
-    central.add_company("acme", sites={"acme-north": "Asia/Manila", "acme-south": "Asia/Manila"})
-    central.add_company("globex", sites={"globex-hq": "America/New_York"})
+    # The same site, department and employee codes in both companies: they are unique per company only.
+    central.add_company("acme", sites={"north": "Asia/Manila", "south": "Asia/Manila"}, prefix="staff")
+    central.add_company("globex", sites={"north": "America/New_York"}, prefix="staff")
     profiles = {
-        "acme-north": central.add_kiosk("acme", "acme-north"),
-        "acme-south": central.add_kiosk("acme", "acme-south"),
-        "globex-hq": central.add_kiosk("globex", "globex-hq"),
+        "acme-north": central.add_kiosk("acme", "north"),
+        "acme-south": central.add_kiosk("acme", "south"),
+        "globex-hq": central.add_kiosk("globex", "north"),
     }
     for profile in profiles.values():
-        employee = f"{profile.company_id}-E001"
+        employee = central.employee_id(profile.company_id, "staff-E001")
         with central.kiosk_connection(profile) as connection:
             insert_punch(connection, profile, employee)
             insert_template(connection, profile, employee)
@@ -95,14 +96,14 @@ def test_kiosk_sees_no_templates_of_another_company(
         assert {r.company_id for r in admin.execute(select(face_templates.c.company_id))} == {"acme", "globex"}
     with central.kiosk_connection(two_companies["globex-hq"]) as connection:
         seen = rows(connection, "SELECT company_id, employee_id FROM face_templates")
-        assert seen == [("globex", "globex-E001")]
+        assert seen == [("globex", central.employee_id("globex", "staff-E001"))]
 
 
 def test_kiosk_reads_punches_of_its_own_site_only(
     central: CentralDatabase, two_companies: dict[str, CentralProfile]
 ) -> None:
     with central.kiosk_connection(two_companies["acme-north"]) as connection:
-        assert {r[0] for r in rows(connection, "SELECT site_id FROM punches")} == {"acme-north"}
+        assert {r[0] for r in rows(connection, "SELECT site_id FROM punches")} == {central.site_id("acme", "north")}
 
 
 @pytest.mark.parametrize("statement", ["UPDATE punches SET kind = 'clock_out'", "DELETE FROM punches"])
@@ -142,13 +143,17 @@ def test_kiosk_cannot_change_roster_settings_or_schema(
     ("changes", "refusal", "message"),
     [
         (
-            {"company_id": "globex", "site_id": "globex-hq", "employee_id": "globex-E001"},
+            {"company_id": "globex", "site_id": ("globex", "north"), "employee_id": ("globex", "staff-E001")},
             psycopg.errors.InsufficientPrivilege,
             "row-level security",
         ),
-        ({"site_id": "acme-south"}, psycopg.errors.InsufficientPrivilege, "row-level security"),
+        ({"site_id": ("acme", "south")}, psycopg.errors.InsufficientPrivilege, "row-level security"),
         ({"kiosk_id": "other"}, psycopg.errors.InsufficientPrivilege, "row-level security"),
-        ({"employee_id": "globex-E002"}, psycopg.errors.ForeignKeyViolation, "not on the roster of company acme"),
+        (
+            {"employee_id": ("globex", "staff-E002")},
+            psycopg.errors.ForeignKeyViolation,
+            "not on the roster of company acme",
+        ),
     ],
     ids=["another-company", "another-site", "another-kiosk", "employee-of-another-company"],
 )
@@ -162,7 +167,9 @@ def test_kiosk_inserts_punches_only_as_itself(
     profile = two_companies["acme-north"]
     if changes.get("kiosk_id") == "other":
         changes["kiosk_id"] = uuid.UUID(two_companies["acme-south"].kiosk_id)
-    employee = changes.pop("employee_id", "acme-E002")
+    if "site_id" in changes:
+        changes["site_id"] = central.site_id(*changes["site_id"])
+    employee = central.employee_id(*changes.pop("employee_id", ("acme", "staff-E002")))
     punch_id = uuid.uuid4()
     with central.kiosk_connection(profile) as connection, pytest.raises(refusal, match=message):
         insert_punch(connection, profile, employee, id=punch_id, **changes)
@@ -178,12 +185,12 @@ def test_kiosk_cannot_enrol_a_face_for_another_company(
         central.kiosk_connection(profile) as connection,
         pytest.raises(psycopg.errors.ForeignKeyViolation, match="not on the roster of company acme"),
     ):
-        insert_template(connection, profile, "globex-E001")
+        insert_template(connection, profile, central.employee_id("globex", "staff-E001"))
     with (
         central.kiosk_connection(profile) as connection,
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
     ):
-        insert_template(connection, profile, "globex-E001", company_id="globex")
+        insert_template(connection, profile, central.employee_id("globex", "staff-E001"), company_id="globex")
 
 
 def test_punches_are_facts_even_for_head_office(
@@ -201,7 +208,7 @@ def test_a_kiosk_cannot_forge_the_change_stamp(
     profile = two_companies["acme-north"]
     punch_id = uuid.uuid4()
     with central.kiosk_connection(profile) as connection:
-        insert_punch(connection, profile, "acme-E003", id=punch_id, change_txid=1)
+        insert_punch(connection, profile, central.employee_id("acme", "staff-E003"), id=punch_id, change_txid=1)
         connection.commit()
     with central.engine.connect() as admin:
         stamp = admin.execute(select(punches.c.change_txid).where(punches.c.id == punch_id)).scalar_one()

@@ -65,7 +65,7 @@ def set_up_kiosk(folder: Path, keyring: MemoryKeyring, time: ManualTimeSource, *
             for employee_id, first, last in EMPLOYEES:
                 repository.put_employee(
                     session,
-                    EmployeeRecord(employee_id, company.id, first, last, None, Decimal(800), True, None),
+                    EmployeeRecord(employee_id, company.id, first, last, None, Decimal(800), True, None, employee_id),
                     time.now,
                 )
     finally:

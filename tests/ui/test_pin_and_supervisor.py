@@ -6,11 +6,13 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
+from openpyxl import load_workbook
 from pytestqt.qtbot import QtBot
 
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.services.roster import PinIdentification
+from kiosk.services.timesheet_export import linux_removable_drives
 from kiosk.store import repository
 from kiosk.ui.kiosk import Identity
 from tests.ui.conftest import SUPERVISOR_PIN, Launcher, RunningKiosk, click, showing
@@ -31,7 +33,7 @@ def test_not_recognised_then_punching_with_a_pin(qtbot: QtBot, launch: Launcher,
     qtbot.waitUntil(lambda: showing(kiosk, kiosk.idle))
     unlock(qtbot, running)  # the supervisor gives Maria a PIN on the employee screen
     admin = kiosk.admin
-    click(qtbot, admin.home.tasks["Employees: faces and PINs"])
+    click(qtbot, admin.home.tasks["Employees"])
     qtbot.waitUntil(lambda: showing(kiosk, admin.employees))
     admin.employees.pick("E1")
     qtbot.waitUntil(lambda: showing(kiosk, admin.employee))
@@ -107,12 +109,18 @@ def test_supervisor_lists_export_and_settings(qtbot: QtBot, launch: Launcher) ->
     qtbot.waitUntil(lambda: "swap the dates" in admin.export.result.text)
     assert admin.export.result.level == "problem"
     admin.export.last.shift(20)
+    exports = launch.folder / "exports"
+    assert admin.export.targets.value in (exports, *[t.folder for t in linux_removable_drives()])
+    admin.export.targets.choose(exports)  # the data folder, whatever drives this machine has
     click(qtbot, admin.export.run)
-    qtbot.waitUntil(lambda: admin.export.result.text.startswith("Saved to"))
-    saved = Path(admin.export.result.text.removeprefix("Saved to "))
-    rows = saved.read_text(encoding="utf-8").splitlines()
+    qtbot.waitUntil(lambda: admin.export.result.text.startswith("Saved 2 rows to"))
+    saved = sorted(exports.iterdir())
+    assert [path.suffix for path in saved] == [".csv", ".xlsx"]
+    rows = saved[0].read_text(encoding="utf-8").splitlines()
     assert len(rows) == 3  # a header and the two employees' day
-    assert any("Maria" in row or "E1" in row for row in rows[1:])
+    assert any(row.startswith("E2,Jose,Reyes,") for row in rows[1:])
+    sheet = load_workbook(saved[1]).active
+    assert sheet is not None and sheet.max_row == 3
 
     admin.show_settings()
     qtbot.waitUntil(lambda: showing(kiosk, admin.settings))

@@ -41,7 +41,13 @@ def test_first_start_sets_up_then_later_starts_go_straight_to_the_kiosk(
     screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", "123456")
     with qtbot.waitSignal(kiosk.ready):
         click(qtbot, screen.save)
-    assert showing(kiosk, kiosk.idle)
+    # No central database brings a roster: the supervisor is led to add the first employee.
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.admin.employee_form))
+    assert "Add the first employee" in kiosk.admin.employee_form.intro.text()
+    click(qtbot, kiosk.admin.employee_form.back_button)
+    qtbot.waitUntil(lambda: showing(kiosk, kiosk.admin.employees))
+    assert kiosk.admin.employees.empty.text() == "No employees yet: add the first one."
+    kiosk.go_idle()
     assert "Main gate" in kiosk.idle.header.site.text()
     stop_kiosk(first)
 
@@ -128,6 +134,9 @@ def test_demo_start_sets_up_a_ready_company(qtbot: QtBot, kiosk_folder: Path, me
         kiosk.punch_with_pin()
         qtbot.waitUntil(lambda: showing(kiosk, kiosk.names))
         assert sorted(kiosk.names.names.values()) == ["Cruz, Ana", "Reyes, Jose", "Santos, Maria"]
+        assert sorted(kiosk.names.numbers.values()) == ["E001", "E002", "E003"]  # shown and searched, not the ids
+        kiosk.names.search.setText("E002")
+        assert [kiosk.names.names[key] for key in kiosk.names.shown_ids] == ["Reyes, Jose"]
     finally:
         kiosk.window.allow_exit()
         kiosk.window.close()
