@@ -45,6 +45,7 @@ from kiosk.store.roster import DepartmentRecord
 from kiosk.store.secrets import StoreDescription, StoreKind
 from kiosk.ui.admin_views import (
     BACK,
+    DOT,
     SAVE,
     DepartmentScreen,
     EmployeeFormScreen,
@@ -52,7 +53,7 @@ from kiosk.ui.admin_views import (
     ExportScreen,
     ListScreen,
     department_line,
-    employee_line,
+    employee_facts,
     export_target_text,
     presence_lines,
     punch_lines,
@@ -778,9 +779,10 @@ class AdminMode(QObject):
                 else HEAD_OFFICE_ROSTER
             )
             self.employees.show_names(
-                [(row.employee.id, employee_line(row)) for row in rows],
+                [(row.employee.id, row.employee.full_name) for row in rows],
                 empty,
                 {row.employee.id: row.employee.number for row in rows},
+                {row.employee.id: joined(employee_facts(row), DOT) for row in rows},
             )
             self.kiosk.window.show_screen(self.employees)
 

@@ -150,10 +150,6 @@ def employee_facts(row: EmployeeOverview) -> list[Shown]:
     return [faces, pin]
 
 
-def employee_line(row: EmployeeOverview) -> Shown:
-    return joined([row.employee.full_name, *employee_facts(row)], DOT)
-
-
 class DayPicker(QWidget):
     """A date with large day-by-day buttons."""
 

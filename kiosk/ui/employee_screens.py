@@ -778,16 +778,24 @@ class NamePickScreen(QWidget):
         return action
 
     def show_names(
-        self, rows: Sequence[tuple[str, Shown]], empty_text: Shown = "", numbers: dict[str, str] | None = None
+        self,
+        rows: Sequence[tuple[str, Shown]],
+        empty_text: Shown = "",
+        numbers: dict[str, str] | None = None,
+        details: dict[str, Shown] | None = None,
     ) -> None:
         """`rows` are (employee id, name shown); `numbers` the employee numbers by id, shown after the name and found
-        by the search (the id itself when there are none, as for departments). The search starts empty."""
+        by the search (the id itself when there are none, as for departments); `details` by id are shown after the
+        number, where a row too long for the list is cut rather than the number. The search starts empty."""
         self.list.clear()
         self.names = {employee_id: str(text) for employee_id, text in rows}
         self.numbers = dict(numbers or {})
         self._empty_text = empty_text or translate("NamePickScreen", "Nobody to choose.")
         for employee_id, text in rows:
-            item = list_item(joined([text, self.numbers.get(employee_id, employee_id)], "  \u00b7  "))
+            parts: list[Shown] = [text, self.numbers.get(employee_id, employee_id)]
+            if details is not None and employee_id in details:
+                parts.append(details[employee_id])
+            item = list_item(joined(parts, "  \u00b7  "))
             item.setData(Qt.ItemDataRole.UserRole, employee_id)
             self.list.addItem(item)
         self.search.blockSignals(True)

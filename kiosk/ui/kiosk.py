@@ -215,7 +215,10 @@ class Kiosk(QObject):
             self._lead_to_first_employee = not settings.roster_from_head_office
             self._open(settings)
 
-        self.database.submit(lambda: self.parts.setup.set_up(**facts), done, failed)
+        # The language the set-up screen was filled in becomes the kiosk's own: the first employee form that follows,
+        # and every screen between people after it, speak it.
+        language = self.translations.current.value
+        self.database.submit(lambda: self.parts.setup.set_up(**facts, language=language), done, failed)
 
     def _open(self, settings: DeviceSettings) -> None:
         self.settings = settings

@@ -540,7 +540,7 @@ ngayon</translation>
     </message>
     <message>
         <source>First name</source>
-        <translation>Unang pangalan</translation>
+        <translation>Pangalan</translation>
     </message>
     <message>
         <source>Last name</source>
@@ -548,7 +548,7 @@ ngayon</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation>Pangalan</translation>
+        <translation>Buong pangalan</translation>
     </message>
     <message>
         <source>Department</source>
@@ -560,7 +560,7 @@ ngayon</translation>
     </message>
     <message>
         <source>4 to 8 digits</source>
-        <translation>4 hanggang 8 numero</translation>
+        <translation>4–8 numero</translation>
     </message>
     <message>
         <source>again</source>
@@ -1071,7 +1071,7 @@ ngayon</translation>
     </message>
     <message>
         <source>Clear</source>
-        <translation>Burahin</translation>
+        <translation>Bura</translation>
     </message>
     <message>
         <source>Delete the last character</source>
@@ -1566,7 +1566,7 @@ ngayon</translation>
     </message>
     <message>
         <source>no face enrolled</source>
-        <translation>walang naka-enrol na mukha</translation>
+        <translation>walang mukha</translation>
     </message>
     <message>
         <source>PIN set</source>

@@ -22,6 +22,7 @@ from kiosk.domain.errors import RuleViolation
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.services.enrolment import CONSENT_TEXT
 from kiosk.services.kiosk_setup import KioskSetup
+from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.secrets import SecretStore
@@ -44,6 +45,7 @@ from tests.ui.conftest import (
     start_kiosk,
     stop_kiosk,
 )
+from tests.ui.test_pin_and_supervisor import unlock
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = translations_dir() / "kiosk_fil.ts"
@@ -444,3 +446,67 @@ def test_a_liveness_refusal_is_worded_in_filipino_from_its_reason_code(qtbot: Qt
     kiosk.use_language(Language.FILIPINO)
     assert kiosk.notice.title.text() == "Hindi namin makumpirma na buhay na mukha ito"
     assert kiosk.notice.text.text() == "Hindi nagawa sa oras ang isang hakbang. Sundin ang senyas sa screen."
+
+
+def test_the_language_chosen_on_the_set_up_screen_is_the_kiosks_own_from_the_first_employee_on(
+    qtbot: QtBot, kiosk_folder: Path, memory_keyring: MemoryKeyring, clock: ManualTimeSource
+) -> None:
+    started = start_kiosk(qtbot, kiosk_folder, memory_keyring, clock)
+    try:
+        kiosk = started.kiosk
+        click(qtbot, kiosk.setup_screen.language_button)
+        kiosk.setup_screen.fill("Power On Enterprise", "Main gate", "Asia/Manila", SUPERVISOR_PIN)
+        click(qtbot, kiosk.setup_screen.save)
+        form = kiosk.admin.employee_form
+        qtbot.waitUntil(lambda: showing(kiosk, form))
+        assert form.title.text() == "Magdagdag ng empleyado"
+        assert form.intro.text().startswith("Handa na ang kiosk. Idagdag ngayon ang unang empleyado")
+        assert form.department.currentText() == "Walang departamento"
+        assert kiosk.settings.language == "fil"
+        kiosk.go_idle()  # the kiosk's own language, not a choice for one person's turn
+        assert kiosk.language is Language.FILIPINO
+    finally:
+        stop_kiosk(started)
+
+
+def test_the_employee_form_in_filipino_adds_an_employee_without_a_department_and_words_refusals_from_their_code(
+    qtbot: QtBot, running: RunningKiosk
+) -> None:
+    kiosk, admin = running.kiosk, running.kiosk.admin
+    unlock(qtbot, running)
+    kiosk.use_language(Language.FILIPINO)
+    admin.show_employees()
+    qtbot.waitUntil(lambda: showing(kiosk, admin.employees))
+    rows = [admin.employees.list.item(index).text() for index in range(admin.employees.list.count())]
+    # The number follows the name, so a row too long for the list loses its last detail, never the number.
+    assert rows[2] == "Maria Santos  \u00b7  E1  \u00b7  walang mukha  \u00b7  walang PIN"
+    admin.show_new_employee()
+    form = admin.employee_form
+    qtbot.waitUntil(lambda: showing(kiosk, form))
+    assert form.department.currentText() == "Walang departamento"
+    form.fill(number="E 9", first_name="Rosa", last_name="Lim", daily_rate="700")
+    click(qtbot, form.save_button)
+    qtbot.waitUntil(lambda: bool(form.error.text))
+    assert form.error.text == "Ang numero ng empleyado ay dapat 1 hanggang 64 na titik, numero, '-', '_' o '.'."
+    kiosk.use_language(Language.ENGLISH)  # what is typed and shown stays, in the other language
+    assert form.department.currentText() == "No department"
+    assert form.error.text.startswith("The employee number 'E 9' is not allowed")  # the service's own sentence
+    assert form.number.text() == "E 9"
+    kiosk.use_language(Language.FILIPINO)
+    with running.database.read() as session:
+        assert repository.employee_by_number(session, kiosk.settings.company_id or "", "E9") is None
+    form.fill(number="E9", first_name="Rosa", last_name="Lim", daily_rate="700")
+    click(qtbot, form.save_button)
+    qtbot.waitUntil(lambda: showing(kiosk, admin.employee))
+    assert admin.employee.facts.text().startswith(
+        "Empleyado E9  \u00b7  walang departamento  \u00b7  arawang sahod 700"
+    )
+    with running.database.read() as session:
+        added = repository.employee_by_number(session, kiosk.settings.company_id or "", "E9")
+    assert added is not None and added.department is None  # "Walang departamento" is no department's name
+    click(qtbot, admin.employee.deactivate_button)
+    assert admin.employee.deactivate_button.text() == (
+        "Pindutin muli para i-deactivate si Rosa Lim at burahin ang datos ng mukha"
+    )
+    kiosk.use_language(Language.ENGLISH)
+    assert admin.employee.deactivate_button.text() == "Tap again to deactivate Rosa Lim and delete their face data"
