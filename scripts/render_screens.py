@@ -27,10 +27,15 @@ from kiosk.domain.errors import RuleViolation  # noqa: E402
 from kiosk.domain.incidents import ClockoutReason  # noqa: E402
 from kiosk.domain.pay import DepartmentRules  # noqa: E402
 from kiosk.domain.punches import IdentifiedBy, PunchKind  # noqa: E402
-from kiosk.store.secrets import KEY_FILE_VARIABLE  # noqa: E402
+from kiosk.services.kiosk_setup import KioskSetup  # noqa: E402
+from kiosk.store.database import Database  # noqa: E402
+from kiosk.store.secrets import KEY_FILE_VARIABLE, SecretStore  # noqa: E402
 from kiosk.ui.kiosk import Identity, Kiosk  # noqa: E402
+from kiosk.ui.language import Language, translate  # noqa: E402
 from kiosk.ui.problem import ProblemWindow  # noqa: E402
+from kiosk.ui.problems import verdict_text  # noqa: E402
 from kiosk.ui.sound import SoundPlayer  # noqa: E402
+from kiosk.ui.vision_process import NO_MATCH, Verdict  # noqa: E402
 from kiosk.vision.liveness import ChallengeStep  # noqa: E402
 from tests.conftest import MemoryKeyring  # noqa: E402
 from tests.support import ManualTimeSource  # noqa: E402
@@ -94,7 +99,8 @@ def walk(kiosk: Kiosk, time_source: ManualTimeSource, render: Renderer) -> None:
     kiosk.greet.show_employee("Maria Santos", "", ((PunchKind.CLOCK_IN, None),), False)
     time_source.advance(seconds=-10)
     kiosk.not_identified(
-        "We could not recognise you", "Step a little closer, look straight at the camera and try again."
+        translate("NoticeScreen", "We could not recognise you"),
+        verdict_text(Verdict(None, None, True, (), "not_recognised", NO_MATCH, "Move closer to the camera.")),
     )
     render.save("not-recognised")
     time_source.advance(hours=20)
@@ -238,11 +244,12 @@ def walk_camera(app: KioskApp, render: Renderer) -> None:
     kiosk.go_idle()
 
 
-def render_setup(out: Path, size: tuple[int, int]) -> None:
+def render_setup(out: Path, size: tuple[int, int], language: Language) -> None:
     with tempfile.TemporaryDirectory() as folder:
         options = KioskOptions(data_dir=Path(folder), no_camera=True)
         app = KioskApp(options, keyring_backend=MemoryKeyring(), sounds=SoundPlayer(False))
         kiosk = app.build()
+        kiosk.use_language(language)  # as the language button of the set-up screen does
         show(kiosk, size)
         renderer = Renderer(kiosk, out, size)
         renderer.save("first-start-set-up")
@@ -256,7 +263,7 @@ def render_setup(out: Path, size: tuple[int, int]) -> None:
         app.close()
 
 
-def render_file_secrets(out: Path, size: tuple[int, int]) -> None:
+def render_file_secrets(out: Path, size: tuple[int, int], language: Language) -> None:
     """The settings of a kiosk with no keyring and no sealed key: they say secrets rest on file permissions only."""
     with tempfile.TemporaryDirectory() as folder:
         # The key file goes to the throwaway folder's side, never to the user's own configuration folder.
@@ -266,6 +273,7 @@ def render_file_secrets(out: Path, size: tuple[int, int]) -> None:
             options = KioskOptions(data_dir=Path(folder) / "data", no_camera=True, demo=True)
             app = KioskApp(options, keyring_backend=fail.Keyring(), sounds=SoundPlayer(False))
             kiosk = app.build()
+            kiosk.use_language(language)
             show(kiosk, size)
             renderer = Renderer(kiosk, out, size)
             renderer.count = 90
@@ -304,6 +312,15 @@ def render_problem(out: Path, size: tuple[int, int]) -> None:
     window.close()
 
 
+def use_language(folder: Path, keyring: MemoryKeyring, time_source: ManualTimeSource, language: Language) -> None:
+    """Make `language` the kiosk's own (the supervisor's setting), so that it stays through the walk."""
+    database = Database(folder / "kiosk.db")
+    try:
+        KioskSetup(database, SecretStore(keyring), time_source).update_settings("render", language=language.value)
+    finally:
+        database.close()
+
+
 def show(kiosk: Kiosk, size: tuple[int, int]) -> None:
     kiosk.window.resize(*size)
     kiosk.window.apply_style(size[1])
@@ -314,15 +331,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "renders")
     parser.add_argument("--camera", type=Path, help="a video file to show the camera screens with (else no camera)")
+    parser.add_argument(
+        "--language",
+        choices=[language.value for language in Language],
+        default=Language.ENGLISH.value,
+        help="the kiosk's language (other than English, the pictures go to a folder of its code: renders/fil/...)",
+    )
     args = parser.parse_args()
+    language = Language(args.language)
+    out = args.out if language is Language.ENGLISH else args.out / language.value
     application = QApplication.instance() or QApplication([])
     for size in SIZES:
-        render_setup(args.out, size)
-        render_file_secrets(args.out, size)
-        render_problem(args.out, size)
+        render_setup(out, size, language)
+        render_file_secrets(out, size, language)
+        render_problem(out, size)
         with tempfile.TemporaryDirectory() as folder:
             keyring, time_source = MemoryKeyring(), ManualTimeSource()
             set_up_kiosk(Path(folder), keyring, time_source)
+            use_language(Path(folder), keyring, time_source, language)
             app = KioskApp(
                 KioskOptions(
                     data_dir=Path(folder), camera=str(args.camera) if args.camera else None, no_camera=not args.camera
@@ -334,7 +360,7 @@ def main() -> int:
             )
             kiosk = app.build()
             show(kiosk, size)
-            renderer = Renderer(kiosk, args.out, size)
+            renderer = Renderer(kiosk, out, size)
             renderer.count = 1
             if args.camera:
                 walk_camera(app, renderer)

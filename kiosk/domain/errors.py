@@ -17,9 +17,14 @@ class EnvironmentProblem(TimeclockError):
 
 
 class RuleViolation(TimeclockError):
-    """An input breaks a rule; nothing was changed. `code` is stable for tests and logs, the message is for people."""
+    """An input breaks a rule; nothing was changed. `code` is stable for tests and logs, the message is for people.
 
-    def __init__(self, code: str, message: str) -> None:
+    `details` are the values the message names (a count, a limit), so that a screen can say the same in another
+    language from the code.
+    """
+
+    def __init__(self, code: str, message: str, **details: object) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details

@@ -64,9 +64,18 @@ class KioskSetup:
             return load_device_settings(session)
 
     def set_up(
-        self, *, company_name: str, site_name: str, timezone: str, admin_pin: str, kiosk_name: str = "Kiosk"
+        self,
+        *,
+        company_name: str,
+        site_name: str,
+        timezone: str,
+        admin_pin: str,
+        kiosk_name: str = "Kiosk",
+        language: str = "en",
     ) -> DeviceSettings:
         """Create the company, the site and this kiosk's identity; refuses to run twice.
+
+        `language` (the one the set-up screen was filled in) becomes the kiosk's own.
 
         A kiosk provisioned against the central database already has its identity, company and site (they came
         down with the token and the first pull): set-up then keeps them as they are and only sets the supervisor PIN,
@@ -79,6 +88,7 @@ class KioskSetup:
             if not value:
                 raise RuleViolation(f"{what}_name_missing", f"the {what} needs a name")
         check_time_zone(timezone)
+        DeviceSettings(language=language)  # refuses a language the screens do not speak, before anything is written
         check_pin_format(admin_pin, ADMIN_PIN_DIGITS, "supervisor PIN")
         pin_hash = hash_pin(admin_pin, self._secrets.get_or_create(PIN_PEPPER), ADMIN_PIN_DIGITS)
         now = self._now()
@@ -87,7 +97,7 @@ class KioskSetup:
             provisioned = _provisioned_place(session, current)
             if provisioned is not None:
                 company, site = provisioned
-                settings = current.replace(admin_pin_hash=pin_hash)
+                settings = current.replace(admin_pin_hash=pin_hash, language=language)
             else:
                 company = CompanyRecord(str(uuid.uuid4()), names["company"], False, False, timedelta(hours=16), True)
                 site = SiteRecord(str(uuid.uuid4()), company.id, names["site"], timezone)
@@ -97,6 +107,7 @@ class KioskSetup:
                     kiosk_id=str(uuid.uuid4()),
                     kiosk_name=names["kiosk"],
                     admin_pin_hash=pin_hash,
+                    language=language,
                 )
                 repository.put_company(session, company, now)
                 repository.put_site(session, site, now)
@@ -111,6 +122,7 @@ class KioskSetup:
                 site=site.name,
                 timezone=site.timezone,
                 provisioned=provisioned is not None,
+                language=language,
             )
         log.info("kiosk %s set up for %s, %s", settings.kiosk_id, company.name, site.name)
         return settings

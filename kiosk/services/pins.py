@@ -23,7 +23,9 @@ ADMIN_PIN_DIGITS = (6, 12)
 def check_pin_format(pin: str, digits: tuple[int, int], what: str = "PIN") -> None:
     shortest, longest = digits
     if not pin.isdigit() or not shortest <= len(pin) <= longest or not pin.isascii():
-        raise RuleViolation("pin_format", f"the {what} must be {shortest} to {longest} digits")
+        raise RuleViolation(
+            "pin_format", f"the {what} must be {shortest} to {longest} digits", shortest=shortest, longest=longest
+        )
 
 
 def _derive(pin: str, salt: bytes, pepper: str, parameters: tuple[int, int, int]) -> bytes:

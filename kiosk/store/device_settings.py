@@ -18,6 +18,7 @@ from kiosk.store import repository
 
 SCHEMA_VERSION = 1
 STRICTNESS = ("relaxed", "normal", "strict")
+LANGUAGES = ("en", "fil")  # English, Filipino: the languages the kiosk's screens ship in
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class DeviceSettings:
     matching_strictness: str = "normal"
     punch_photos: bool = False
     sync_interval_seconds: int = 60
+    language: str = "en"  # the screens' language between people (a person may choose theirs for their turn)
     # Set when the kiosk is provisioned: head office owns the roster, and only PINs and (where the company allows)
     # deactivations are changed here, as changes sent up to head office.
     roster_from_head_office: bool = False
@@ -46,6 +48,10 @@ class DeviceSettings:
         for name in ("liveness_strictness", "matching_strictness"):
             if getattr(self, name) not in STRICTNESS:
                 raise RuleViolation(f"{name}_value", f"{name.replace('_', ' ')} must be one of {', '.join(STRICTNESS)}")
+        if self.language not in LANGUAGES:
+            raise RuleViolation(
+                "language_value", f"the language must be one of {', '.join(LANGUAGES)}, not {self.language!r}"
+            )
 
     @property
     def is_set_up(self) -> bool:

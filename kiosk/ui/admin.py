@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -35,7 +34,7 @@ from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import MAX_SESSION
 from kiosk.domain.timesheet import Period
 from kiosk.services.company_settings import CompanySettingsView
-from kiosk.services.enrolment import CAMERA_PLAN, CONSENT_TEXT, BiometricEnrolment, EnrolmentResult
+from kiosk.services.enrolment import CAMERA_PLAN, BiometricEnrolment, EnrolmentResult
 from kiosk.services.kiosk_setup import FREE_ATTEMPTS, PinCheck
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
 from kiosk.services.timeclock import Place
@@ -43,20 +42,35 @@ from kiosk.services.timesheet_export import ExportedFiles, ExportTarget, export_
 from kiosk.store.device_settings import STRICTNESS, DeviceSettings
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord
-from kiosk.store.secrets import StoreDescription
+from kiosk.store.secrets import StoreDescription, StoreKind
 from kiosk.ui.admin_views import (
+    BACK,
+    DOT,
+    SAVE,
     DepartmentScreen,
     EmployeeFormScreen,
     EmployeeScreen,
     ExportScreen,
     ListScreen,
     department_line,
-    employee_line,
+    employee_facts,
+    export_target_text,
     presence_lines,
     punch_lines,
 )
-from kiosk.ui.employee_screens import NamePickScreen, PinScreen, wrong_pin_sentence
+from kiosk.ui.employee_screens import NamePickScreen, PinScreen, locked_sentence, reason_label, wrong_pin_sentence
 from kiosk.ui.enrol_screens import CaptureScreen, ConsentScreen
+from kiosk.ui.language import (
+    Language,
+    Shown,
+    Text,
+    day_and_clock,
+    joined,
+    list_item,
+    set_placeholder,
+    set_text,
+    translate,
+)
 from kiosk.ui.messages import Level, Messenger, explain
 from kiosk.ui.parts import PunchServices, UiParts
 from kiosk.ui.pipeline import CaptureStep
@@ -67,29 +81,60 @@ from sync.scheduler import SyncStatus
 
 log = logging.getLogger(__name__)
 
+ENTER_PIN = translate("AdminMode", "Enter the supervisor PIN")
+
 IDLE_CHOICES = (15, 30, 60, 120, 300)
-MANAGED_BY_HEAD_OFFICE = "Name, number, department and daily rate are managed by head office."
-HEAD_OFFICE_ROSTER = "No employees yet: head office adds them, and they arrive with the next sync."
-FIRST_EMPLOYEE_INTRO = (
-    "The kiosk is ready. Add the first employee now; next you will enrol their face so they can punch in."
+MANAGED_BY_HEAD_OFFICE = translate(
+    "EmployeeScreen", "Name, number, department and daily rate are managed by head office."
+)
+HEAD_OFFICE_ROSTER = translate(
+    "AdminMode", "No employees yet: head office adds them, and they arrive with the next sync."
+)
+FIRST_EMPLOYEE_INTRO = translate(
+    "EmployeeFormScreen",
+    "The kiosk is ready. Add the first employee now; next you will enrol their face so they can punch in.",
 )
 STATUS_WORDS = {
-    IncidentStatus.PENDING: "waiting for the employee",
-    IncidentStatus.EMPLOYEE_CLAIMED: "claimed, waiting for review",
-    IncidentStatus.APPROVED: "approved",
-    IncidentStatus.REJECTED: "rejected",
+    IncidentStatus.PENDING: translate("Incidents", "waiting for the employee"),
+    IncidentStatus.EMPLOYEE_CLAIMED: translate("Incidents", "claimed, waiting for review"),
+    IncidentStatus.APPROVED: translate("Incidents", "approved"),
+    IncidentStatus.REJECTED: translate("Incidents", "rejected"),
+}
+STRICTNESS_WORDS = {
+    "relaxed": translate("SettingsScreen", "Relaxed"),
+    "normal": translate("SettingsScreen", "Normal"),
+    "strict": translate("SettingsScreen", "Strict"),
+}
+SECRETS_WORDS = {
+    StoreKind.KEYRING: translate("SettingsScreen", "Secrets are kept in the operating system's keyring."),
+    StoreKind.SYSTEMD: translate(
+        "SettingsScreen", "Secrets are kept encrypted under a key sealed by systemd to this PC."
+    ),
+}
+SECRETS_FILE_ONLY = translate(
+    "SettingsScreen",
+    "Secrets are protected by file permissions only (no keyring, no sealed key on this PC). "
+    "Ask IT to seal them (main.py secrets seal).",
+)
+SYNC_ERROR_KINDS = {
+    "network": translate("SettingsScreen", "network"),
+    "auth": translate("SettingsScreen", "login refused"),
+    "conflict": translate("SettingsScreen", "conflict"),
+    "other": translate("SettingsScreen", "other"),
 }
 
 
-def banner_text(count: int) -> str:
+def banner_text(count: int) -> Text:
     """The seed's banner wording."""
-    return f"{count} Unresolved Missed Clock-Out{'s' if count != 1 else ''}"
+    if count == 1:
+        return translate("AdminHome", "1 Unresolved Missed Clock-Out")
+    return translate("AdminHome", "{count} Unresolved Missed Clock-Outs").format(count=count)
 
 
-def _when(moment: datetime | None, zone: object) -> str:
+def _when(moment: datetime | None, zone: object) -> Shown:
     if moment is None:
         return "\u2013"
-    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")  # type: ignore[arg-type]
+    return day_and_clock(moment, zone, year=True)  # type: ignore[arg-type]
 
 
 class AdminHome(QWidget):
@@ -100,18 +145,18 @@ class AdminHome(QWidget):
         self.banner = QFrame()
         self.banner.setObjectName("banner")
         self.banner_text = label("", "title")
-        self.review = button("Review now", "accent")
+        self.review = button(translate("AdminHome", "Review now"), "accent")
         self.review.setMaximumWidth(420)
         row = QHBoxLayout(self.banner)
         row.addWidget(self.banner_text, 1)
         row.addWidget(self.review)
         self.banner.hide()
-        self.title = label("Supervisor", "title")
+        self.title = label(translate("IdleScreen", "Supervisor"), "title")
         self.grid = QGridLayout()
         self.grid.setSpacing(16)
         self.tasks: dict[str, QPushButton] = {}
-        self.leave = button("Leave supervisor mode", "go")
-        self.exit = button("Exit the kiosk", "stop")
+        self.leave = button(translate("AdminHome", "Leave supervisor mode"), "go")
+        self.exit = button(translate("AdminHome", "Exit the kiosk"), "stop")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
@@ -123,15 +168,16 @@ class AdminHome(QWidget):
         bottom.addWidget(self.exit, 1)
         layout.addLayout(bottom)
 
-    def add_task(self, name: str, on_click: Callable[[], None]) -> QPushButton:
+    def add_task(self, name: Text, on_click: Callable[[], None]) -> QPushButton:
+        """A task button, found in `tasks` by its English name."""
         widget = button(name, None, on_click)
         index = len(self.tasks)
         self.grid.addWidget(widget, index // 2, index % 2)
-        self.tasks[name] = widget
+        self.tasks[name.source] = widget
         return widget
 
     def show_count(self, count: int) -> None:
-        self.banner_text.setText(banner_text(count))
+        set_text(self.banner_text, banner_text(count))
         self.banner.setVisible(count > 0)
 
 
@@ -146,13 +192,18 @@ class ExitScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.confirm = button("Exit the kiosk", "stop", self.confirmed.emit)
-        self.cancel = button("Cancel", "quiet", self.cancelled.emit)
+        self.confirm = button(translate("AdminHome", "Exit the kiosk"), "stop", self.confirmed.emit)
+        self.cancel = button(translate("ClaimScreen", "Cancel"), "quiet", self.cancelled.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
-        layout.addWidget(label("Exit the kiosk?", "title"))
+        layout.addWidget(label(translate("ExitScreen", "Exit the kiosk?"), "title"))
         layout.addWidget(
-            label("Nobody can punch at this kiosk until it is started again. Punches already made are kept.")
+            label(
+                translate(
+                    "ExitScreen",
+                    "Nobody can punch at this kiosk until it is started again. Punches already made are kept.",
+                )
+            )
         )
         layout.addStretch(1)
         row = QHBoxLayout()
@@ -171,21 +222,20 @@ class IncidentListScreen(QWidget):
         super().__init__(parent)
         self.list = QListWidget()
         self.list.itemClicked.connect(lambda item: self.opened.emit(item.data(Qt.ItemDataRole.UserRole)))
-        self.empty = label("No missed clock-outs.", "muted")
+        self.empty = label(translate("Incidents", "No missed clock-outs."), "muted")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
-        layout.addWidget(label("Missed clock-outs", "title"))
+        layout.addWidget(label(translate("AdminHome", "Missed clock-outs"), "title"))
         layout.addWidget(self.empty)
         layout.addWidget(self.list, 1)
-        layout.addWidget(button("Back", "quiet", self.back.emit))
+        layout.addWidget(button(BACK, "quiet", self.back.emit))
 
     def show_incidents(self, incidents: list[MissedClockoutIncident], zone: object) -> None:
         self.list.clear()
         ordered = sorted(incidents, key=lambda incident: (not incident.is_unresolved, incident.login_time))
         for incident in ordered:
-            text = f"{incident.full_name}  \u00b7  in {_when(incident.login_time, zone)}  \u00b7  "
-            text += STATUS_WORDS[incident.status]
-            item = QListWidgetItem(text)
+            clocked_in = translate("Incidents", "in {time}").format(time=_when(incident.login_time, zone))
+            item = list_item(joined([incident.full_name, clocked_in, STATUS_WORDS[incident.status]], "  \u00b7  "))
             item.setData(Qt.ItemDataRole.UserRole, incident.id)
             self.list.addItem(item)
         self.empty.setVisible(not incidents)
@@ -204,14 +254,14 @@ class IncidentDetailScreen(QWidget):
         self.facts = label("", None)
         self.picker = DateTimePicker()
         self.notes = QPlainTextEdit()
-        self.notes.setPlaceholderText("Notes (required to reject)")
+        set_placeholder(self.notes, translate("Incidents", "Notes (required to reject)"))
         self.notes.setMaximumHeight(140)
-        self.approve_button = button("Approve claimed time", "go", self._approve)
-        self.reject_button = button("Reject: use the time above", "stop", self._reject)
+        self.approve_button = button(translate("Incidents", "Approve claimed time"), "go", self._approve)
+        self.reject_button = button(translate("Incidents", "Reject: use the time above"), "stop", self._reject)
         self.decision = QWidget()
         decision = QVBoxLayout(self.decision)
         decision.setContentsMargins(0, 0, 0, 0)
-        decision.addWidget(label("Clock-out time to use if you reject", "muted"))
+        decision.addWidget(label(translate("Incidents", "Clock-out time to use if you reject"), "muted"))
         decision.addWidget(self.picker)
         decision.addWidget(self.notes)
         row = QHBoxLayout()
@@ -225,24 +275,29 @@ class IncidentDetailScreen(QWidget):
         columns.addWidget(self.decision, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 16, 40, 16)
-        layout.addWidget(label("Missed clock-out", "title"))
+        layout.addWidget(label(translate("Incidents", "Missed clock-out"), "title"))
         layout.addLayout(columns, 1)
-        layout.addWidget(button("Back to the list", "quiet", self.back.emit))
+        layout.addWidget(button(translate("Incidents", "Back to the list"), "quiet", self.back.emit))
 
     def show_incident(self, incident: MissedClockoutIncident, zone: object, now: datetime) -> None:
         self.incident = incident
-        reason = incident.employee_reason.label if incident.employee_reason else "\u2013"
-        lines = [
-            f"Employee: {incident.full_name}",
-            f"Clocked in: {_when(incident.login_time, zone)}",
-            f"Claimed clock-out: {_when(incident.employee_claimed_logout_time, zone)}",
-            f"Reason: {reason}",
-            f"Note: {incident.employee_note or 'none'}",
-            f"Status: {STATUS_WORDS[incident.status]}",
+        reason: Shown = reason_label(incident.employee_reason) if incident.employee_reason else "\u2013"
+        note: Shown = incident.employee_note or translate("Incidents", "none")
+        lines: list[Shown] = [
+            translate("Incidents", "Employee: {name}").format(name=incident.full_name),
+            translate("Incidents", "Clocked in: {time}").format(time=_when(incident.login_time, zone)),
+            translate("Incidents", "Claimed clock-out: {time}").format(
+                time=_when(incident.employee_claimed_logout_time, zone)
+            ),
+            translate("Incidents", "Reason: {reason}").format(reason=reason),
+            translate("Incidents", "Note: {note}").format(note=note),
+            translate("Incidents", "Status: {status}").format(status=STATUS_WORDS[incident.status]),
         ]
         if not incident.is_unresolved:
-            lines.append(f"Final clock-out: {_when(incident.final_logout_time, zone)}")
-        self.facts.setText("\n".join(lines))
+            lines.append(
+                translate("Incidents", "Final clock-out: {time}").format(time=_when(incident.final_logout_time, zone))
+            )
+        set_text(self.facts, joined(lines, "\n"))
         high = min(now, incident.login_time + MAX_SESSION)
         self.picker.set_range(incident.login_time, high, zone, incident.employee_claimed_logout_time)  # type: ignore[arg-type]
         self.notes.clear()
@@ -264,20 +319,36 @@ class SettingsView:
     company: CompanySettingsView
 
 
-def sync_text(status: SyncStatus | None, zone: tzinfo | None) -> str:
-    """Sync status in words for the supervisor."""
+def sync_text(status: SyncStatus | None, zone: tzinfo | None) -> Shown:
+    """Sync status in words for the supervisor (the server's own words for a problem stay as they came)."""
     if status is None:
-        return "Not connected to a central database: punches are kept on this kiosk only."
-    when = status.last_success.astimezone(zone).strftime("%a %d %b %H:%M") if status.last_success else "never"
-    lines = [f"Waiting to sync: {status.pending}", f"Last successful sync: {when}"]
+        return translate("SettingsScreen", "Not connected to a central database: punches are kept on this kiosk only.")
+    when: Shown = (
+        day_and_clock(status.last_success, zone) if status.last_success else translate("SettingsScreen", "never")
+    )
+    lines: list[Shown] = [
+        translate("SettingsScreen", "Waiting to sync: {count}").format(count=status.pending),
+        translate("SettingsScreen", "Last successful sync: {time}").format(time=when),
+    ]
     if status.running:
-        lines.append("Syncing now\u2026")
+        lines.append(translate("SettingsScreen", "Syncing now\u2026"))
     if status.last_error:
-        kind = f" ({status.last_error_kind.value})" if status.last_error_kind else ""
-        lines.append(f"Last problem{kind}: {status.last_error}")
+        if status.last_error_kind:
+            kind = SYNC_ERROR_KINDS.get(status.last_error_kind.value, status.last_error_kind.value)
+            lines.append(
+                translate("SettingsScreen", "Last problem ({kind}): {problem}").format(
+                    kind=kind, problem=status.last_error
+                )
+            )
+        else:
+            lines.append(translate("SettingsScreen", "Last problem: {problem}").format(problem=status.last_error))
     if status.stopped:
-        lines.append("Sync is stopped until the kiosk is provisioned again.")
-    return "\n".join(lines)
+        lines.append(translate("SettingsScreen", "Sync is stopped until the kiosk is provisioned again."))
+    return joined(lines, "\n")
+
+
+def _seconds(seconds: int) -> Text:
+    return translate("SettingsScreen", "{seconds} s").format(seconds=seconds)
 
 
 class SettingsScreen(QWidget):
@@ -289,25 +360,38 @@ class SettingsScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.missed_enabled = QCheckBox("Ask for a claim when someone did not clock out")
-        self.block_reports = QCheckBox("Block reports and payroll exports while claims are unresolved")
-        self.pin_punching = QCheckBox("Employees may punch with a PIN")
+        self.missed_enabled = QCheckBox()
+        set_text(self.missed_enabled, translate("SettingsScreen", "Ask for a claim when someone did not clock out"))
+        self.block_reports = QCheckBox()
+        set_text(
+            self.block_reports,
+            translate("SettingsScreen", "Block reports and payroll exports while claims are unresolved"),
+        )
+        self.pin_punching = QCheckBox()
+        set_text(self.pin_punching, translate("SettingsScreen", "Employees may punch with a PIN"))
         self.sync_status = label("", "small")
-        self.sync_button = button("Sync now", "accent", self.sync_now.emit)
+        self.sync_button = button(translate("SettingsScreen", "Sync now"), "accent", self.sync_now.emit)
         self.secrets_note = label("", "small")
-        self.liveness = ChoiceRow([(value.capitalize(), value) for value in STRICTNESS])
-        self.matching = ChoiceRow([(value.capitalize(), value) for value in STRICTNESS])
-        self.idle_seconds = ChoiceRow([(f"{seconds} s", seconds) for seconds in IDLE_CHOICES])
+        self.liveness = ChoiceRow([(STRICTNESS_WORDS[value], value) for value in STRICTNESS])
+        self.matching = ChoiceRow([(STRICTNESS_WORDS[value], value) for value in STRICTNESS])
+        self.idle_seconds = ChoiceRow([(_seconds(seconds), seconds) for seconds in IDLE_CHOICES])
+        # Each language named in itself, so a supervisor who reads only one of them finds it.
+        self.language = ChoiceRow([(language.native_name, language.value) for language in Language])
         self.form = form = QFormLayout()
         form.addRow(self.missed_enabled)
         form.addRow(self.block_reports)
         form.addRow(self.pin_punching)
-        form.addRow("Liveness check", self.liveness)
-        form.addRow("Face matching", self.matching)
-        form.addRow("Back to the idle screen after", self.idle_seconds)
+        form.addRow(label(translate("SettingsScreen", "Liveness check")), self.liveness)
+        form.addRow(label(translate("SettingsScreen", "Face matching")), self.matching)
+        form.addRow(label(translate("SettingsScreen", "Back to the idle screen after")), self.idle_seconds)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
-        layout.addWidget(label("Settings", "title"))
+        # The language shares the title's line: the screen has no height to spare at 1280x800.
+        header = QHBoxLayout()
+        header.addWidget(label(translate("SettingsScreen", "Settings"), "title"), 1)
+        header.addWidget(label(translate("SettingsScreen", "Kiosk language"), wrap=False))
+        header.addWidget(self.language)
+        layout.addLayout(header)
         layout.addLayout(form)
         sync = QHBoxLayout()
         sync.addWidget(self.sync_status, 3)
@@ -315,8 +399,8 @@ class SettingsScreen(QWidget):
         layout.addLayout(sync)
         layout.addWidget(self.secrets_note)
         layout.addStretch(1)
-        self.save_button = button("Save", "go", self._save)
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.save_button = button(SAVE, "go", self._save)
+        self.back_button = button(BACK, "quiet", self.back.emit)
         row = QHBoxLayout()
         row.addWidget(self.save_button, 2)
         row.addWidget(self.back_button, 1)
@@ -331,15 +415,19 @@ class SettingsScreen(QWidget):
         if view.device.idle_timeout_seconds not in IDLE_CHOICES:
             self.idle_seconds = self._replace_idle_row(view.device.idle_timeout_seconds)
         self.idle_seconds.set_value(view.device.idle_timeout_seconds)
+        self.language.set_value(Language.from_code(view.device.language).value)
 
     def show_sync(self, status: SyncStatus | None, zone: tzinfo | None = None) -> None:
-        self.sync_status.setText(sync_text(status, zone))
+        set_text(self.sync_status, sync_text(status, zone))
         self.sync_button.setVisible(status is not None)
         self.sync_button.setEnabled(status is not None and not status.running)
 
     def show_secrets(self, secrets: StoreDescription | None) -> None:
         """Where the kiosk's secrets are kept; the last resort, protected by file permissions only, stands out."""
-        self.secrets_note.setText(secrets.for_supervisor if secrets is not None else "")
+        words: Shown = ""
+        if secrets is not None:
+            words = SECRETS_WORDS.get(secrets.kind, SECRETS_FILE_ONLY)
+        set_text(self.secrets_note, words)
         self.secrets_note.setVisible(secrets is not None)
         caution = secrets is not None and secrets.file_permissions_only
         self.secrets_note.setProperty("role", "caution" if caution else "small")
@@ -347,7 +435,7 @@ class SettingsScreen(QWidget):
 
     def _replace_idle_row(self, seconds: int) -> ChoiceRow:
         """A stored idle time that is not among the usual choices (set elsewhere) is offered too."""
-        row = ChoiceRow([(f"{value} s", value) for value in sorted({*IDLE_CHOICES, seconds})])
+        row = ChoiceRow([(_seconds(value), value) for value in sorted({*IDLE_CHOICES, seconds})])
         self.form.replaceWidget(self.idle_seconds, row)
         self.idle_seconds.deleteLater()
         return row
@@ -361,6 +449,7 @@ class SettingsScreen(QWidget):
                 "liveness_strictness": self.liveness.value,
                 "matching_strictness": self.matching.value,
                 "idle_timeout_seconds": self.idle_seconds.value,
+                "language": self.language.value,
             }
         )
 
@@ -384,6 +473,8 @@ class AdminHost(Protocol):
 
     def apply_settings(self, settings: DeviceSettings) -> None: ...
 
+    def use_language(self, language: Language) -> None: ...
+
 
 class AdminMode(QObject):
     """The supervisor's PIN and screens, driven by the kiosk."""
@@ -397,20 +488,22 @@ class AdminMode(QObject):
         super().__init__(parent)
         self.kiosk = kiosk
         self.active = False
-        self.pin = PinScreen("Supervisor PIN", 12)
+        self.pin = PinScreen(translate("AdminMode", "Supervisor PIN"), 12)
         self.home = AdminHome()
         self.incidents = IncidentListScreen()
         self.detail = IncidentDetailScreen()
         self.settings = SettingsScreen()
-        self.on_site = ListScreen("Who is on site now")
-        self.today = ListScreen("Today's punches")
-        self.employees = NamePickScreen("Employees")
+        self.on_site = ListScreen(translate("AdminMode", "Who is on site now"))
+        self.today = ListScreen(translate("AdminMode", "Today's punches"))
+        self.employees = NamePickScreen(translate("AdminMode", "Employees"))
         self.employee = EmployeeScreen()
         self.employee_form = EmployeeFormScreen()
-        self.add_employee_button = self.employees.add_action("Add employee", "accent", self.show_new_employee)
-        self.new_pin = PinScreen("New PIN", 8)
+        self.add_employee_button = self.employees.add_action(
+            translate("AdminMode", "Add employee"), "accent", self.show_new_employee
+        )
+        self.new_pin = PinScreen(translate("AdminMode", "New PIN"), 8)
         self.export = ExportScreen()
-        self.departments = NamePickScreen("Departments and their rules")
+        self.departments = NamePickScreen(translate("AdminMode", "Departments and their rules"))
         self.department = DepartmentScreen()
         self.consent = ConsentScreen()
         self.capture = CaptureScreen()
@@ -434,13 +527,13 @@ class AdminMode(QObject):
         self.pin.entered.connect(self._check_pin)
         self.pin.back.connect(kiosk.go_idle)
         self.home.review.clicked.connect(self.show_incidents)
-        self.home.add_task("Missed clock-outs", self.show_incidents)
-        self.home.add_task("Who is on site", self.show_on_site)
-        self.home.add_task("Today's punches", self.show_today)
-        self.home.add_task("Employees", self.show_employees)
-        self.home.add_task("Timesheet export", self.show_export)
-        self.home.add_task("Settings and sync", self.show_settings)
-        self.home.add_task("Department rules", self.show_departments)
+        self.home.add_task(translate("AdminHome", "Missed clock-outs"), self.show_incidents)
+        self.home.add_task(translate("AdminHome", "Who is on site"), self.show_on_site)
+        self.home.add_task(translate("AdminMode", "Today's punches"), self.show_today)
+        self.home.add_task(translate("AdminMode", "Employees"), self.show_employees)
+        self.home.add_task(translate("ExportScreen", "Timesheet export"), self.show_export)
+        self.home.add_task(translate("AdminHome", "Settings and sync"), self.show_settings)
+        self.home.add_task(translate("AdminHome", "Department rules"), self.show_departments)
         self.departments.back.connect(self.show_home)
         self.departments.picked.connect(self.open_department)
         self.department.back.connect(self.show_departments)
@@ -488,7 +581,7 @@ class AdminMode(QObject):
 
     def ask_pin(self) -> None:
         if self._locked_seconds <= 0:
-            self.pin.reset("Enter the supervisor PIN")
+            self.pin.reset(ENTER_PIN)
         self.kiosk.window.show_screen(self.pin)
 
     def _check_pin(self, pin: str) -> None:
@@ -508,17 +601,17 @@ class AdminMode(QObject):
             self._lock_timer.start()
             self._show_lock()
         else:
-            self.pin.reset("Enter the supervisor PIN", wrong_pin_sentence(max(0, FREE_ATTEMPTS - check.failures)))
+            self.pin.reset(ENTER_PIN, wrong_pin_sentence(max(0, FREE_ATTEMPTS - check.failures)))
 
     def _show_lock(self) -> None:
         self.pin.keypad.set_enabled_keys(False)
-        self.pin.problem.show_message(f"Too many wrong PINs. Try again in {self._locked_seconds} s.", Level.PROBLEM)
+        self.pin.problem.show_message(locked_sentence(self._locked_seconds), Level.PROBLEM)
 
     def _tick_lock(self) -> None:
         self._locked_seconds -= 1
         if self._locked_seconds <= 0:
             self._lock_timer.stop()
-            self.pin.reset("Enter the supervisor PIN")
+            self.pin.reset(ENTER_PIN)
         else:
             self._show_lock()
 
@@ -585,7 +678,12 @@ class AdminMode(QObject):
         actor = self.actor
 
         def done(incident: MissedClockoutIncident) -> None:
-            self.kiosk.messenger.tell(f"{incident.full_name}: claim {incident.status.value}", Level.SUCCESS)
+            done = (
+                translate("Incidents", "{name}: claim approved")
+                if incident.status is IncidentStatus.APPROVED
+                else translate("Incidents", "{name}: claim rejected")
+            )
+            self.kiosk.messenger.tell(done.format(name=incident.full_name), Level.SUCCESS)
             self.show_incidents()
 
         self.kiosk.database.submit(
@@ -629,7 +727,8 @@ class AdminMode(QObject):
         def saved(device: DeviceSettings) -> None:
             self.kiosk.apply_settings(device)
             self.kiosk.refresh_place()
-            self.kiosk.messenger.tell("Settings saved", Level.SUCCESS)
+            self.kiosk.use_language(Language.from_code(device.language))
+            self.kiosk.messenger.tell(translate("SettingsScreen", "Settings saved"), Level.SUCCESS)
             self.show_home()
 
         self.kiosk.database.submit(save, saved)
@@ -674,11 +773,16 @@ class AdminMode(QObject):
         self.add_employee_button.setVisible(self.roster_owned_here)
 
         def shown(rows: list[EmployeeOverview]) -> None:
-            empty = "No employees yet: add the first one." if self.roster_owned_here else HEAD_OFFICE_ROSTER
+            empty = (
+                translate("AdminMode", "No employees yet: add the first one.")
+                if self.roster_owned_here
+                else HEAD_OFFICE_ROSTER
+            )
             self.employees.show_names(
-                [(row.employee.id, employee_line(row)) for row in rows],
+                [(row.employee.id, row.employee.full_name) for row in rows],
                 empty,
                 {row.employee.id: row.employee.number for row in rows},
+                {row.employee.id: joined(employee_facts(row), DOT) for row in rows},
             )
             self.kiosk.window.show_screen(self.employees)
 
@@ -692,7 +796,9 @@ class AdminMode(QObject):
         def shown(rows: list[EmployeeOverview]) -> None:
             row = next((row for row in rows if row.employee.id == employee_id), None)
             if row is None:
-                self.kiosk.messenger.tell("That employee is no longer on the roster", Level.PROBLEM)
+                self.kiosk.messenger.tell(
+                    translate("AdminMode", "That employee is no longer on the roster"), Level.PROBLEM
+                )
                 return
             owned = self.roster_owned_here
             place = self.kiosk.place
@@ -715,7 +821,7 @@ class AdminMode(QObject):
         log.info("first start: leading the supervisor to the first employee")
         self.show_new_employee(FIRST_EMPLOYEE_INTRO)
 
-    def show_new_employee(self, intro: str = "") -> None:
+    def show_new_employee(self, intro: Shown = "") -> None:
         services = self._services()
         if services is None or not self.roster_owned_here:
             return
@@ -761,10 +867,13 @@ class AdminMode(QObject):
             return services.roster.update_employee(employee_id, **details, changed_by=actor)
 
         def saved(employee: EmployeeRecord) -> None:
-            if employee_id is None:
-                what = f"{employee.full_name} added" + (": enrol their face now" if self.enrolment else "")
-            else:
-                what = f"{employee.full_name} saved"
+            what = (
+                translate("AdminMode", "{name} saved")
+                if employee_id is not None
+                else translate("AdminMode", "{name} added: enrol their face now")
+                if self.enrolment
+                else translate("AdminMode", "{name} added")
+            ).format(name=employee.full_name)
             self.kiosk.messenger.tell(what, Level.SUCCESS)
             self.open_employee(employee.id)
 
@@ -784,7 +893,12 @@ class AdminMode(QObject):
         employee_id, actor = self.employee.employee_id, self.actor
 
         def done(employee: EmployeeRecord) -> None:
-            self.kiosk.messenger.tell(f"{employee.full_name} deactivated; their face data is deleted", Level.SUCCESS)
+            self.kiosk.messenger.tell(
+                translate("AdminMode", "{name} deactivated; their face data is deleted").format(
+                    name=employee.full_name
+                ),
+                Level.SUCCESS,
+            )
             self.show_employees()
 
         def failed(error: BaseException) -> None:
@@ -803,7 +917,7 @@ class AdminMode(QObject):
         def shown(records: list[DepartmentRecord]) -> None:
             self.department_rules = {record.rules.name: record.rules for record in records}
             rows = [(record.rules.name, department_line(record)) for record in records]
-            self.departments.show_names(rows, "No departments yet.")
+            self.departments.show_names(rows, translate("AdminMode", "No departments yet."))
             self.kiosk.window.show_screen(self.departments)
 
         self.kiosk.database.submit(services.roster.departments, shown)
@@ -822,13 +936,18 @@ class AdminMode(QObject):
         actor = self.actor
 
         def saved(record: DepartmentRecord) -> None:
-            self.kiosk.messenger.tell(f"Rules of {record.rules.name} saved", Level.SUCCESS)
+            self.kiosk.messenger.tell(
+                translate("DepartmentScreen", "Rules of {name} saved").format(name=record.rules.name), Level.SUCCESS
+            )
             self.show_departments()
 
         self.kiosk.database.submit(lambda: services.roster.save_department(rules, changed_by=actor), saved)
 
     def _ask_new_pin(self) -> None:
-        self.new_pin.title.setText(f"New PIN for {self.employee.name.text()} (4 to 8 digits)")
+        set_text(
+            self.new_pin.title,
+            translate("AdminMode", "New PIN for {name} (4 to 8 digits)").format(name=self.employee.name.text()),
+        )
         self.new_pin.reset("")
         self.kiosk.window.show_screen(self.new_pin)
 
@@ -839,7 +958,7 @@ class AdminMode(QObject):
         employee_id, actor = self.employee.employee_id, self.actor
 
         def saved(_: None) -> None:
-            self.kiosk.messenger.tell("PIN saved", Level.SUCCESS)
+            self.kiosk.messenger.tell(translate("AdminMode", "PIN saved"), Level.SUCCESS)
             self.open_employee(employee_id)
 
         def failed(error: BaseException) -> None:
@@ -850,13 +969,13 @@ class AdminMode(QObject):
     def _ask_consent(self) -> None:
         if not self._require():
             return
-        self.consent.show_consent(self.employee.name.text(), CONSENT_TEXT)
+        self.consent.show_consent(self.employee.name.text())
         self.kiosk.window.show_screen(self.consent)
 
     def _start_capture(self) -> None:
         vision = self.kiosk.parts.vision
         if vision is None or not self._require():
-            self.kiosk.messenger.tell("This kiosk has no camera to enrol with", Level.PROBLEM)
+            self.kiosk.messenger.tell(translate("AdminMode", "This kiosk has no camera to enrol with"), Level.PROBLEM)
             return
         total = sum(count for _, count in CAMERA_PLAN)
         self.capture.start(self.employee.name.text(), total, CAMERA_PLAN[0][0].advice)
@@ -882,7 +1001,9 @@ class AdminMode(QObject):
         employee_id, actor, samples = self.employee.employee_id, self.actor, step.samples
 
         def enrolled(result: EnrolmentResult) -> None:
-            self.kiosk.messenger.tell(f"Face enrolled: {result.templates} samples", Level.SUCCESS)
+            self.kiosk.messenger.tell(
+                translate("AdminMode", "Face enrolled: {count} samples").format(count=result.templates), Level.SUCCESS
+            )
             self.enrolled.emit(result)
             self.open_employee(employee_id)
 
@@ -903,7 +1024,11 @@ class AdminMode(QObject):
         employee_id, actor = self.employee.employee_id, self.actor
 
         def deleted(removed: int) -> None:
-            done = "Face data deleted (1 sample)" if removed == 1 else f"Face data deleted ({removed} samples)"
+            done = (
+                translate("AdminMode", "Face data deleted (1 sample)")
+                if removed == 1
+                else translate("AdminMode", "Face data deleted ({count} samples)").format(count=removed)
+            )
             self.kiosk.messenger.tell(done, Level.SUCCESS)
             self.open_employee(employee_id)
 
@@ -922,7 +1047,7 @@ class AdminMode(QObject):
 
         def shown(found: tuple[date, list[ExportTarget]]) -> None:
             today, targets = found
-            self.export.show_period(today, [(target.label, target.folder) for target in targets])
+            self.export.show_period(today, [(export_target_text(target), target.folder) for target in targets])
             self.kiosk.window.show_screen(self.export)
 
         self.kiosk.database.submit(gather, shown)
@@ -937,9 +1062,12 @@ class AdminMode(QObject):
 
         def done(files: ExportedFiles) -> None:
             self.export.result.show_message(
-                f"Saved {files.rows} rows to {files.csv} and {files.workbook.name}", Level.SUCCESS
+                translate("ExportScreen", "Saved {rows} rows to {csv} and {workbook}").format(
+                    rows=files.rows, csv=files.csv, workbook=files.workbook.name
+                ),
+                Level.SUCCESS,
             )
-            self.kiosk.messenger.tell("Timesheet exported", Level.SUCCESS)
+            self.kiosk.messenger.tell(translate("ExportScreen", "Timesheet exported"), Level.SUCCESS)
 
         def failed(error: BaseException) -> None:
             self.export.result.show_message(explain(error), Level.PROBLEM)
@@ -956,7 +1084,8 @@ class AdminMode(QObject):
         def done(status: SyncStatus) -> None:
             self.settings.show_sync(status)
             self.kiosk.messenger.tell(
-                status.last_error or "Synced", Level.PROBLEM if status.last_error else Level.SUCCESS
+                status.last_error or translate("SettingsScreen", "Synced"),
+                Level.PROBLEM if status.last_error else Level.SUCCESS,
             )
 
         def failed(error: BaseException) -> None:

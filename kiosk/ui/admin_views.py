@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -22,14 +21,41 @@ from PySide6.QtWidgets import (
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.sessions import EmployeeStatus
 from kiosk.services.supervision import EmployeeOverview, Presence, PunchLine
+from kiosk.services.timesheet_export import ExportTarget
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord
-from kiosk.ui.employee_screens import DONE_WORDS
+from kiosk.ui.employee_screens import done_words
+from kiosk.ui.language import (
+    Shown,
+    clock,
+    joined,
+    list_item,
+    set_placeholder,
+    set_text,
+    time_of_day,
+    translate,
+    weekday_and_clock,
+)
+from kiosk.ui.language import day as day_text
 from kiosk.ui.messages import Level
+from kiosk.ui.problems import PROBLEMS
 from kiosk.ui.widgets import ChoiceRow, MessageLine, OnScreenKeyboard, button, label
 
-TIME = "%H:%M"
 DOT = "  \u00b7  "
+BACK = translate("NoticeScreen", "Back")
+SAVE = translate("SettingsScreen", "Save")
+HOW_IDENTIFIED = {
+    "face": translate("SupervisorLists", "by face"),
+    "pin": translate("SupervisorLists", "by PIN"),
+    "admin": translate("SupervisorLists", "by a supervisor"),
+}
+SYNC_STATES = {
+    "pending": translate("SupervisorLists", "waiting to sync"),
+    "sent": translate("SupervisorLists", "synced"),
+    "rejected": translate("SupervisorLists", "refused by head office"),
+    "conflict": translate("SupervisorLists", "in conflict at head office"),
+}
+DEACTIVATE = translate("EmployeeScreen", "Deactivate")
 GRACE_CHOICES = (0, 3, 5, 10, 15)
 HOUR_CHOICES = (6, 7, 8, 9, 10, 12)
 
@@ -39,12 +65,12 @@ class ListScreen(QWidget):
 
     back = Signal()
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: Shown, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = label(title, "title")
         self.summary = label("", "muted")
         self.list = QListWidget()
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.back_button = button(BACK, "quiet", self.back.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
@@ -52,74 +78,110 @@ class ListScreen(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.back_button)
 
-    def show_lines(self, lines: list[str], summary: str) -> None:
+    def show_lines(self, lines: list[Shown], summary: Shown) -> None:
         self.list.clear()
         for line in lines:
-            self.list.addItem(QListWidgetItem(line))
-        self.summary.setText(summary)
+            self.list.addItem(list_item(line))
+        set_text(self.summary, summary)
 
     def lines(self) -> list[str]:
         return [self.list.item(index).text() for index in range(self.list.count())]
 
 
-def presence_lines(present: list[Presence]) -> tuple[list[str], str]:
+BREAK_SINCE = {
+    "lunch": translate("SupervisorLists", "on a lunch break since {time}"),
+    "rest": translate("SupervisorLists", "on a rest break since {time}"),
+    "other": translate("SupervisorLists", "on a break since {time}"),
+}
+
+
+def presence_lines(present: list[Presence]) -> tuple[list[Shown], Shown]:
     """Lines for "who is on site now" and a summary."""
-    lines = []
+    lines: list[Shown] = []
     for presence in present:
+        what: Shown
         if presence.status is EmployeeStatus.ON_BREAK and presence.break_type is not None:
-            what = f"on a {presence.break_type.value} break since {presence.since.strftime(TIME)}"
+            what = BREAK_SINCE[presence.break_type.value].format(time=clock(presence.since, None))
         else:
-            what = f"on shift since {presence.since.strftime('%a %H:%M')}"
-        flag = "  \u2022 open too long: probably left without clocking out" if presence.missed_clockout else ""
-        lines.append(f"{presence.employee.full_name}  \u00b7  {what}{flag}")
+            what = translate("SupervisorLists", "on shift since {time}").format(
+                time=weekday_and_clock(presence.since, None)
+            )
+        parts: list[Shown] = [presence.employee.full_name, what]
+        if presence.missed_clockout:
+            parts.append(translate("SupervisorLists", "\u2022 open too long: probably left without clocking out"))
+        lines.append(joined(parts, DOT))
     on_break = sum(1 for presence in present if presence.status is EmployeeStatus.ON_BREAK)
-    summary = f"{len(present)} on site, {on_break} of them on a break" if present else "Nobody is on site."
+    summary = (
+        translate("SupervisorLists", "{count} on site, {on_break} of them on a break").format(
+            count=len(present), on_break=on_break
+        )
+        if present
+        else translate("SupervisorLists", "Nobody is on site.")
+    )
     return lines, summary
 
 
-def punch_lines(punches: list[PunchLine]) -> tuple[list[str], str]:
+def punch_lines(punches: list[PunchLine]) -> tuple[list[Shown], Shown]:
     """Lines for today's punches (newest first) and a summary."""
-    lines = []
+    lines: list[Shown] = []
     for line in punches:
         punch = line.punch
-        what = DONE_WORDS[punch.kind]
-        if punch.break_type is not None:
-            what = f"{punch.break_type.value.capitalize()} break started"
-        how = punch.identified_by.value
-        sync = line.sync_state.value + (f" ({line.sync_error})" if line.sync_error else "")
-        parts = (f"{line.local_time.strftime(TIME)}  {line.employee_name}", what, f"by {how}", sync)
-        lines.append(DOT.join(parts))
-    return lines, f"{len(punches)} punches today" if punches else "No punches today yet."
+        how = HOW_IDENTIFIED.get(punch.identified_by.value, punch.identified_by.value)
+        sync: Shown = SYNC_STATES.get(line.sync_state.value, line.sync_state.value)
+        if line.sync_error:
+            sync = joined([sync, f"({line.sync_error})"], " ")
+        first = joined([clock(line.local_time, None), line.employee_name], "  ")
+        lines.append(joined([first, done_words(punch.kind, punch.break_type), how, sync], DOT))
+    summary = (
+        translate("SupervisorLists", "{count} punches today").format(count=len(punches))
+        if punches
+        else translate("SupervisorLists", "No punches today yet.")
+    )
+    return lines, summary
 
 
-def employee_line(row: EmployeeOverview) -> str:
-    faces = f"{row.face_templates} face samples" if row.face_templates else "no face enrolled"
-    pin = "PIN set" if row.has_pin else "no PIN"
-    return DOT.join((row.employee.full_name, faces, pin))
+def employee_facts(row: EmployeeOverview) -> list[Shown]:
+    faces = (
+        translate("SupervisorLists", "{count} face samples").format(count=row.face_templates)
+        if row.face_templates
+        else translate("SupervisorLists", "no face enrolled")
+    )
+    pin = translate("SupervisorLists", "PIN set") if row.has_pin else translate("SupervisorLists", "no PIN")
+    return [faces, pin]
 
 
 class DayPicker(QWidget):
     """A date with large day-by-day buttons."""
 
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+    def __init__(self, caption: Shown, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.day = date(2000, 1, 1)
         self.text = label("", "title", wrap=False, centre=True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(label(caption, wrap=False))
-        layout.addWidget(button("\u2212 week", None, lambda: self.shift(-7)))
-        layout.addWidget(button("\u2212 day", None, lambda: self.shift(-1)))
+        layout.addWidget(button(translate("DayPicker", "\u2212 week"), None, lambda: self.shift(-7)))
+        layout.addWidget(button(translate("DayPicker", "\u2212 day"), None, lambda: self.shift(-1)))
         layout.addWidget(self.text, 2)
-        layout.addWidget(button("+ day", None, lambda: self.shift(1)))
-        layout.addWidget(button("+ week", None, lambda: self.shift(7)))
+        layout.addWidget(button(translate("DayPicker", "+ day"), None, lambda: self.shift(1)))
+        layout.addWidget(button(translate("DayPicker", "+ week"), None, lambda: self.shift(7)))
 
     def set_day(self, day: date) -> None:
         self.day = day
-        self.text.setText(day.strftime("%a %d %b %Y").replace(" 0", " "))
+        set_text(self.text, day_text(day, year=True))
 
     def shift(self, days: int) -> None:
         self.set_day(self.day + timedelta(days=days))
+
+
+def export_target_text(target: ExportTarget) -> Shown:
+    """Where an export can go, in words: a removable drive by its name and mount point (its letter on Windows), or
+    the kiosk's data folder."""
+    folder = target.folder
+    if not target.removable:
+        return translate("ExportScreen", "This kiosk's data folder ({folder})").format(folder=folder)
+    drive = f"{folder.name} ({folder})" if folder.name else str(folder).rstrip("\\")
+    return translate("ExportScreen", "Removable drive {drive}").format(drive=drive)
 
 
 class ExportScreen(QWidget):
@@ -131,18 +193,23 @@ class ExportScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.first = DayPicker("From")
-        self.last = DayPicker("To")
+        self.first = DayPicker(translate("ExportScreen", "From"))
+        self.last = DayPicker(translate("ExportScreen", "To"))
         self.result = MessageLine()
         self.targets = ChoiceRow([], vertical=True)
-        self.run = button("Export timesheet (CSV and Excel)", "go", self._run)
+        self.run = button(translate("ExportScreen", "Export timesheet (CSV and Excel)"), "go", self._run)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
-        layout.addWidget(label("Timesheet export", "title"))
-        layout.addWidget(label("Hours, breaks, overtime and undertime per employee and business day.", "muted"))
+        layout.addWidget(label(translate("ExportScreen", "Timesheet export"), "title"))
+        layout.addWidget(
+            label(
+                translate("ExportScreen", "Hours, breaks, overtime and undertime per employee and business day."),
+                "muted",
+            )
+        )
         layout.addWidget(self.first)
         layout.addWidget(self.last)
-        layout.addWidget(label("Save to", wrap=False))
+        layout.addWidget(label(translate("ExportScreen", "Save to"), wrap=False))
         self.targets_box = QVBoxLayout()
         self.targets_box.addWidget(self.targets)
         layout.addLayout(self.targets_box)
@@ -152,9 +219,9 @@ class ExportScreen(QWidget):
         layout.addWidget(self.run)
         layout.addWidget(self.result)
         layout.addStretch(1)
-        layout.addWidget(button("Back", "quiet", self.back.emit))
+        layout.addWidget(button(BACK, "quiet", self.back.emit))
 
-    def show_period(self, today: date, targets: list[tuple[str, object]] | None = None) -> None:
+    def show_period(self, today: date, targets: list[tuple[Shown, object]] | None = None) -> None:
         """Start with the last two weeks up to today; `targets` are (label, folder), a removable drive first when
         there is one (it is chosen), the data folder last."""
         self.first.set_day(today - timedelta(days=13))
@@ -167,10 +234,14 @@ class ExportScreen(QWidget):
             self.targets_box.addWidget(self.targets)
             if targets:
                 self.targets.set_value(targets[0][1])
-            self.drive_hint.setText(
-                "No removable drive is plugged in. Plug one in and open this screen again to save on it."
+            set_text(
+                self.drive_hint,
+                translate(
+                    "ExportScreen",
+                    "No removable drive is plugged in. Plug one in and open this screen again to save on it.",
+                )
                 if len(targets) <= 1
-                else ""
+                else "",
             )
 
     def _run(self) -> None:
@@ -193,13 +264,14 @@ class EmployeeScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.employee_id = ""
+        self.full_name = ""
         self.name = label("", "title")
         self.facts = label("", "muted")
-        self.enrol_button = button("Enrol face", "accent", self.enrol.emit)
-        self.delete_button = button("Delete face data", "stop", self.delete_face.emit)
-        self.pin_button = button("Set PIN", None, self.set_pin.emit)
-        self.edit_button = button("Change details", None, self.edit.emit)
-        self.deactivate_button = button("Deactivate", "stop", self._deactivate)
+        self.enrol_button = button(translate("EmployeeScreen", "Enrol face"), "accent", self.enrol.emit)
+        self.delete_button = button(translate("EmployeeScreen", "Delete face data"), "stop", self.delete_face.emit)
+        self.pin_button = button(translate("EmployeeScreen", "Set PIN"), None, self.set_pin.emit)
+        self.edit_button = button(translate("EmployeeScreen", "Change details"), None, self.edit.emit)
+        self.deactivate_button = button(DEACTIVATE, "stop", self._deactivate)
         self.managed = label("", "muted")
         self._armed = False
         layout = QVBoxLayout(self)
@@ -217,7 +289,7 @@ class EmployeeScreen(QWidget):
         ):
             layout.addWidget(widget)
         layout.addStretch(1)
-        layout.addWidget(button("Back", "quiet", self.back.emit))
+        layout.addWidget(button(BACK, "quiet", self.back.emit))
 
     def show_employee(
         self,
@@ -226,64 +298,80 @@ class EmployeeScreen(QWidget):
         *,
         details_editable: bool = True,
         may_deactivate: bool = True,
-        managed_note: str = "",
+        managed_note: Shown = "",
     ) -> None:
         self.employee_id = row.employee.id
-        self.name.setText(row.employee.full_name)
-        department = row.employee.department or "no department"
-        rate = f"daily rate {row.employee.daily_rate}"
-        self.facts.setText(
-            DOT.join((f"Employee {row.employee.number}", department, rate, *employee_line(row).split(DOT)[1:]))
-        )
+        self.full_name = row.employee.full_name
+        set_text(self.name, row.employee.full_name)
+        department: Shown = row.employee.department or translate("EmployeeScreen", "no department")
+        number = translate("EmployeeScreen", "Employee {number}").format(number=row.employee.number)
+        rate = translate("EmployeeScreen", "daily rate {rate}").format(rate=row.employee.daily_rate)
+        set_text(self.facts, joined([number, department, rate, *employee_facts(row)], DOT))
         self.edit_button.setVisible(details_editable)
         self.deactivate_button.setVisible(may_deactivate)
-        self.managed.setText(managed_note)
-        self.managed.setVisible(bool(managed_note))
+        set_text(self.managed, managed_note)
+        self.managed.setVisible(bool(str(managed_note)))
         self._armed = False
-        self.deactivate_button.setText("Deactivate")
-        self.enrol_button.setText("Enrol face again" if row.face_templates else "Enrol face")
+        set_text(self.deactivate_button, DEACTIVATE)
+        set_text(
+            self.enrol_button,
+            translate("EmployeeScreen", "Enrol face again")
+            if row.face_templates
+            else translate("EmployeeScreen", "Enrol face"),
+        )
         self.enrol_button.setVisible(enrolment_available)
         self.delete_button.setEnabled(row.face_templates > 0)
 
     def _deactivate(self) -> None:
         if not self._armed:
             self._armed = True
-            self.deactivate_button.setText(f"Tap again to deactivate {self.name.text()} and delete their face data")
+            set_text(
+                self.deactivate_button,
+                translate("EmployeeScreen", "Tap again to deactivate {name} and delete their face data").format(
+                    name=self.full_name
+                ),
+            )
             return
         self._armed = False
-        self.deactivate_button.setText("Deactivate")
+        set_text(self.deactivate_button, DEACTIVATE)
         self.deactivate.emit()
 
 
-def department_line(record: DepartmentRecord) -> str:
+def department_line(record: DepartmentRecord) -> Shown:
     rules = record.rules
-    parts = [rules.name, f"start {rules.shift_start.strftime(TIME)}", f"{rules.regular_hours} h a day"]
+    parts: list[Shown] = [
+        rules.name,
+        translate("DepartmentScreen", "start {time}").format(time=time_of_day(rules.shift_start)),
+        translate("DepartmentScreen", "{hours} h a day").format(hours=rules.regular_hours),
+    ]
     parts.append(
-        f"undertime tracked, grace {rules.grace_minutes} min, half day after {rules.half_day_after.strftime(TIME)}"
+        translate("DepartmentScreen", "undertime tracked, grace {minutes} min, half day after {time}").format(
+            minutes=rules.grace_minutes, time=time_of_day(rules.half_day_after)
+        )
         if rules.undertime
-        else "undertime not tracked"
+        else translate("DepartmentScreen", "undertime not tracked")
     )
-    parts.append(f"{record.active_employees} employees")
-    return DOT.join(parts)
+    parts.append(translate("DepartmentScreen", "{count} employees").format(count=record.active_employees))
+    return joined(parts, DOT)
 
 
 class TimeStepper(QWidget):
     """A time of day with large quarter-hour buttons."""
 
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+    def __init__(self, caption: Shown, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.value = time(8, 0)
         self.text = label("", "title", wrap=False, centre=True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(label(caption, wrap=False), 2)
-        layout.addWidget(button("\u2212 15 min", None, lambda: self.shift(-15)), 1)
+        layout.addWidget(button(translate("DepartmentScreen", "\u2212 15 min"), None, lambda: self.shift(-15)), 1)
         layout.addWidget(self.text, 1)
-        layout.addWidget(button("+ 15 min", None, lambda: self.shift(15)), 1)
+        layout.addWidget(button(translate("DepartmentScreen", "+ 15 min"), None, lambda: self.shift(15)), 1)
 
     def set_value(self, value: time) -> None:
         self.value = value
-        self.text.setText(value.strftime(TIME))
+        set_text(self.text, time_of_day(value))
 
     def shift(self, minutes: int) -> None:
         total = (self.value.hour * 60 + self.value.minute + minutes) % (24 * 60)
@@ -300,20 +388,29 @@ class DepartmentScreen(QWidget):
         super().__init__(parent)
         self.rules: DepartmentRules | None = None
         self.title = label("", "title")
-        self.undertime = QCheckBox("Track late arrivals and half days (undertime)")
-        self.shift_start = TimeStepper("Shift starts at")
-        self.half_day_after = TimeStepper("Half day after")
-        self.grace = ChoiceRow([(f"{minutes} min", minutes) for minutes in GRACE_CHOICES])
-        self.regular_hours = ChoiceRow([(f"{hours} h", Decimal(hours)) for hours in HOUR_CHOICES])
-        self.save_button = button("Save", "go", self._save)
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.undertime = QCheckBox()
+        set_text(self.undertime, translate("DepartmentScreen", "Track late arrivals and half days (undertime)"))
+        self.shift_start = TimeStepper(translate("DepartmentScreen", "Shift starts at"))
+        self.half_day_after = TimeStepper(translate("DepartmentScreen", "Half day after"))
+        self.grace = ChoiceRow(
+            [(translate("DepartmentScreen", "{minutes} min").format(minutes=m), m) for m in GRACE_CHOICES]
+        )
+        self.regular_hours = ChoiceRow(
+            [(translate("DepartmentScreen", "{hours} h").format(hours=h), Decimal(h)) for h in HOUR_CHOICES]
+        )
+        self.save_button = button(SAVE, "go", self._save)
+        self.back_button = button(BACK, "quiet", self.back.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
         layout.addWidget(self.undertime)
         layout.addWidget(self.shift_start)
         layout.addWidget(self.half_day_after)
-        for caption, row in (("Grace", self.grace), ("Regular hours a day", self.regular_hours)):
+        captions = (
+            (translate("DepartmentScreen", "Grace"), self.grace),
+            (translate("DepartmentScreen", "Regular hours a day"), self.regular_hours),
+        )
+        for caption, row in captions:
             line = QHBoxLayout()
             line.addWidget(label(caption, wrap=False), 1)
             line.addWidget(row, 4)
@@ -326,7 +423,7 @@ class DepartmentScreen(QWidget):
 
     def show_rules(self, rules: DepartmentRules) -> None:
         self.rules = rules
-        self.title.setText(f"Department {rules.name}")
+        set_text(self.title, translate("DepartmentScreen", "Department {name}").format(name=rules.name))
         self.undertime.setChecked(rules.undertime)
         self.shift_start.set_value(rules.shift_start)
         self.half_day_after.set_value(rules.half_day_after)
@@ -349,7 +446,7 @@ class DepartmentScreen(QWidget):
         )
 
 
-NO_DEPARTMENT = "No department"
+NO_DEPARTMENT = translate("EmployeeFormScreen", "No department")
 
 
 class EmployeeFormScreen(QWidget):
@@ -370,20 +467,20 @@ class EmployeeFormScreen(QWidget):
         self.intro = label("", "muted")
         self.number = QLineEdit()
         self.number.setMaxLength(64)
-        self.number.setPlaceholderText("e.g. E001")
+        set_placeholder(self.number, translate("EmployeeFormScreen", "e.g. E001"))
         self.first_name = QLineEdit()
         self.last_name = QLineEdit()
         self.department = QComboBox()
         self.daily_rate = QLineEdit()
-        self.daily_rate.setPlaceholderText("e.g. 800 or 812.50")
+        set_placeholder(self.daily_rate, translate("EmployeeFormScreen", "e.g. 800 or 812.50"))
         self.pin = QLineEdit()
         self.pin_again = QLineEdit()
         for field in (self.pin, self.pin_again):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setMaxLength(8)
         self.error = MessageLine()
-        self.save_button = button("Save", "go", self._submit)
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.save_button = button(SAVE, "go", self._submit)
+        self.back_button = button(BACK, "quiet", self.back.emit)
         form = self._form()
         self.keyboard = OnScreenKeyboard()
         self.fields = (self.number, self.first_name, self.last_name, self.daily_rate, self.pin, self.pin_again)
@@ -410,24 +507,24 @@ class EmployeeFormScreen(QWidget):
     def _form(self) -> QFormLayout:
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("Number", self.number)
+        form.addRow(label(translate("EmployeeFormScreen", "Number"), wrap=False), self.number)
         # Pairs share a row, so that the form fits a small screen above its message line.
-        self.first_name.setPlaceholderText("First name")
-        self.last_name.setPlaceholderText("Last name")
+        set_placeholder(self.first_name, translate("EmployeeFormScreen", "First name"))
+        set_placeholder(self.last_name, translate("EmployeeFormScreen", "Last name"))
         names = QHBoxLayout()
         names.addWidget(self.first_name)
         names.addWidget(self.last_name)
-        form.addRow("Name", names)
-        form.addRow("Department", self.department)
-        form.addRow("Daily rate", self.daily_rate)
-        self.pin.setPlaceholderText("4 to 8 digits")
-        self.pin_again.setPlaceholderText("again")
+        form.addRow(label(translate("EmployeeFormScreen", "Name"), wrap=False), names)
+        form.addRow(label(translate("EmployeeFormScreen", "Department"), wrap=False), self.department)
+        form.addRow(label(translate("EmployeeFormScreen", "Daily rate"), wrap=False), self.daily_rate)
+        set_placeholder(self.pin, translate("EmployeeFormScreen", "4 to 8 digits"))
+        set_placeholder(self.pin_again, translate("EmployeeFormScreen", "again"))
         self.pin_row = QWidget()
         pins = QHBoxLayout(self.pin_row)
         pins.setContentsMargins(0, 0, 0, 0)
         pins.addWidget(self.pin)
         pins.addWidget(self.pin_again)
-        self.pin_caption = label("PIN", wrap=False)
+        self.pin_caption = label(translate("EmployeeFormScreen", "PIN"), wrap=False)
         form.addRow(self.pin_caption, self.pin_row)
         return form
 
@@ -438,15 +535,31 @@ class EmployeeFormScreen(QWidget):
         return super().eventFilter(watched, event)
 
     def _departments(self, names: list[str], current: str | None) -> None:
+        # The first row stands for no department; it carries no name, so a department that happens to be called
+        # "No department" (in any language) is still a department.
         self.department.clear()
-        self.department.addItems([NO_DEPARTMENT, *names])
-        self.department.setCurrentText(current or NO_DEPARTMENT)
+        self.department.addItem(str(NO_DEPARTMENT), None)
+        for name in names:
+            self.department.addItem(name, name)
+        self._choose_department(current)
 
-    def show_new(self, departments: list[str], intro: str = "") -> None:
+    def _choose_department(self, name: str | None) -> None:
+        index = self.department.findData(name) if name is not None else 0
+        self.department.setCurrentIndex(max(index, 0))
+
+    def retranslated(self) -> None:
+        """The "no department" row is the only text of the list in the kiosk's language."""
+        if self.department.count():
+            self.department.setItemText(0, str(NO_DEPARTMENT))
+
+    def show_new(self, departments: list[str], intro: Shown = "") -> None:
         """An empty form for a new employee."""
         self.employee_id = None
-        self.title.setText("Add an employee")
-        self.intro.setText(intro or "They can then enrol their face, or punch with their PIN.")
+        set_text(self.title, translate("EmployeeFormScreen", "Add an employee"))
+        set_text(
+            self.intro,
+            intro or translate("EmployeeFormScreen", "They can then enrol their face, or punch with their PIN."),
+        )
         for field in (self.number, self.first_name, self.last_name, self.daily_rate, self.pin, self.pin_again):
             field.clear()
         self._departments(departments, None)
@@ -460,8 +573,11 @@ class EmployeeFormScreen(QWidget):
     def show_employee(self, employee: EmployeeRecord, departments: list[str]) -> None:
         """The form filled with an employee's details; their PIN is set on its own screen."""
         self.employee_id = employee.id
-        self.title.setText(f"Change {employee.full_name}")
-        self.intro.setText("Their punches, face and PIN stay theirs, whatever is changed here.")
+        set_text(self.title, translate("EmployeeFormScreen", "Change {name}").format(name=employee.full_name))
+        set_text(
+            self.intro,
+            translate("EmployeeFormScreen", "Their punches, face and PIN stay theirs, whatever is changed here."),
+        )
         self.number.setText(employee.number)
         self.first_name.setText(employee.first_name)
         self.last_name.setText(employee.last_name)
@@ -497,20 +613,20 @@ class EmployeeFormScreen(QWidget):
         self.first_name.setText(first_name)
         self.last_name.setText(last_name)
         self.daily_rate.setText(daily_rate)
-        self.department.setCurrentText(department or NO_DEPARTMENT)
+        self._choose_department(department)
         self.pin.setText(pin)
         self.pin_again.setText(pin)
 
     def _submit(self) -> None:
         if self.employee_id is None and self.pin.text() != self.pin_again.text():
-            self.show_error("The two PIN entries differ.")
+            self.show_error(PROBLEMS["pin_mismatch"])
             return
-        department = self.department.currentText()
+        department = self.department.currentData()
         values: dict[str, object] = {
             "number": self.number.text(),
             "first_name": self.first_name.text(),
             "last_name": self.last_name.text(),
-            "department": None if department == NO_DEPARTMENT else department,
+            "department": department if isinstance(department, str) else None,
             "daily_rate": self.daily_rate.text(),
         }
         if self.employee_id is None:
@@ -519,10 +635,10 @@ class EmployeeFormScreen(QWidget):
         self.save_button.setEnabled(False)
         self.save.emit(values)
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: Shown) -> None:
         """Keep the form as it is and say what to change."""
         self.save_button.setEnabled(True)
-        if message:
+        if str(message):
             self.error.show_message(message, Level.PROBLEM)
         else:
             self.error.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -28,7 +27,23 @@ from PySide6.QtWidgets import (
 from kiosk.domain.incidents import NOTE_MAX_LENGTH, ClaimTime, ClaimTimeKind, ClaimTimes, ClockoutReason
 from kiosk.domain.punches import BreakType, PunchKind
 from kiosk.domain.sessions import EmployeeState, EmployeeStatus
+from kiosk.ui.language import (
+    Language,
+    Shown,
+    Text,
+    clock,
+    day,
+    day_and_clock,
+    full_date,
+    joined,
+    list_item,
+    set_placeholder,
+    set_text,
+    translate,
+    weekday_and_clock,
+)
 from kiosk.ui.messages import Level
+from kiosk.ui.problems import advice_text
 from kiosk.ui.vision_process import Checking
 from kiosk.ui.widgets import CameraView, Cue, DateTimePicker, Keypad, MessageLine, OnScreenKeyboard, button, label
 from kiosk.vision.liveness import ChallengeStep
@@ -36,12 +51,12 @@ from kiosk.vision.liveness import ChallengeStep
 Action = tuple[PunchKind, BreakType | None]
 
 ACTION_LABELS = {
-    (PunchKind.CLOCK_IN, None): "Clock in",
-    (PunchKind.BREAK_START, BreakType.LUNCH): "Start lunch break",
-    (PunchKind.BREAK_START, BreakType.REST): "Start rest break",
-    (PunchKind.BREAK_START, BreakType.OTHER): "Start other break",
-    (PunchKind.BREAK_END, None): "End break",
-    (PunchKind.CLOCK_OUT, None): "Clock out",
+    (PunchKind.CLOCK_IN, None): translate("Actions", "Clock in"),
+    (PunchKind.BREAK_START, BreakType.LUNCH): translate("Actions", "Start lunch break"),
+    (PunchKind.BREAK_START, BreakType.REST): translate("Actions", "Start rest break"),
+    (PunchKind.BREAK_START, BreakType.OTHER): translate("Actions", "Start other break"),
+    (PunchKind.BREAK_END, None): translate("Actions", "End break"),
+    (PunchKind.CLOCK_OUT, None): translate("Actions", "Clock out"),
 }
 ACTION_TONES = {
     PunchKind.CLOCK_IN: "go",
@@ -50,20 +65,32 @@ ACTION_TONES = {
     PunchKind.CLOCK_OUT: "stop",
 }
 DONE_WORDS = {
-    PunchKind.CLOCK_IN: "Clocked in",
-    PunchKind.BREAK_START: "Break started",
-    PunchKind.BREAK_END: "Break ended",
-    PunchKind.CLOCK_OUT: "Clocked out",
+    PunchKind.CLOCK_IN: translate("Actions", "Clocked in"),
+    PunchKind.BREAK_START: translate("Actions", "Break started"),
+    PunchKind.BREAK_END: translate("Actions", "Break ended"),
+    PunchKind.CLOCK_OUT: translate("Actions", "Clocked out"),
 }
+BREAK_STARTED_WORDS = {
+    BreakType.LUNCH: translate("Actions", "Lunch break started"),
+    BreakType.REST: translate("Actions", "Rest break started"),
+    BreakType.OTHER: translate("Actions", "Other break started"),
+}
+
+
+def done_words(kind: PunchKind, break_type: BreakType | None) -> Text:
+    """What a punch did, in a few words: "Clocked in", "Lunch break started"."""
+    if break_type is not None and kind is PunchKind.BREAK_START:
+        return BREAK_STARTED_WORDS[break_type]
+    return DONE_WORDS[kind]
 
 
 # The words and the sign for each liveness step, as the idle screen shows them.
 STEP_PROMPTS = {
-    ChallengeStep.BLINK: "Blink your eyes",
-    ChallengeStep.TURN_LEFT: "Turn your head to your left",
-    ChallengeStep.TURN_RIGHT: "Turn your head to your right",
-    ChallengeStep.SMILE: "Smile",
-    ChallengeStep.LOOK_UP: "Look up",
+    ChallengeStep.BLINK: translate("IdleScreen", "Blink your eyes"),
+    ChallengeStep.TURN_LEFT: translate("IdleScreen", "Turn your head to your left"),
+    ChallengeStep.TURN_RIGHT: translate("IdleScreen", "Turn your head to your right"),
+    ChallengeStep.SMILE: translate("IdleScreen", "Smile"),
+    ChallengeStep.LOOK_UP: translate("IdleScreen", "Look up"),
 }
 STEP_CUES = {
     ChallengeStep.BLINK: Cue.BLINK,
@@ -74,42 +101,67 @@ STEP_CUES = {
 }
 
 
-def action_label(action: Action) -> str:
+def action_label(action: Action) -> Text:
     return ACTION_LABELS[action]
 
 
-def local_time(moment: datetime, zone: ZoneInfo, today: datetime | None = None) -> str:
-    """`14:05`, or `Mon 3 Nov 14:05` when it is not today in `zone`."""
+def local_time(moment: datetime, zone: ZoneInfo, today: datetime | None = None) -> Shown:
+    """`14:05`, or `Mon 3 Nov 14:05` when it is not today in `zone` (in the current language's way)."""
     local = moment.astimezone(zone)
     reference = (today or datetime.now(zone)).astimezone(zone)
     if local.date() == reference.date():
-        return local.strftime("%H:%M")
-    return local.strftime("%a %d %b %H:%M").replace(" 0", " ")
+        return clock(moment, zone)
+    return day_and_clock(moment, zone)
 
 
-def describe_state(state: EmployeeState, zone: ZoneInfo, now: datetime | None = None) -> str:
+def describe_state(state: EmployeeState, zone: ZoneInfo, now: datetime | None = None) -> Text:
     """One line about where the employee stands."""
     if state.status is EmployeeStatus.ON_BREAK and state.open_break is not None:
         since = local_time(state.open_break.start, zone, now)
         if state.open_break.break_type is BreakType.LUNCH:
-            return f"On a lunch break since {since}"
+            return translate("EmployeeState", "On a lunch break since {time}").format(time=since)
         if state.open_break.break_type is BreakType.REST:
-            return f"On a rest break since {since}"
-        return f"On a break since {since}"
+            return translate("EmployeeState", "On a rest break since {time}").format(time=since)
+        return translate("EmployeeState", "On a break since {time}").format(time=since)
     if state.status is EmployeeStatus.ON_SHIFT and state.session is not None:
-        return f"On shift since {local_time(state.session.clock_in, zone, now)}"
-    return "Not clocked in"
+        since = local_time(state.session.clock_in, zone, now)
+        return translate("EmployeeState", "On shift since {time}").format(time=since)
+    return translate("EmployeeState", "Not clocked in")
 
 
-def wrong_pin_sentence(tries_left: int | None) -> str:
+def wrong_pin_sentence(tries_left: int | None) -> Text:
     """What a person sees after a wrong PIN, with the tries left before the entry locks when that is known."""
     if tries_left is None:
-        return "Wrong PIN. Try again."
+        return translate("PinScreen", "Wrong PIN. Try again.")
     if tries_left == 0:
-        return "Wrong PIN."
+        return translate("PinScreen", "Wrong PIN.")
     if tries_left == 1:
-        return "Wrong PIN. 1 more try before the PIN entry locks."
-    return f"Wrong PIN. {tries_left} more tries before the PIN entry locks."
+        return translate("PinScreen", "Wrong PIN. 1 more try before the PIN entry locks.")
+    return translate("PinScreen", "Wrong PIN. {tries} more tries before the PIN entry locks.").format(tries=tries_left)
+
+
+def locked_sentence(seconds: int) -> Text:
+    return translate("PinScreen", "Too many wrong PINs. Try again in {seconds} s.").format(seconds=seconds)
+
+
+class LanguageButton(QPushButton):
+    """One tap to the other language, named in itself ("Filipino", "English") so a person finds their own."""
+
+    chosen = Signal(object)  # the Language
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setProperty("tone", "quiet")
+        self.offered: Language = Language.FILIPINO
+        self.clicked.connect(lambda: self.chosen.emit(self.offered))
+        self.show_language(Language.ENGLISH)
+
+    def show_language(self, current: Language) -> None:
+        """Offer the language that is not `current`."""
+        self.offered = next(language for language in Language if language is not current)
+        self.setText(self.offered.native_name)
+        self.setAccessibleName(self.offered.native_name)
 
 
 class Header(QFrame):
@@ -118,6 +170,7 @@ class Header(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.zone = ZoneInfo("UTC")
+        self._site: Shown = ""
         self.time = label("", "huge")
         self.date = label("", "muted", wrap=False)
         self.site = label("", "title")
@@ -136,13 +189,13 @@ class Header(QFrame):
 
     def set_place(self, site: str, company: str, zone: ZoneInfo) -> None:
         self.zone = zone
-        self.site.setText(f"{site}\n{company}")
+        set_text(self.site, f"{site}\n{company}")
         self.tick()
 
     def tick(self) -> None:
         now = datetime.now(self.zone)
-        self.time.setText(now.strftime("%H:%M"))
-        self.date.setText(now.strftime("%A %d %B %Y"))
+        set_text(self.time, clock(now, self.zone))
+        set_text(self.date, full_date(now.date()))
 
 
 class IdleScreen(QWidget):
@@ -155,17 +208,19 @@ class IdleScreen(QWidget):
         super().__init__(parent)
         self.header = Header()
         self.camera = CameraView()
-        self.prompt = label("Look at the camera to punch", "title", centre=True)
+        self.prompt = label(translate("IdleScreen", "Look at the camera to punch"), "title", centre=True)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setRange(0, 100)
         self.progress.hide()
         self.status = label("", "small")
-        self.pin_button = button("Punch with PIN", "accent", self.pin_requested.emit)
-        self.supervisor_button = button("Supervisor", "quiet", self.supervisor_requested.emit)
+        self.pin_button = button(translate("IdleScreen", "Punch with PIN"), "accent", self.pin_requested.emit)
+        self.supervisor_button = button(translate("IdleScreen", "Supervisor"), "quiet", self.supervisor_requested.emit)
         self.supervisor_button.setMaximumWidth(360)
+        self.language_button = LanguageButton()
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.language_button)
         bottom.addWidget(self.pin_button)
         bottom.addWidget(self.supervisor_button)
         layout = QVBoxLayout(self)
@@ -176,9 +231,9 @@ class IdleScreen(QWidget):
         layout.addWidget(self.progress)
         layout.addLayout(bottom)
 
-    def show_prompt(self, text: str, progress: int | None = None) -> None:
+    def show_prompt(self, text: Shown, progress: int | None = None) -> None:
         """A line under the camera (and a progress bar for the liveness steps); no cue over the camera."""
-        self.prompt.setText(text)
+        set_text(self.prompt, text)
         self.camera.set_cue(None)
         self.camera.set_matching(False)
         self.progress.setRange(0, 100)
@@ -191,12 +246,12 @@ class IdleScreen(QWidget):
     def show_checking(self, checking: Checking) -> None:
         """An attempt under way: the step's words, its cue and countdown over the camera, or the face being matched."""
         if checking.matching:
-            self.show_prompt(checking.prompt or "Checking who you are\u2026", 100)
+            self.show_prompt(advice_text(checking.prompt) or translate("IdleScreen", "Checking who you are\u2026"), 100)
             self.progress.setRange(0, 0)  # a busy bar: matching has no steps to count
             self.camera.set_matching(True)
             return
         step = checking.step
-        self.show_prompt(STEP_PROMPTS[step] if step is not None else checking.prompt, checking.percent)
+        self.show_prompt(STEP_PROMPTS[step] if step is not None else advice_text(checking.prompt), checking.percent)
         if step is not None:
             self.camera.set_cue(STEP_CUES[step], checking.seconds_left, checking.step_seconds)
 
@@ -214,8 +269,9 @@ class GreetScreen(QWidget):
         self.state = label("", "title")
         self.action_grid = QGridLayout()
         self.action_grid.setSpacing(16)
-        self.forgot = button("I forgot to clock out", "quiet", self.forgot_requested.emit)
-        self.cancel = button("Not me / cancel", "quiet", self.cancelled.emit)
+        self.forgot = button(translate("GreetScreen", "I forgot to clock out"), "quiet", self.forgot_requested.emit)
+        self.cancel = button(translate("GreetScreen", "Not me / cancel"), "quiet", self.cancelled.emit)
+        self.language_button = LanguageButton()
         self.action_buttons: dict[Action, QPushButton] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
@@ -226,16 +282,17 @@ class GreetScreen(QWidget):
         layout.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.forgot)
+        row.addWidget(self.language_button)
         row.addWidget(self.cancel)
         layout.addLayout(row)
 
-    def show_employee(self, name: str, state_line: str, actions: tuple[Action, ...], offer_forgot: bool) -> None:
+    def show_employee(self, name: str, state_line: Shown, actions: tuple[Action, ...], offer_forgot: bool) -> None:
         for widget in self.action_buttons.values():
             self.action_grid.removeWidget(widget)
             widget.deleteLater()
         self.action_buttons = {}
-        self.hello.setText(f"Hello, {name}")
-        self.state.setText(state_line)
+        set_text(self.hello, translate("GreetScreen", "Hello, {name}").format(name=name))
+        set_text(self.state, state_line)
         columns = 2 if len(actions) > 2 else len(actions)
         for index, action in enumerate(actions):
             widget = button(action_label(action), ACTION_TONES[action[0]])
@@ -265,7 +322,7 @@ class ConfirmScreen(QWidget):
         self.name = label("", "title", centre=True)
         self.detail = label("", "title", centre=True)
         self.extra = label("", "muted", centre=True)
-        self.ok = button("Done", "go", self.done.emit)
+        self.ok = button(translate("ConfirmScreen", "Done"), "go", self.done.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
         layout.addStretch(1)
@@ -277,12 +334,12 @@ class ConfirmScreen(QWidget):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.done.emit)
 
-    def show_outcome(self, headline: str, name: str, detail: str, extra: str = "", seconds: int = 5) -> None:
-        self.headline.setText(headline)
-        self.name.setText(name)
-        self.detail.setText(detail)
-        self.extra.setText(extra)
-        self.extra.setVisible(bool(extra))
+    def show_outcome(self, headline: Shown, name: str, detail: Shown, extra: Shown = "", seconds: int = 5) -> None:
+        set_text(self.headline, headline)
+        set_text(self.name, name)
+        set_text(self.detail, detail)
+        set_text(self.extra, extra)
+        self.extra.setVisible(bool(str(extra)))
         self._timer.start(seconds * 1000)
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
@@ -308,9 +365,9 @@ class NoticeScreen(QWidget):
         self.title = label("", "huge", centre=True)
         self.text = label("", "title", centre=True)
         self.countdown = label("", "muted", centre=True)
-        self.retry_button = button("Try again", "accent", self.retry.emit)
-        self.pin_button = button("Punch with PIN", None, self.pin_requested.emit)
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.retry_button = button(translate("NoticeScreen", "Try again"), "accent", self.retry.emit)
+        self.pin_button = button(translate("IdleScreen", "Punch with PIN"), None, self.pin_requested.emit)
+        self.back_button = button(translate("NoticeScreen", "Back"), "quiet", self.back.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
         layout.addStretch(1)
@@ -328,11 +385,11 @@ class NoticeScreen(QWidget):
         self._tick.timeout.connect(self._count_down)
 
     def show_notice(
-        self, title: str, text: str, *, offer_retry: bool, offer_pin: bool, seconds: int = NOTICE_SECONDS
+        self, title: Shown, text: Shown, *, offer_retry: bool, offer_pin: bool, seconds: int = NOTICE_SECONDS
     ) -> None:
         """Show the notice; `back` is emitted by itself after `seconds`."""
-        self.title.setText(title)
-        self.text.setText(text)
+        set_text(self.title, title)
+        set_text(self.text, text)
         self.retry_button.setVisible(offer_retry)
         self.pin_button.setVisible(offer_pin)
         self.seconds_left = seconds
@@ -353,7 +410,10 @@ class NoticeScreen(QWidget):
         self._show_countdown()
 
     def _show_countdown(self) -> None:
-        self.countdown.setText(f"Back to the camera in {self.seconds_left} s")
+        set_text(
+            self.countdown,
+            translate("NoticeScreen", "Back to the camera in {seconds} s").format(seconds=self.seconds_left),
+        )
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
         self._tick.stop()
@@ -366,14 +426,14 @@ class PinScreen(QWidget):
     entered = Signal(str)
     back = Signal()
 
-    def __init__(self, title: str, max_digits: int, parent: QWidget | None = None) -> None:
+    def __init__(self, title: Shown, max_digits: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = label(title, "title", centre=True)
         self.hint = label("", "muted", centre=True)
         self.problem = MessageLine()
         self.keypad = Keypad(max_digits)
         self.keypad.entered.connect(self.entered.emit)
-        self.back_button = button("Back", "quiet", self.back.emit)
+        self.back_button = button(translate("NoticeScreen", "Back"), "quiet", self.back.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
         layout.addWidget(self.title)
@@ -390,12 +450,12 @@ class PinScreen(QWidget):
         super().showEvent(event)
         self.keypad.setFocus()  # so a physical keyboard types into the keypad at once
 
-    def reset(self, hint: str = "", problem: str = "") -> None:
+    def reset(self, hint: Shown = "", problem: Shown = "") -> None:
         """An empty keypad ready for typing, with a line of guidance and, after a refusal, what went wrong."""
         self.keypad.clear()
         self.keypad.set_enabled_keys(True)
-        self.hint.setText(hint)
-        if problem:
+        set_text(self.hint, hint)
+        if str(problem):
             self.problem.show_message(problem, Level.PROBLEM)
         else:
             self.problem.clear()
@@ -415,16 +475,16 @@ class ClaimCause(enum.Enum):
 # The kiosk's words for the seed's reasons. The stored reason stays the seed's; "Closed tab by accident" is a web
 # page's wording, and at a kiosk the same mishap is leaving before the clock-out went through.
 REASON_LABELS = {
-    ClockoutReason.FORGOT: "Forgot",
-    ClockoutReason.CLOSED_TAB_BY_ACCIDENT: "Left the screen too soon",
-    ClockoutReason.SYSTEM_ISSUE: "System issue",
-    ClockoutReason.EMERGENCY: "Emergency",
-    ClockoutReason.INTERNET_LOST: "Internet lost",
-    ClockoutReason.DEVICE_DIED: "Device died",
+    ClockoutReason.FORGOT: translate("ClaimScreen", "Forgot"),
+    ClockoutReason.CLOSED_TAB_BY_ACCIDENT: translate("ClaimScreen", "Left the screen too soon"),
+    ClockoutReason.SYSTEM_ISSUE: translate("ClaimScreen", "System issue"),
+    ClockoutReason.EMERGENCY: translate("ClaimScreen", "Emergency"),
+    ClockoutReason.INTERNET_LOST: translate("ClaimScreen", "Internet lost"),
+    ClockoutReason.DEVICE_DIED: translate("ClaimScreen", "Device died"),
 }
 
 
-def reason_label(reason: ClockoutReason) -> str:
+def reason_label(reason: ClockoutReason) -> Text:
     """How the kiosk names a missed clock-out reason."""
     return REASON_LABELS[reason]
 
@@ -435,45 +495,49 @@ def _day_of(moment: datetime, zone: ZoneInfo, now: datetime) -> str:
     return "today" if days <= 0 else "yesterday" if days == 1 else "earlier"
 
 
-def claim_title(cause: ClaimCause, name: str, clock_in: datetime, zone: ZoneInfo, now: datetime) -> str:
+def claim_title(cause: ClaimCause, name: str, clock_in: datetime, zone: ZoneInfo, now: datetime) -> Text:
     """The claim screen's headline, worded for what happened (whole sentences, one per case)."""
     if cause is ClaimCause.FORGOT:
-        return f"{name}, when did you stop working?"
-    local = clock_in.astimezone(zone)
-    time_text, date_text = local.strftime("%H:%M"), local.strftime("%A %d %B").replace(" 0", " ")
-    day = _day_of(clock_in, zone, now)
-    if day == "today":
-        return f"{name}, you did not clock out after you started today at {time_text}"
-    if day == "yesterday":
-        return f"{name}, you did not clock out after you started yesterday at {time_text}"
-    return f"{name}, you did not clock out after you started on {date_text} at {time_text}"
+        return translate("ClaimScreen", "{name}, when did you stop working?").format(name=name)
+    time_text, date_text = clock(clock_in, zone), day(clock_in, zone, long=True)
+    which = _day_of(clock_in, zone, now)
+    if which == "today":
+        text = translate("ClaimScreen", "{name}, you did not clock out after you started today at {time}")
+    elif which == "yesterday":
+        text = translate("ClaimScreen", "{name}, you did not clock out after you started yesterday at {time}")
+    else:
+        text = translate("ClaimScreen", "{name}, you did not clock out after you started on {date} at {time}")
+    return text.format(name=name, time=time_text, date=date_text)
 
 
-def claim_detail(cause: ClaimCause, clock_in: datetime, zone: ZoneInfo, now: datetime) -> str:
+def claim_detail(cause: ClaimCause, clock_in: datetime, zone: ZoneInfo, now: datetime) -> Text:
     """The line under the claim screen's headline."""
     if cause is ClaimCause.MISSED:
-        return "Say when you stopped working and why there was no clock-out. Your supervisor checks it."
-    local = clock_in.astimezone(zone)
-    time_text, date_text = local.strftime("%H:%M"), local.strftime("%A %d %B").replace(" 0", " ")
-    day = _day_of(clock_in, zone, now)
-    if day == "today":
-        return f"You clocked in today at {time_text} and have not clocked out since."
-    if day == "yesterday":
-        return f"You clocked in yesterday at {time_text} and have not clocked out since."
-    return f"You clocked in on {date_text} at {time_text} and have not clocked out since."
+        return translate(
+            "ClaimScreen", "Say when you stopped working and why there was no clock-out. Your supervisor checks it."
+        )
+    time_text, date_text = clock(clock_in, zone), day(clock_in, zone, long=True)
+    which = _day_of(clock_in, zone, now)
+    if which == "today":
+        text = translate("ClaimScreen", "You clocked in today at {time} and have not clocked out since.")
+    elif which == "yesterday":
+        text = translate("ClaimScreen", "You clocked in yesterday at {time} and have not clocked out since.")
+    else:
+        text = translate("ClaimScreen", "You clocked in on {date} at {time} and have not clocked out since.")
+    return text.format(time=time_text, date=date_text)
 
 
-def claim_choice_label(choice: ClaimTime, zone: ZoneInfo, now: datetime, hours: str) -> str:
+def claim_choice_label(choice: ClaimTime, zone: ZoneInfo, now: datetime, hours: str) -> Text:
     """A quick choice's button text: what the time is and the time itself."""
     local = choice.at.astimezone(zone)
-    when = local.strftime("%H:%M")
+    when: Shown = clock(choice.at, zone)
     if local.date() != now.astimezone(zone).date():
-        when = local.strftime("%a %H:%M")
+        when = weekday_and_clock(choice.at, zone)
     if choice.kind is ClaimTimeKind.REGULAR_DAY_END:
-        return f"{when}\nend of the day"
+        return translate("ClaimScreen", "{time}\nend of the day").format(time=when)
     if choice.kind is ClaimTimeKind.REGULAR_HOURS:
-        return f"{when}\n{hours} h after clock-in"
-    return f"{when}\nnow"
+        return translate("ClaimScreen", "{time}\n{hours} h after clock-in").format(time=when, hours=hours)
+    return translate("ClaimScreen", "{time}\nnow").format(time=when)
 
 
 class ClaimScreen(QWidget):
@@ -508,13 +572,13 @@ class ClaimScreen(QWidget):
         self.reasons.buttonToggled.connect(lambda *_: self._update())
         self.note = QLineEdit()
         self.note.setMaxLength(NOTE_MAX_LENGTH)
-        self.note.setPlaceholderText("Note (optional)")
+        set_placeholder(self.note, translate("ClaimScreen", "Note (optional)"))
         self.note_button = button("", None, self.edit_note)
         self.keyboard = OnScreenKeyboard(sentence_case=True)
         self.keyboard.attach(self.note)
-        self.note_done = button("Done", "go", self.close_note)
-        self.submit = button("Submit and clock in", "go", self._submit)
-        self.cancel = button("Cancel", "quiet", self.cancelled.emit)
+        self.note_done = button(translate("ConfirmScreen", "Done"), "go", self.close_note)
+        self.submit = button(translate("ClaimScreen", "Submit and clock in"), "go", self._submit)
+        self.cancel = button(translate("ClaimScreen", "Cancel"), "quiet", self.cancelled.emit)
         self.pages = QStackedWidget()
         self.pages.addWidget(self._questions_page(reason_grid))
         self.pages.addWidget(self._note_page())
@@ -532,12 +596,12 @@ class ClaimScreen(QWidget):
     def _questions_page(self, reason_grid: QGridLayout) -> QWidget:
         """When (quick choices and the picker) beside why (the reasons and the note)."""
         left = QVBoxLayout()
-        left.addWidget(label("When did you stop working?"))
+        left.addWidget(label(translate("ClaimScreen", "When did you stop working?")))
         left.addLayout(self.choice_row)
         left.addWidget(self.picker)
         left.addStretch(1)
         right = QVBoxLayout()
-        right.addWidget(label("Why was there no clock-out?"))
+        right.addWidget(label(translate("ClaimScreen", "Why was there no clock-out?")))
         right.addLayout(reason_grid)
         right.addWidget(self.note_button)
         right.addStretch(1)
@@ -553,7 +617,7 @@ class ClaimScreen(QWidget):
         note_page = QWidget()
         note_layout = QVBoxLayout(note_page)
         note_layout.setContentsMargins(0, 0, 0, 0)
-        note_layout.addWidget(label("A note for your supervisor (optional)"))
+        note_layout.addWidget(label(translate("ClaimScreen", "A note for your supervisor (optional)")))
         field = QHBoxLayout()
         field.addWidget(self.note, 4)
         field.addWidget(self.note_done, 1)
@@ -565,8 +629,8 @@ class ClaimScreen(QWidget):
     def show_claim(self, name: str, cause: ClaimCause, times: ClaimTimes, *, zone: ZoneInfo, now: datetime) -> None:
         """Ask about the session that started at `times.earliest`; the picker allows the bounds of `times`."""
         hours = f"{times.regular_hours.normalize():f}"
-        self.title.setText(claim_title(cause, name, times.earliest, zone, now))
-        self.clock_in.setText(claim_detail(cause, times.earliest, zone, now))
+        set_text(self.title, claim_title(cause, name, times.earliest, zone, now))
+        set_text(self.clock_in, claim_detail(cause, times.earliest, zone, now))
         for widget, _ in self.choice_buttons:
             self.choice_row.removeWidget(widget)
             widget.deleteLater()
@@ -620,7 +684,12 @@ class ClaimScreen(QWidget):
     def _show_note(self) -> None:
         text = self.note.text().strip()
         shown = text if len(text) <= NOTE_PREVIEW else text[: NOTE_PREVIEW - 1].rstrip() + "\u2026"
-        self.note_button.setText(f"Note: {shown}" if text else "Add a note (optional)")
+        set_text(
+            self.note_button,
+            translate("ClaimScreen", "Note: {note}").format(note=shown)
+            if text
+            else translate("ClaimScreen", "Add a note (optional)"),
+        )
 
     def _mark_choice(self) -> None:
         for widget, choice in self.choice_buttons:
@@ -668,11 +737,11 @@ class NamePickScreen(QWidget):
     picked = Signal(str)  # employee id
     back = Signal()
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: Shown, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = label(title, "title")
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search by name or number")
+        set_placeholder(self.search, translate("NamePickScreen", "Search by name or number"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
         self.keyboard = OnScreenKeyboard()
@@ -685,7 +754,7 @@ class NamePickScreen(QWidget):
         self.empty = label("", "muted")
         self.names: dict[str, str] = {}
         self.numbers: dict[str, str] = {}
-        self._empty_text = ""
+        self._empty_text: Shown = ""
         self.action_row = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(self.search)
@@ -700,25 +769,33 @@ class NamePickScreen(QWidget):
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(self.title)
         layout.addLayout(columns, 1)
-        layout.addWidget(button("Back", "quiet", self.back.emit))
+        layout.addWidget(button(translate("NoticeScreen", "Back"), "quiet", self.back.emit))
 
-    def add_action(self, text: str, tone: str | None, on_click: Callable[[], None]) -> QPushButton:
+    def add_action(self, text: Shown, tone: str | None, on_click: Callable[[], None]) -> QPushButton:
         """A button under the list (such as "Add employee" in supervisor mode)."""
         action = button(text, tone, on_click)
         self.action_row.addWidget(action)
         return action
 
     def show_names(
-        self, rows: list[tuple[str, str]], empty_text: str = "Nobody to choose.", numbers: dict[str, str] | None = None
+        self,
+        rows: Sequence[tuple[str, Shown]],
+        empty_text: Shown = "",
+        numbers: dict[str, str] | None = None,
+        details: dict[str, Shown] | None = None,
     ) -> None:
         """`rows` are (employee id, name shown); `numbers` the employee numbers by id, shown after the name and found
-        by the search (the id itself when there are none, as for departments). The search starts empty."""
+        by the search (the id itself when there are none, as for departments); `details` by id are shown after the
+        number, where a row too long for the list is cut rather than the number. The search starts empty."""
         self.list.clear()
-        self.names = dict(rows)
+        self.names = {employee_id: str(text) for employee_id, text in rows}
         self.numbers = dict(numbers or {})
-        self._empty_text = empty_text
+        self._empty_text = empty_text or translate("NamePickScreen", "Nobody to choose.")
         for employee_id, text in rows:
-            item = QListWidgetItem(f"{text}  \u00b7  {self.numbers.get(employee_id, employee_id)}")
+            parts: list[Shown] = [text, self.numbers.get(employee_id, employee_id)]
+            if details is not None and employee_id in details:
+                parts.append(details[employee_id])
+            item = list_item(joined(parts, "  \u00b7  "))
             item.setData(Qt.ItemDataRole.UserRole, employee_id)
             self.list.addItem(item)
         self.search.blockSignals(True)
@@ -746,14 +823,15 @@ class NamePickScreen(QWidget):
             employee_id = item.data(Qt.ItemDataRole.UserRole)
             number = self.numbers.get(employee_id, employee_id)
             item.setHidden(not matches(query, number, self.names.get(employee_id, "")))
+        empty: Shown = ""
         if not self.names:
             empty = self._empty_text
         elif not self.shown_ids:
-            empty = f"No name or number matches \u201c{query.strip()}\u201d."
-        else:
-            empty = ""
-        self.empty.setText(empty)
-        self.empty.setVisible(bool(empty))
+            empty = translate("NamePickScreen", "No name or number matches \u201c{query}\u201d.").format(
+                query=query.strip()
+            )
+        set_text(self.empty, empty)
+        self.empty.setVisible(bool(str(empty)))
         self.search.setVisible(bool(self.names))
         self.keyboard.setVisible(bool(self.names))
 

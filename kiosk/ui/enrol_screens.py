@@ -5,7 +5,17 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
+from kiosk.ui.language import set_format, set_text, translate
+from kiosk.ui.problems import advice_text
 from kiosk.ui.widgets import CameraView, button, label
+
+# The wording of kiosk.services.enrolment.CONSENT_TEXT (the version the consent record names), for the screen.
+CONSENT = translate(
+    "ConsentScreen",
+    "I agree that this time clock keeps encrypted templates of my face, computed from the pictures taken now, and "
+    "compares them with my face when I punch in or out. No picture of my face is kept. I can withdraw this consent "
+    "at any time; my face templates are then deleted, and I punch with my PIN or with a supervisor.",
+)
 
 
 class ConsentScreen(QWidget):
@@ -18,8 +28,8 @@ class ConsentScreen(QWidget):
         super().__init__(parent)
         self.title = label("", "title")
         self.text = label("", None)
-        self.agree = button("The employee agrees", "go", self.agreed.emit)
-        self.decline = button("Does not agree", "quiet", self.declined.emit)
+        self.agree = button(translate("ConsentScreen", "The employee agrees"), "go", self.agreed.emit)
+        self.decline = button(translate("ConsentScreen", "Does not agree"), "quiet", self.declined.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
         layout.addWidget(self.title)
@@ -30,9 +40,10 @@ class ConsentScreen(QWidget):
         row.addWidget(self.decline, 1)
         layout.addLayout(row)
 
-    def show_consent(self, name: str, text: str) -> None:
-        self.title.setText(f"Face recognition for {name}")
-        self.text.setText(text)
+    def show_consent(self, name: str) -> None:
+        """The consent text the employee agrees to, in the kiosk's language (the stored version names the English)."""
+        set_text(self.title, translate("ConsentScreen", "Face recognition for {name}").format(name=name))
+        set_text(self.text, CONSENT)
 
 
 class CaptureScreen(QWidget):
@@ -47,8 +58,8 @@ class CaptureScreen(QWidget):
         self.advice = label("", "title", centre=True)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
-        self.progress.setFormat("%v of %m")
-        self.cancel = button("Cancel", "quiet", self.cancelled.emit)
+        set_format(self.progress, translate("CaptureScreen", "%v of %m"))
+        self.cancel = button(translate("ClaimScreen", "Cancel"), "quiet", self.cancelled.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 16, 32, 16)
         layout.addWidget(self.title)
@@ -58,13 +69,13 @@ class CaptureScreen(QWidget):
         layout.addWidget(self.cancel)
 
     def start(self, name: str, total: int, advice: str) -> None:
-        self.title.setText(f"Enrolling {name}")
+        set_text(self.title, translate("CaptureScreen", "Enrolling {name}").format(name=name))
         self.progress.setRange(0, total)
         self.progress.setValue(0)
-        self.advice.setText(advice)
+        set_text(self.advice, advice_text(advice))
         self.camera.clear()
 
     def show_step(self, collected: int, advice: str) -> None:
         self.progress.setValue(collected)
         if advice:
-            self.advice.setText(advice)
+            set_text(self.advice, advice_text(advice))

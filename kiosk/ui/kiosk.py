@@ -26,7 +26,6 @@ from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.repository import EmployeeRecord
 from kiosk.ui.admin import AdminMode
 from kiosk.ui.employee_screens import (
-    DONE_WORDS,
     Action,
     ClaimCause,
     ClaimScreen,
@@ -37,13 +36,17 @@ from kiosk.ui.employee_screens import (
     NoticeScreen,
     PinScreen,
     describe_state,
+    done_words,
     local_time,
+    locked_sentence,
     reason_label,
     wrong_pin_sentence,
 )
+from kiosk.ui.language import Language, Shown, Text, Translations, retranslate, set_text, translate
 from kiosk.ui.messages import Messenger
 from kiosk.ui.parts import PunchServices, UiParts
 from kiosk.ui.pipeline import Checking, Verdict, VisionPipeline
+from kiosk.ui.problems import verdict_text
 from kiosk.ui.setup_screen import SetupScreen
 from kiosk.ui.sound import Sound
 from kiosk.ui.tasks import Worker
@@ -89,6 +92,8 @@ class Kiosk(QObject):
         super().__init__(parent)
         self.parts = parts
         self.settings = settings
+        self.translations = Translations()
+        self.translations.use(Language.from_code(settings.language))
         self.messenger = Messenger(self)
         self.database = Worker("database", self.messenger.report, self)
         self.sync_worker = Worker("sync-now", self.messenger.report, self)
@@ -104,8 +109,8 @@ class Kiosk(QObject):
         self.confirm = ConfirmScreen()
         self.notice = NoticeScreen()
         self.claim = ClaimScreen()
-        self.names = NamePickScreen("Tap your name")
-        self.employee_pin = PinScreen("Your PIN", 8)
+        self.names = NamePickScreen(translate("NamePickScreen", "Tap your name"))
+        self.employee_pin = PinScreen(translate("PinScreen", "Your PIN"), 8)
         self.pin_employee: tuple[str, str] | None = None  # id and name of who is typing their PIN
         self._lead_to_first_employee = False
         screens = (self.setup_screen, self.idle, self.greet, self.confirm, self.notice, self.claim, self.names)
@@ -125,6 +130,10 @@ class Kiosk(QObject):
         self._status_timer = QTimer(self.idle)
         self._status_timer.timeout.connect(self._show_camera_status)
         self._status_timer.start(STATUS_REFRESH_MS)
+        # A language chosen by one person on the idle screen goes back to the kiosk's own after the idle time.
+        self._language_timer = QTimer(self.idle)
+        self._language_timer.setSingleShot(True)
+        self._language_timer.timeout.connect(self._back_to_default_language)
         self._show_camera_status()
         if settings.is_set_up:
             self._open(settings)
@@ -151,6 +160,45 @@ class Kiosk(QObject):
         self.employee_pin.back.connect(self.go_idle)
         self.employee_pin.entered.connect(self._check_employee_pin)
         self.window.stack.currentChanged.connect(self._screen_changed)
+        self.idle.language_button.chosen.connect(self.use_language_for_now)
+        self.greet.language_button.chosen.connect(self.use_language_for_now)
+        self.setup_screen.language_button.chosen.connect(self.use_language)
+
+    # --- language -------------------------------------------------------------------------------------------------
+
+    @property
+    def language(self) -> Language:
+        return self.translations.current
+
+    @property
+    def default_language(self) -> Language:
+        """The kiosk's own language (a supervisor setting), which it returns to after each person."""
+        return Language.from_code(self.settings.language)
+
+    def use_language(self, language: Language) -> None:
+        """Show every screen in `language` at once, keeping what is typed, chosen and shown."""
+        if language is not self.translations.current:
+            try:
+                self.translations.use(language)
+            except Exception as error:
+                self.messenger.report(error)
+                return
+            retranslate(self.window)
+        for language_button in (self.idle.language_button, self.greet.language_button):
+            language_button.show_language(self.translations.current)
+        self.setup_screen.language_button.show_language(self.translations.current)
+
+    def use_language_for_now(self, language: Language) -> None:
+        """The person at the kiosk chose their language: it holds until they are done (or walk away)."""
+        self.use_language(language)
+        if self.window.current is self.idle and language is not self.default_language:
+            self._language_timer.start(self.settings.idle_timeout_seconds * 1000)
+        else:
+            self._language_timer.stop()
+
+    def _back_to_default_language(self) -> None:
+        if self.window.current is self.idle:
+            self.use_language(self.default_language)
 
     # --- start ----------------------------------------------------------------------------------------------------
 
@@ -167,7 +215,10 @@ class Kiosk(QObject):
             self._lead_to_first_employee = not settings.roster_from_head_office
             self._open(settings)
 
-        self.database.submit(lambda: self.parts.setup.set_up(**facts), done, failed)
+        # The language the set-up screen was filled in becomes the kiosk's own: the first employee form that follows,
+        # and every screen between people after it, speak it.
+        language = self.translations.current.value
+        self.database.submit(lambda: self.parts.setup.set_up(**facts, language=language), done, failed)
 
     def _open(self, settings: DeviceSettings) -> None:
         self.settings = settings
@@ -203,6 +254,8 @@ class Kiosk(QObject):
         self.identity = None
         self.greeting = None
         self.admin.leave()
+        self._language_timer.stop()
+        self.use_language(self.default_language)
         if self.services is None:
             return
         self.idle.show_prompt(self._idle_prompt())
@@ -257,41 +310,62 @@ class Kiosk(QObject):
         # The company's setting, not the button's visibility: a widget of a hidden window reports itself hidden.
         return self.place is not None and self.place.company.pin_punching_allowed
 
-    def _idle_prompt(self) -> str:
+    def _idle_prompt(self) -> Text:
         """What the idle screen asks of the next person, given the camera and the company's PIN setting."""
         if self.parts.vision is not None and self.camera_status.state is CameraState.CONNECTED:
-            return "Look at the camera to punch"
-        return "Punch with your PIN" if self._pin_punching_allowed() else "Ask your supervisor to punch for you"
+            return translate("IdleScreen", "Look at the camera to punch")
+        if self._pin_punching_allowed():
+            return translate("IdleScreen", "Punch with your PIN")
+        return translate("IdleScreen", "Ask your supervisor to punch for you")
 
     def _show_camera_status(self) -> None:
         status = self.camera_status
+        caption: Shown = ""
         if self.parts.vision is None:
-            text, caption = "No camera on this kiosk", "No camera on this kiosk."
+            text: Shown = translate("IdleScreen", "No camera on this kiosk")
+            caption = translate("IdleScreen", "No camera on this kiosk.")
         elif status.state is CameraState.CONNECTED:
-            text, caption = "Camera on", ""
+            text = translate("IdleScreen", "Camera on")
         elif status.state is CameraState.CONNECTING:
-            text, caption = "Camera starting\u2026", "Starting the camera\u2026"
+            text = translate("IdleScreen", "Camera starting\u2026")
+            caption = translate("IdleScreen", "Starting the camera\u2026")
         else:
             # The reason names the device or file: it is for the log, not for the people at the kiosk.
-            text = "Camera not working, reconnecting" if status.state is CameraState.RECONNECTING else "Camera off"
-            caption = "The camera is not working. It reconnects by itself."
+            text = (
+                translate("IdleScreen", "Camera not working, reconnecting")
+                if status.state is CameraState.RECONNECTING
+                else translate("IdleScreen", "Camera off")
+            )
+            caption = translate("IdleScreen", "The camera is not working. It reconnects by itself.")
         if caption:
-            caption += " You can punch with your PIN." if self._pin_punching_allowed() else " Ask your supervisor."
-        self.idle.status.setText(f"{text}  \u00b7  {self._sync_line()}")
+            then = (
+                translate("IdleScreen", "You can punch with your PIN.")
+                if self._pin_punching_allowed()
+                else translate("IdleScreen", "Ask your supervisor.")
+            )
+            caption = translate("IdleScreen", "{problem} {then}").format(problem=caption, then=then)
+        set_text(
+            self.idle.status,
+            translate("IdleScreen", "{camera}  \u00b7  {sync}").format(camera=text, sync=self._sync_line()),
+        )
         self.idle.camera.set_caption(caption, "text" if status.state is CameraState.CONNECTED else "stop")
         if status.state is not CameraState.CONNECTED:
             self.idle.camera.clear()
         if self.window.current is self.idle and self.identity is None:
             self.idle.show_prompt(self._idle_prompt())
 
-    def _sync_line(self) -> str:
+    def _sync_line(self) -> Text:
         sync = self.parts.sync
         if sync is None:
-            return "Offline kiosk: punches are kept here"
+            return translate("IdleScreen", "Offline kiosk: punches are kept here")
         status = sync.status()
-        waiting = f"{status.pending} waiting to sync" if status.pending else "all synced"
-        online = "offline" if status.last_error else "online"
-        return f"{online}, {waiting}"
+        if status.last_error:
+            if status.pending:
+                return translate("IdleScreen", "offline, {count} waiting to sync").format(count=status.pending)
+            return translate("IdleScreen", "offline, all synced")
+        if status.pending:
+            return translate("IdleScreen", "online, {count} waiting to sync").format(count=status.pending)
+        return translate("IdleScreen", "online, all synced")
 
     def _checking(self, checking: Checking) -> None:
         if self.window.current is self.idle:
@@ -303,9 +377,9 @@ class Kiosk(QObject):
         if verdict.employee_id is not None:
             self.identified(Identity(verdict.employee_id, IdentifiedBy.FACE, verdict.distance, True))
         elif verdict.code == "liveness_failed":
-            self.not_identified("We could not confirm a live face", verdict.message or "Please try again.")
+            self.not_identified(translate("NoticeScreen", "We could not confirm a live face"), verdict_text(verdict))
         else:
-            self.not_identified("We could not recognise you", verdict.message or "Please try again.")
+            self.not_identified(translate("NoticeScreen", "We could not recognise you"), verdict_text(verdict))
 
     # --- the employee's way through -------------------------------------------------------------------------------
 
@@ -381,17 +455,23 @@ class Kiosk(QObject):
             self._ask_claim(ClaimCause.MISSED, now)
             return
         assert outcome.punch is not None
-        words = DONE_WORDS[outcome.punch.kind]
-        if outcome.punch.break_type is not None:
-            words = f"{outcome.punch.break_type.value.capitalize()} break started"
+        words = done_words(outcome.punch.kind, outcome.punch.break_type)
         now = self.greeting.now if self.greeting is not None else outcome.punch.occurred_at
         when = local_time(outcome.punch.occurred_at, zone, now)
         if outcome.status is PunchStatus.DUPLICATE:
             self.confirm.show_outcome(
-                "Already recorded", name, f"{words} at {when}", "Your earlier tap was kept; nothing new was stored."
+                translate("ConfirmScreen", "Already recorded"),
+                name,
+                translate("ConfirmScreen", "{done} at {time}").format(done=words, time=when),
+                translate("ConfirmScreen", "Your earlier tap was kept; nothing new was stored."),
             )
         else:
-            self.confirm.show_outcome(words, name, f"at {when}", describe_state(outcome.state, zone, now))
+            self.confirm.show_outcome(
+                words,
+                name,
+                translate("ConfirmScreen", "at {time}").format(time=when),
+                describe_state(outcome.state, zone, now),
+            )
         self.parts.sounds.play(Sound.CONFIRM)
         self.window.show_screen(self.confirm)
         self.punched.emit(outcome)
@@ -455,19 +535,25 @@ class Kiosk(QObject):
         now = clock_in.punch.occurred_at
         left = local_time(outcome.incident.employee_claimed_logout_time, zone, now)
         reason = outcome.incident.employee_reason
-        because = f" ({reason_label(reason)})" if reason is not None else ""
+        waits = (
+            translate("ConfirmScreen", "Your clock-out at {time} ({reason}) waits for your supervisor.").format(
+                time=left, reason=reason_label(reason)
+            )
+            if reason is not None
+            else translate("ConfirmScreen", "Your clock-out at {time} waits for your supervisor.").format(time=left)
+        )
         self.confirm.show_outcome(
-            "Claim sent and clocked in",
+            translate("ConfirmScreen", "Claim sent and clocked in"),
             clock_in.employee.full_name,
-            f"Clocked in at {local_time(now, zone, now)}",
-            f"Your clock-out at {left}{because} waits for your supervisor.",
+            translate("ConfirmScreen", "Clocked in at {time}").format(time=local_time(now, zone, now)),
+            waits,
             seconds=8,
         )
         self.parts.sounds.play(Sound.CONFIRM)
         self.window.show_screen(self.confirm)
         self.claimed.emit(outcome)
 
-    def not_identified(self, title: str, text: str) -> None:
+    def not_identified(self, title: Shown, text: Shown) -> None:
         """Recognition or liveness failed: say so plainly and offer a way forward. Nothing is recorded."""
         self.parts.sounds.play(Sound.PROBLEM)
         self.notice.show_notice(title, text, offer_retry=True, offer_pin=self.idle.pin_button.isVisible())
@@ -485,7 +571,8 @@ class Kiosk(QObject):
             rows = [(e.id, f"{e.last_name}, {e.first_name}") for e in with_pin]
             # Shown after each name and found by the search: it tells apart two people of the same name.
             numbers = {e.id: e.number for e in with_pin}
-            self.names.show_names(rows, "Nobody has a PIN yet. A supervisor can set one.", numbers)
+            nobody = translate("NamePickScreen", "Nobody has a PIN yet. A supervisor can set one.")
+            self.names.show_names(rows, nobody, numbers)
             self.window.show_screen(self.names)
 
         self.database.submit(lambda: services.roster.employees(active_only=True), shown)
@@ -493,7 +580,7 @@ class Kiosk(QObject):
     def _ask_employee_pin(self, employee_id: str) -> None:
         name = self.names.names.get(employee_id, "")
         self.pin_employee = (employee_id, name)
-        self.employee_pin.title.setText(f"{name}: your PIN")
+        set_text(self.employee_pin.title, translate("PinScreen", "{name}: your PIN").format(name=name))
         self.employee_pin.reset("")
         self.window.show_screen(self.employee_pin)
 
@@ -509,7 +596,7 @@ class Kiosk(QObject):
                 return
             self.parts.sounds.play(Sound.PROBLEM)
             seconds = math.ceil(found.locked_for.total_seconds())
-            problem = f"Too many wrong PINs. Try again in {seconds} s." if seconds > 0 else wrong_pin_sentence(None)
+            problem = locked_sentence(seconds) if seconds > 0 else wrong_pin_sentence(None)
             self.employee_pin.reset("", problem)
             self.employee_pin.keypad.set_enabled_keys(seconds <= 0)
             self.pin_refused.emit(found)
@@ -537,3 +624,4 @@ class Kiosk(QObject):
         self.database.close()
         self.sync_worker.close()
         self.parts.sounds.close()
+        self.translations.close()

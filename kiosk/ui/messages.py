@@ -13,10 +13,14 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from kiosk.ui.language import Later, Shown, translate
+from kiosk.ui.problems import environment_text, rule_text, sentence
+
+__all__ = ["UNEXPECTED", "Level", "Messenger", "explain", "sentence"]
 
 log = logging.getLogger(__name__)
 
-UNEXPECTED = "Something went wrong. Please try again, or ask your supervisor."
+UNEXPECTED = translate("Problems", "Something went wrong. Please try again, or ask your supervisor.")
 
 
 class Level(enum.StrEnum):
@@ -27,21 +31,12 @@ class Level(enum.StrEnum):
     PROBLEM = "problem"
 
 
-def sentence(text: str) -> str:
-    """A message as a sentence: capital first letter, full stop at the end."""
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else text + "."
-
-
-def explain(error: BaseException) -> str:
+def explain(error: BaseException) -> Shown:
     """The sentence a person sees for `error` (bugs are logged with their traceback, never shown)."""
     if isinstance(error, RuleViolation):
-        return sentence(error.message)
+        return rule_text(error)
     if isinstance(error, EnvironmentProblem):
-        return sentence(str(error))
+        return environment_text(error)
     log.error("unexpected error", exc_info=error)
     return UNEXPECTED
 
@@ -49,12 +44,12 @@ def explain(error: BaseException) -> str:
 class Messenger(QObject):
     """Carries messages for people to the message bar of the window."""
 
-    shown = Signal(str, str)  # text, Level value
+    shown = Signal(object, str)  # text (str, Text or Later), Level value
 
-    def tell(self, text: str, level: Level = Level.INFO) -> None:
-        """Show `text` to the person at the kiosk."""
+    def tell(self, text: Shown, level: Level = Level.INFO) -> None:
+        """Show `text` to the person at the kiosk (in their language, also after they change it)."""
         log.info("message (%s): %s", level.value, text)
-        self.shown.emit(sentence(text), level.value)
+        self.shown.emit(Later(lambda: sentence(str(text))), level.value)
 
     def report(self, error: BaseException) -> None:
         """Show what went wrong, in words for people."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from kiosk.ui.language import set_window_title, translate
 from kiosk.ui.theme import Metrics, style_sheet
 from kiosk.ui.widgets import button, label
 
@@ -34,14 +35,16 @@ class ProblemWindow(QWidget):
 
     def __init__(self, title: str, advice: str, check: Callable[[], str | None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Time clock")
+        # The title and the advice come in English: the kiosk's language is a setting kept in the very data
+        # folder this window is about, so it cannot be known here.
+        set_window_title(self, translate("KioskWindow", "Time clock"))
         self.is_solved = False
         self._check = check
         self.title = label(title, "huge")
         self.problem = label("", "title")
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.advice = label(advice)
-        self.retry = button("Try again", "accent", self.try_again)
+        self.retry = button(translate("NoticeScreen", "Try again"), "accent", self.try_again)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 40, 48, 40)
         layout.setSpacing(24)

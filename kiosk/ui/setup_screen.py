@@ -5,10 +5,13 @@ from __future__ import annotations
 import zoneinfo
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.domain.errors import RuleViolation
-from kiosk.ui.messages import Level, sentence
+from kiosk.ui.employee_screens import LanguageButton
+from kiosk.ui.language import translate
+from kiosk.ui.messages import Level
+from kiosk.ui.problems import rule_text
 from kiosk.ui.widgets import MessageLine, button, label
 
 DEFAULT_ZONE = "Asia/Manila"
@@ -23,7 +26,7 @@ class SetupScreen(QWidget):
         super().__init__(parent)
         self.company = QLineEdit()
         self.site = QLineEdit()
-        self.kiosk_name = QLineEdit("Kiosk")
+        self.kiosk_name = QLineEdit("Kiosk")  # a name, typed by whoever sets the kiosk up: not translated
         self.zone = QComboBox()
         self.zone.setEditable(True)
         self.zone.addItems(sorted(zoneinfo.available_timezones()))
@@ -34,22 +37,31 @@ class SetupScreen(QWidget):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setMaxLength(12)
         self.error = MessageLine()
-        self.save = button("Start the kiosk", "go", self._submit)
+        self.save = button(translate("SetupScreen", "Start the kiosk"), "go", self._submit)
+        self.language_button = LanguageButton()
         form = QFormLayout()
-        form.addRow("Company", self.company)
-        form.addRow("Site", self.site)
-        form.addRow("Time zone", self.zone)
-        form.addRow("This kiosk's name", self.kiosk_name)
-        form.addRow("Supervisor PIN (6 to 12 digits)", self.pin)
-        form.addRow("Supervisor PIN again", self.pin_again)
+        form.addRow(label(translate("SetupScreen", "Company"), wrap=False), self.company)
+        form.addRow(label(translate("SetupScreen", "Site"), wrap=False), self.site)
+        form.addRow(label(translate("SetupScreen", "Time zone"), wrap=False), self.zone)
+        form.addRow(label(translate("SetupScreen", "This kiosk's name"), wrap=False), self.kiosk_name)
+        form.addRow(label(translate("SetupScreen", "Supervisor PIN (6 to 12 digits)"), wrap=False), self.pin)
+        form.addRow(label(translate("SetupScreen", "Supervisor PIN again"), wrap=False), self.pin_again)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
-        layout.addWidget(label("Set up this time clock", "title"))
-        layout.addWidget(label("These facts are asked once. The supervisor PIN opens supervisor mode.", "muted"))
+        layout.addWidget(label(translate("SetupScreen", "Set up this time clock"), "title"))
+        layout.addWidget(
+            label(
+                translate("SetupScreen", "These facts are asked once. The supervisor PIN opens supervisor mode."),
+                "muted",
+            )
+        )
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        layout.addWidget(self.save)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save, 3)
+        bottom.addWidget(self.language_button, 1)
+        layout.addLayout(bottom)
 
     def fill(self, company: str, site: str, zone: str, pin: str, kiosk_name: str = "Kiosk") -> None:
         """Type the facts in (the way a person would)."""
@@ -79,4 +91,4 @@ class SetupScreen(QWidget):
     def show_error(self, error: RuleViolation) -> None:
         """Keep the form as it is and say what to change."""
         self.save.setEnabled(True)
-        self.error.show_message(sentence(error.message), Level.PROBLEM)
+        self.error.show_message(rule_text(error), Level.PROBLEM)

@@ -172,6 +172,10 @@ class DepartureWatch:
         return not self.waiting
 
 
+NO_FACES_ENROLLED = "No faces are enrolled on this kiosk."
+NO_MATCH = "Your face did not match anyone enrolled on this kiosk."
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The end of an attempt: who (when recognised and live) or why not."""
@@ -182,6 +186,7 @@ class Verdict:
     reasons: tuple[str, ...]  # liveness reason codes
     code: str  # "identified", "liveness_failed", "not_recognised"
     message: str
+    advice: str = ""  # a quality gate's advice that kept the face from being matched
 
     @property
     def identified(self) -> bool:
@@ -518,12 +523,12 @@ class _Loop:
             match = self.identified
             self.end(Verdict(match.employee_id, match.distance, True, self.reasons, "identified", ""))
         elif self.recogniser is None:
-            self.end(Verdict(None, None, True, self.reasons, "not_recognised", "No faces are enrolled on this kiosk."))
+            self.end(Verdict(None, None, True, self.reasons, "not_recognised", NO_FACES_ENROLLED))
         elif frame.monotonic - self.live_at > self.settings.recognise_within_s:
-            message = "Your face did not match anyone enrolled on this kiosk."
+            message = NO_MATCH
             if self.advice:
                 message += f" {self.advice}"
-            self.end(Verdict(None, None, True, self.reasons, "not_recognised", message))
+            self.end(Verdict(None, None, True, self.reasons, "not_recognised", message, self.advice))
         else:
             self.send("checking", Checking(self.advice or "Checking who you are\u2026", 100, matching=True))
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.ui.language import Shown, clock, day, day_and_clock, set_accessible_name, set_text, translate
 from kiosk.ui.theme import COLOURS
 
 MESSAGE_SECONDS = 6
@@ -40,9 +41,10 @@ PLUS, MINUS = "+", "\u2212"
 KEYPAD_WIDTH = 560
 
 
-def button(text: str, tone: str | None = None, on_click: Callable[[], None] | None = None) -> QPushButton:
+def button(text: Shown = "", tone: str | None = None, on_click: Callable[[], None] | None = None) -> QPushButton:
     """A large touch button; `tone` is go, stop, pause, accent or quiet (see kiosk.qss)."""
-    widget = QPushButton(text)
+    widget = QPushButton()
+    set_text(widget, text)
     widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     if tone:
@@ -52,9 +54,10 @@ def button(text: str, tone: str | None = None, on_click: Callable[[], None] | No
     return widget
 
 
-def label(text: str = "", role: str | None = None, *, wrap: bool = True, centre: bool = False) -> QLabel:
+def label(text: Shown = "", role: str | None = None, *, wrap: bool = True, centre: bool = False) -> QLabel:
     """A label; `role` is title, huge, muted or small (see kiosk.qss)."""
-    widget = QLabel(text)
+    widget = QLabel()
+    set_text(widget, text)
     widget.setWordWrap(wrap)
     if role:
         widget.setProperty("role", role)
@@ -74,7 +77,7 @@ class ChoiceRow(QWidget):
     """A row of large buttons of which exactly one is chosen (touch-friendly instead of a drop-down list)."""
 
     def __init__(
-        self, choices: list[tuple[str, object]], parent: QWidget | None = None, *, vertical: bool = False
+        self, choices: list[tuple[Shown, object]], parent: QWidget | None = None, *, vertical: bool = False
     ) -> None:
         super().__init__(parent)
         self._group = QButtonGroup(self)
@@ -183,10 +186,10 @@ class MessageLine(QFrame):
     def text(self) -> str:
         return self._text.text()
 
-    def show_message(self, text: str, level: str) -> None:
+    def show_message(self, text: Shown, level: str) -> None:
         """Show `text` with the look of `level` (a `kiosk.ui.messages.Level` value)."""
         self.level = level
-        self._text.setText(text)
+        set_text(self._text, text)
         self.setProperty("level", level)
         restyle(self)
         restyle(self._text)
@@ -198,6 +201,10 @@ class MessageLine(QFrame):
         super().resizeEvent(event)
         self._fit_text()
 
+    def retranslated(self) -> None:
+        """The text changed language, and with it its length."""
+        self._fit_text()
+
     def _fit_text(self) -> None:
         """A wrapping label asks for little width; give it its one-line width, up to what the line has room for."""
         margins = self.contentsMargins()
@@ -207,7 +214,7 @@ class MessageLine(QFrame):
 
     def clear(self) -> None:
         self.level = ""
-        self._text.setText("")
+        set_text(self._text, "")
         self.setProperty("level", "")
         restyle(self)
         restyle(self._text)
@@ -225,7 +232,7 @@ class MessageBar(MessageLine):
         self._timer.timeout.connect(self.clear)
         self.clear()
 
-    def show_message(self, text: str, level: str) -> None:
+    def show_message(self, text: Shown, level: str) -> None:
         super().show_message(text, level)
         self._timer.start(MESSAGE_SECONDS * 1000)
 
@@ -245,10 +252,11 @@ class Keypad(QWidget):
         grid = QGridLayout()
         grid.setSpacing(12)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "OK"]
+        names = {"Clear": translate("Keypad", "Clear"), "OK": translate("Keypad", "OK")}
         self.buttons: dict[str, QPushButton] = {}
         for index, key in enumerate(keys):
             tone = "go" if key == "OK" else ("quiet" if key == "Clear" else None)
-            widget = button(key, tone)
+            widget = button(names.get(key, key), tone)
             widget.clicked.connect(lambda _=False, key=key: self.press(key))
             grid.addWidget(widget, index // 3, index % 3)
             self.buttons[key] = widget
@@ -339,8 +347,11 @@ class OnScreenKeyboard(QWidget):
         self._add(grid, self.SPACE, (last, 2, 4))
         self._add(grid, self.BACKSPACE, (last, 6, 2), "quiet")
         self._add(grid, self.CLEAR, (last, 8, 2), "quiet")
+        set_text(self.keys[self.SHIFT], translate("OnScreenKeyboard", "Shift"))
+        set_text(self.keys[self.SPACE], translate("OnScreenKeyboard", "Space"))
+        set_text(self.keys[self.CLEAR], translate("OnScreenKeyboard", "Clear"))
         self.keys[self.SHIFT].setCheckable(True)
-        self.keys[self.BACKSPACE].setAccessibleName("Delete the last character")
+        set_accessible_name(self.keys[self.BACKSPACE], translate("OnScreenKeyboard", "Delete the last character"))
         for column in range(10):
             grid.setColumnStretch(column, 1)
         self._show_case()
@@ -413,8 +424,12 @@ class DateTimePicker(QWidget):
 
     changed = Signal()
 
-    STEPS = (("day", timedelta(days=1)), ("hour", timedelta(hours=1)), ("5 min", timedelta(minutes=5)))
-    FINE = ("1 min", timedelta(minutes=1))
+    STEPS = (
+        (translate("DateTimePicker", "day"), timedelta(days=1)),
+        (translate("DateTimePicker", "hour"), timedelta(hours=1)),
+        (translate("DateTimePicker", "5 min"), timedelta(minutes=5)),
+    )
+    FINE = (translate("DateTimePicker", "1 min"), timedelta(minutes=1))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -436,7 +451,9 @@ class DateTimePicker(QWidget):
         self._buttons: list[tuple[QPushButton, timedelta]] = []
         for column, (name, step) in enumerate((*self.STEPS, self.FINE)):
             for row, sign in enumerate((1, -1)):
-                widget = button(f"{PLUS if sign > 0 else MINUS} {name}")
+                widget = button(
+                    translate("DateTimePicker", "{sign} {step}").format(sign=PLUS if sign > 0 else MINUS, step=name)
+                )
                 delta = step * sign
                 widget.clicked.connect(lambda _=False, delta=delta: self.step(delta))
                 grid.addWidget(widget, row, column)
@@ -449,7 +466,12 @@ class DateTimePicker(QWidget):
         self._zone = zone
         self._low, self._high = low, max(low, high)
         self._value = self._clamp(value if value is not None else self._high)
-        self.range_text.setText(f"Between {self._format(self._low)} and {self._format(self._high)}")
+        set_text(
+            self.range_text,
+            translate("DateTimePicker", "Between {earliest} and {latest}").format(
+                earliest=day_and_clock(self._low, self._zone), latest=day_and_clock(self._high, self._zone)
+            ),
+        )
         self._show()
 
     @property
@@ -467,13 +489,9 @@ class DateTimePicker(QWidget):
     def _clamp(self, value: datetime) -> datetime:
         return min(max(value, self._low), self._high)
 
-    def _format(self, value: datetime) -> str:
-        return value.astimezone(self._zone).strftime("%a %d %b %H:%M")
-
     def _show(self) -> None:
-        local = self._value.astimezone(self._zone)
-        self.date_text.setText(local.strftime("%a %d %b"))
-        self.time_text.setText(local.strftime("%H:%M"))
+        set_text(self.date_text, day(self._value, self._zone))
+        set_text(self.time_text, clock(self._value, self._zone))
         for widget, delta in self._buttons:
             widget.setEnabled(self._clamp(self._value + delta) != self._value)
         self.changed.emit()
@@ -503,7 +521,7 @@ class CameraView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._box: tuple[int, int, int, int] | None = None
-        self._caption = ""
+        self._caption: Shown = ""
         self._guide_colour = QColor(COLOURS["text"])
         self.frames_painted = 0
         self.cue: Cue | None = None
@@ -558,14 +576,14 @@ class CameraView(QWidget):
         self._box = None
         self.update()
 
-    def set_caption(self, text: str, colour: str = "text") -> None:
+    def set_caption(self, text: Shown, colour: str = "text") -> None:
         self._caption = text
         self._guide_colour = QColor(COLOURS[colour])
         self.update()
 
     @property
     def caption(self) -> str:
-        return self._caption
+        return str(self._caption)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
@@ -597,7 +615,8 @@ class CameraView(QWidget):
             arc = QPen(QColor(COLOURS["accent"]), 10, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
             painter.setPen(arc)
             painter.drawArc(guide.adjusted(-14, -14, 14, 14), -self.spinner_angle * 16, 100 * 16)
-        if self._caption:
+        caption = str(self._caption)
+        if caption:
             font = painter.font()
             font.setPixelSize(max(22, self.height() // 14))
             font.setBold(True)
@@ -605,7 +624,7 @@ class CameraView(QWidget):
             band = QRectF(0, self.height() - self.height() // 6, self.width(), self.height() // 6)
             painter.fillRect(band, QColor(0, 0, 0, 170))
             painter.setPen(QColor(COLOURS["text"]))
-            painter.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._caption)
+            painter.drawText(band, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, caption)
         painter.end()
 
     def _paint_cue(self, painter: QPainter, guide: QRectF) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
+from kiosk.ui.language import set_window_title, translate
 from kiosk.ui.messages import Messenger
 from kiosk.ui.theme import Metrics, style_sheet
 from kiosk.ui.widgets import MessageBar
@@ -38,7 +39,7 @@ class KioskWindow(QWidget):
 
     def __init__(self, messenger: Messenger, idle_seconds: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Time clock")
+        set_window_title(self, translate("KioskWindow", "Time clock"))
         self.messenger = messenger
         self._exit_allowed = False
         self.stack = QStackedWidget()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -66,6 +67,7 @@ def test_first_start_creates_company_site_and_kiosk(
         ({"admin_pin": "12345a"}, "pin_format"),
         ({"company_name": "  "}, "company_name_missing"),
         ({"site_name": ""}, "site_name_missing"),
+        ({"language": "tl"}, "language_value"),
     ],
 )
 def test_bad_set_up_input_changes_nothing(setup: KioskSetup, changes: dict[str, str], code: str) -> None:
@@ -74,6 +76,20 @@ def test_bad_set_up_input_changes_nothing(setup: KioskSetup, changes: dict[str, 
         setup.set_up(**values)
     assert caught.value.code == code
     assert not setup.settings().is_set_up
+
+
+def test_the_language_chosen_at_set_up_is_the_kiosks_own(setup: KioskSetup, database: Database) -> None:
+    settings = setup.set_up(
+        company_name="Giovanni Construction",
+        site_name="North yard",
+        timezone="Asia/Manila",
+        admin_pin=PIN,
+        language="fil",
+    )
+    assert settings.language == "fil" and setup.settings().language == "fil"
+    with database.read() as session:
+        (entry,) = repository.audit_entries(session, "kiosk.set_up")
+        assert json.loads(entry.detail)["language"] == "fil"
 
 
 def test_wrong_pins_lock_the_entry_for_doubling_times(setup: KioskSetup, time_source: ManualTimeSource) -> None:
