@@ -94,6 +94,11 @@ LIVENESS_REASONS: dict[str, Text] = {
     ),
     "challenge_timeout": translate("Liveness", "A step was not done in time. Follow the sign on the screen."),
     "challenge_incomplete": translate("Liveness", "The attempt ended before every step was done."),
+    "presentation_attack": translate("Liveness", "This looks like a picture or a screen. Look at the camera yourself."),
+    "passive_uncertain": translate(
+        "Liveness", "A live face could not be confirmed. Look straight at the camera and try again."
+    ),
+    "passive_incomplete": translate("Liveness", "The attempt ended before your face could be checked."),
 }
 
 # Advice of the quality gates and the enrolment poses (kiosk.vision.quality, kiosk.services.enrolment), by its

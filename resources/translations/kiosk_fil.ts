@@ -997,6 +997,18 @@ ngayon</translation>
         <translation>Natapos ang pagsubok bago nagawa ang bawat hakbang.</translation>
     </message>
     <message>
+        <source>This looks like a picture or a screen. Look at the camera yourself.</source>
+        <translation>Mukhang litrato o screen ito. Ikaw mismo ang tumingin sa camera.</translation>
+    </message>
+    <message>
+        <source>A live face could not be confirmed. Look straight at the camera and try again.</source>
+        <translation>Hindi natiyak na buhay na mukha ito. Tumingin nang diretso sa camera at subukang muli.</translation>
+    </message>
+    <message>
+        <source>The attempt ended before your face could be checked.</source>
+        <translation>Natapos ang pagsubok bago nasuri ang iyong mukha.</translation>
+    </message>
+    <message>
         <source>Please try again.</source>
         <translation>Pakisubukang muli.</translation>
     </message>
