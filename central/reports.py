@@ -18,7 +18,6 @@ from sqlalchemy import Connection, select
 from central.incidents import pending_count
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import MissedClockoutSettings
-from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.timesheet import (
     DaySummary,
     EmployeeTerms,
@@ -27,7 +26,7 @@ from kiosk.domain.timesheet import (
     build_timesheet,
     write_timesheet_csv,
 )
-from wire.records import correction_from_row, punch_from_row
+from wire.records import correction_from_row, department_rules_from_row, punch_from_row
 from wire.schema import companies, corrections, departments, employees, punches, rule_sets, sites
 
 log = logging.getLogger(__name__)
@@ -105,16 +104,8 @@ def central_timesheet(
         for row in connection.execute(select(employees).where(employees.c.company_id == company_id))
     }
     rules = {
-        names[row.department_id]: DepartmentRules(
-            name=names[row.department_id],
-            undertime=row.undertime,
-            shift_start=row.shift_start,
-            grace_minutes=row.grace_minutes,
-            half_day_after=row.half_day_after,
-            half_day_hours=row.half_day_hours,
-            regular_hours=row.regular_hours,
-        )
-        for row in connection.execute(select(rule_sets).where(rule_sets.c.company_id == company_id))
+        names[row["department_id"]]: department_rules_from_row(row, names[row["department_id"]])
+        for row in connection.execute(select(rule_sets).where(rule_sets.c.company_id == company_id)).mappings()
     }
     settings = MissedClockoutSettings(
         missed_clockout_enabled=company["missed_clockout_enabled"],

@@ -25,7 +25,6 @@ from sqlalchemy import Connection, Engine, delete, func, select, text, union, up
 from sqlalchemy.orm import Session
 
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident
-from kiosk.domain.pay import DepartmentRules
 from kiosk.store import repository
 from kiosk.store import roster as roster_store
 from kiosk.store.adoption import REBIND_KEY
@@ -42,6 +41,7 @@ from wire.provisioning import CentralProfile
 from wire.records import (
     correction_from_row,
     correction_row,
+    department_rules_from_row,
     incident_from_rows,
     incident_rows,
     punch_from_row,
@@ -408,7 +408,9 @@ class KioskSync:
                 )
             if rule_changes:
                 for row in departments:
-                    repository.put_department(session, row["company_id"], _rules(row), now)
+                    repository.put_department(
+                        session, row["company_id"], department_rules_from_row(row, row["name"]), now
+                    )
             inactive = self._apply_employees(session, changed["employees"], names, now, report)
             self._apply_templates(session, changed["face_templates"], inactive, report)
             held = _existing_ids(session, PunchRow, [str(row["id"]) for row in changed["punches"]])
@@ -553,15 +555,3 @@ def _rank(status: IncidentStatus) -> int:
         IncidentStatus.APPROVED: 2,
         IncidentStatus.REJECTED: 2,
     }[status]
-
-
-def _rules(row: Any) -> DepartmentRules:
-    return DepartmentRules(
-        name=row["name"],
-        undertime=row["undertime"],
-        shift_start=row["shift_start"],
-        grace_minutes=row["grace_minutes"],
-        half_day_after=row["half_day_after"],
-        half_day_hours=row["half_day_hours"],
-        regular_hours=row["regular_hours"],
-    )

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.domain.incidents import ClockoutReason, IncidentStatus, MissedClockoutIncident
+from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.punches import BreakType, ClockFacts, Correction, CorrectionKind, IdentifiedBy, Punch, PunchKind
 
 
@@ -163,4 +164,17 @@ def incident_from_rows(
         created_at=base["created_at"],
         status=status,
         **values,
+    )
+
+
+def department_rules_from_row(row: Mapping[Any, Any], name: str) -> DepartmentRules:
+    """A department's rule set from its central `rule_sets` row, under the department's name."""
+    return DepartmentRules(
+        name=name,
+        undertime=row["undertime"],
+        shift_start=row["shift_start"],
+        grace_minutes=row["grace_minutes"],
+        half_day_after=row["half_day_after"],
+        half_day_hours=row["half_day_hours"],
+        regular_hours=row["regular_hours"],
     )
