@@ -14,16 +14,17 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from central.database import admin_engine, check_server, migrate
 from central.incidents import list_incidents, pending_count, resolve
 from central.kiosks import add_kiosk
-from central.reports import central_timesheet_csv
+from central.reports import TimesheetScope, report_zone, write_central_timesheet
 from central.roster import (
     deactivate_employee,
     employee_numbers,
@@ -238,12 +239,52 @@ def _incidents_resolve(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _timesheet(args: argparse.Namespace, engine: Engine) -> int:
-    period = Period.parse(args.first_day, args.last_day)
+    scope = TimesheetScope(args.company, args.site, args.department)
     as_of = datetime.now(UTC) if args.as_of is None else _parse_time(args.as_of, "--as-of")
     with engine.connect() as connection:
-        report = central_timesheet_csv(connection, args.company, period, site_code=args.site, as_of=as_of)
-    sys.stdout.write(report)
+        if args.period is not None:
+            if args.first_day is not None or args.last_day is not None:
+                raise RuleViolation("period_twice", "give a pay period (--period) or dates (--from, --to), not both")
+            day = Period.parse(args.day, None).first or as_of.astimezone(report_zone(connection, scope)).date()
+            period = Period.pay_period(args.period, day)
+        else:
+            if args.day is not None:
+                raise RuleViolation("day_without_period", "--day names the day a pay period (--period) holds")
+            period = Period.parse(args.first_day, args.last_day)
+        with ExitStack() as files:
+            csv_out = _report_file(files, args.csv, "w") if args.csv else None
+            totals_out = _report_file(files, args.totals_csv, "w") if args.totals_csv else None
+            book_out = _report_file(files, args.xlsx, "wb") if args.xlsx else None
+            if csv_out is None and totals_out is None and book_out is None:
+                csv_out = sys.stdout
+            rows = write_central_timesheet(
+                connection, scope, period, as_of=as_of, csv_out=csv_out, totals_out=totals_out, workbook_out=book_out
+            )
+        written = [name for name in (args.csv, args.totals_csv, args.xlsx) if name]
+    if written:
+        print(f"timesheet {period.title}: {rows} rows written to {', '.join(written)}", file=sys.stderr)
     return 0
+
+
+def _report_file(files: ExitStack, name: str, mode: str) -> Any:
+    """A report file written under a temporary name and renamed once complete, so a failed report leaves nothing
+    that looks finished."""
+    target = Path(name)
+    partial = target.with_name(target.name + ".part")
+    try:
+        opened = partial.open(mode, encoding="utf-8", newline="") if "b" not in mode else partial.open(mode)
+    except OSError as error:
+        raise TimeclockError(f"cannot write {target}: {error.strerror or error}") from error
+    files.callback(partial.unlink, missing_ok=True)
+
+    def finish(kind: type[BaseException] | None, *_: object) -> bool:
+        opened.close()
+        if kind is None:
+            partial.replace(target)
+        return False
+
+    files.push(finish)
+    return opened
 
 
 def _pending_count(args: argparse.Namespace, engine: Engine) -> int:
@@ -354,13 +395,21 @@ def _add_incident_commands(command: Command) -> None:
     count.add_argument("--company")
 
     sheet = command(
-        "timesheet", _timesheet, "print a company's timesheet CSV (the same columns as python main.py timesheet)"
+        "timesheet",
+        _timesheet,
+        "a company's timesheet: day rows as CSV (the columns of python main.py timesheet), employees' totals, .xlsx",
     )
     sheet.add_argument("--company", required=True)
     sheet.add_argument("--site", help="one site (needed when the company's sites are in different time zones)")
+    sheet.add_argument("--department", help="one department (its code)")
     sheet.add_argument("--from", dest="first_day", metavar="DATE", help="first business day, YYYY-MM-DD")
     sheet.add_argument("--to", dest="last_day", metavar="DATE", help="last business day, YYYY-MM-DD")
+    sheet.add_argument("--period", choices=("monthly", "semi-monthly"), help="a pay period instead of dates")
+    sheet.add_argument("--day", metavar="DATE", help="a day of the pay period (default: today)")
     sheet.add_argument("--as-of", metavar="TIME", help="the moment the report describes (ISO 8601; default now)")
+    sheet.add_argument("--csv", metavar="FILE", help="write the day rows' CSV to FILE instead of printing it")
+    sheet.add_argument("--totals-csv", metavar="FILE", help="write each employee's totals for the period as CSV")
+    sheet.add_argument("--xlsx", metavar="FILE", help="write the workbook (day rows and totals) to FILE")
 
 
 def _no_subcommand(args: argparse.Namespace, engine: Engine) -> int:

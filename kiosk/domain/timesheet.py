@@ -3,13 +3,16 @@
 The kiosk (`kiosk.services.reports`, `main.py timesheet`) and head office (`central.reports`) read their facts
 from different databases and hand them to `build_timesheet`, reading the same window around the period
 (`Period.fact_window`); `write_timesheet_csv` writes the rows. Holding the same facts, they print the same CSV.
+`employee_totals` adds the rows of each employee up for the period (`write_totals_csv`); the workbook of both sides
+is `kiosk.domain.timesheet_workbook`. Pay periods (semi-monthly, monthly) are `Period`s too.
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,6 +22,7 @@ from zoneinfo import ZoneInfo
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import (
     ArrivalAssessment,
+    ArrivalStatus,
     DepartmentRules,
     assess_arrival,
     hours_decimal,
@@ -34,6 +38,9 @@ log = logging.getLogger(__name__)
 LEAD_IN = timedelta(days=7)
 """Facts read before the first day of a period: a session's punches lie within 24 h of its clock-in, so a week
 before the period is far more than any session of the period can reach back (duplicate taps, open sessions)."""
+
+SEMI_MONTH_SPLIT = 15
+"""The last day of the first half of a month in semi-monthly pay periods (1-15, 16-end)."""
 
 LEAD_OUT = timedelta(days=2)
 """Facts read after the last day: a session that starts on the last day can end up to 24 h later."""
@@ -92,6 +99,40 @@ class Period:
         start = None if self.first is None else _local_midnight(self.first, zone) - LEAD_IN
         end = None if self.last is None else _local_midnight(self.last + timedelta(days=1), zone) + LEAD_OUT
         return start, end
+
+    @classmethod
+    def month_of(cls, day: date) -> Period:
+        """The calendar month holding `day`: the monthly pay period."""
+        return cls(day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1]))
+
+    @classmethod
+    def semi_month_of(cls, day: date) -> Period:
+        """The half month holding `day`: the 1st to the 15th, or the 16th to the month's last day (the
+        semi-monthly pay period)."""
+        if day.day <= SEMI_MONTH_SPLIT:
+            return cls(day.replace(day=1), day.replace(day=SEMI_MONTH_SPLIT))
+        return cls(day.replace(day=SEMI_MONTH_SPLIT + 1), cls.month_of(day).last)
+
+    @classmethod
+    def pay_period(cls, kind: str, day: date) -> Period:
+        """The pay period of `kind` (`monthly` or `semi-monthly`) holding `day`.
+
+        Raises:
+            RuleViolation: `period_kind_invalid` naming the kinds there are.
+        """
+        if kind == "monthly":
+            return cls.month_of(day)
+        if kind == "semi-monthly":
+            return cls.semi_month_of(day)
+        raise RuleViolation("period_kind_invalid", f"unknown pay period {kind!r}; choose monthly or semi-monthly")
+
+    @property
+    def title(self) -> str:
+        """The period as people read it, short enough for a spreadsheet's sheet name (31 characters with a
+        7-character prefix) and safe in a file name: `2026-11-01 to 2026-11-15`."""
+        first = self.first.isoformat() if self.first else "start"
+        last = self.last.isoformat() if self.last else "today"
+        return f"{first} to {last}"
 
     @classmethod
     def parse(cls, first: str | None, last: str | None) -> Period:
@@ -310,6 +351,195 @@ def timesheet_cells(summary: DaySummary) -> list[Cell]:
 
 def write_timesheet_csv(summaries: Iterable[DaySummary], out: TextIO) -> None:
     """Write the header and one row per summary."""
+    for _summary in timesheet_csv_passing(summaries, out):
+        pass
+
+
+def timesheet_csv_passing(summaries: Iterable[DaySummary], out: TextIO) -> Iterator[DaySummary]:
+    """Write the CSV of `write_timesheet_csv` row by row as the summaries pass on, so one pass over a streamed
+    report fills the CSV and the workbook at once (the header goes out with the first request)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(TIMESHEET_COLUMNS)
-    writer.writerows(timesheet_row(summary) for summary in summaries)
+    for summary in summaries:
+        writer.writerow(timesheet_row(summary))
+        yield summary
+
+
+TOTALS_COLUMNS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "days",
+    "total_hours",
+    "break_hours",
+    "working_hours",
+    "overtime_hours",
+    "late_days",
+    "late_minutes",
+    "half_days",
+    "undertime_hours",
+    "deduction",
+    "anomalies",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeTotals:
+    """One employee's period: the sums of their day rows.
+
+    Durations are summed exactly and rounded once when written; undertime hours and deductions are the sums of the
+    day rows' rounded values, so that the totals equal what payroll adds up from the rows. `anomalies` counts the
+    anomaly codes of all days (a day with two codes counts two).
+    """
+
+    employee_id: str
+    employee_number: str
+    first_name: str
+    last_name: str
+    days: int
+    total: timedelta
+    breaks: timedelta
+    working: timedelta
+    overtime: timedelta
+    late_days: int
+    late_minutes: int
+    half_days: int
+    undertime_hours: Decimal
+    deduction: Decimal
+    anomalies: int
+
+
+def _add_day(totals: EmployeeTotals | None, day: DaySummary) -> EmployeeTotals:
+    arrival = day.arrival
+    late = arrival is not None and arrival.status is ArrivalStatus.LATE
+    half = arrival is not None and arrival.status is ArrivalStatus.HALF_DAY
+    if totals is None:
+        totals = EmployeeTotals(
+            day.employee_id,
+            day.employee_number,
+            day.first_name,
+            day.last_name,
+            0,
+            timedelta(0),
+            timedelta(0),
+            timedelta(0),
+            timedelta(0),
+            0,
+            0,
+            0,
+            Decimal("0.0000"),
+            money(0),
+            0,
+        )
+    return EmployeeTotals(
+        totals.employee_id,
+        totals.employee_number,
+        totals.first_name,
+        totals.last_name,
+        totals.days + (1 if day.first_in is not None else 0),
+        totals.total + day.total,
+        totals.breaks + day.breaks,
+        totals.working + day.working,
+        totals.overtime + day.overtime,
+        totals.late_days + int(late),
+        totals.late_minutes + (arrival.late_minutes if arrival is not None else 0),
+        totals.half_days + int(half),
+        totals.undertime_hours + (arrival.undertime_hours if arrival is not None else Decimal(0)),
+        totals.deduction + (arrival.deduction if arrival is not None else Decimal(0)),
+        totals.anomalies + len(day.anomalies),
+    )
+
+
+class TotalsAccumulator:
+    """Adds day rows, sorted by employee as `build_timesheet` gives them, into each employee's totals, one row at a
+    time: what a streamed report keeps in memory is one employee's sums."""
+
+    def __init__(self) -> None:
+        self._current: EmployeeTotals | None = None
+
+    def add(self, day: DaySummary) -> EmployeeTotals | None:
+        """Count `day`; returns the finished totals of the previous employee when `day` is another employee's."""
+        finished = None
+        if self._current is not None and self._current.employee_id != day.employee_id:
+            finished, self._current = self._current, None
+        self._current = _add_day(self._current, day)
+        return finished
+
+    def finish(self) -> EmployeeTotals | None:
+        """The last employee's totals (None when no row was added)."""
+        finished, self._current = self._current, None
+        return finished
+
+
+def employee_totals(summaries: Iterable[DaySummary]) -> Iterator[EmployeeTotals]:
+    """Each employee's totals over `summaries` (sorted by employee, as `build_timesheet` returns them)."""
+    accumulator = TotalsAccumulator()
+    for summary in summaries:
+        finished = accumulator.add(summary)
+        if finished is not None:
+            yield finished
+    last = accumulator.finish()
+    if last is not None:
+        yield last
+
+
+def totals_row(totals: EmployeeTotals) -> list[str]:
+    """One CSV row of `TOTALS_COLUMNS`: hours to 4 decimals, the deduction to 2, as the day rows."""
+    return [
+        totals.employee_number,
+        totals.first_name,
+        totals.last_name,
+        str(totals.days),
+        str(hours_decimal(totals.total)),
+        str(hours_decimal(totals.breaks)),
+        str(hours_decimal(totals.working)),
+        str(hours_decimal(totals.overtime)),
+        str(totals.late_days),
+        str(totals.late_minutes),
+        str(totals.half_days),
+        str(totals.undertime_hours),
+        str(totals.deduction),
+        str(totals.anomalies),
+    ]
+
+
+def totals_cells(totals: EmployeeTotals) -> list[Cell]:
+    """The row of `totals_row` as typed spreadsheet values."""
+    return [
+        totals.employee_number,
+        totals.first_name,
+        totals.last_name,
+        totals.days,
+        hours_decimal(totals.total),
+        hours_decimal(totals.breaks),
+        hours_decimal(totals.working),
+        hours_decimal(totals.overtime),
+        totals.late_days,
+        totals.late_minutes,
+        totals.half_days,
+        totals.undertime_hours,
+        totals.deduction,
+        totals.anomalies,
+    ]
+
+
+def write_totals_csv(summaries: Iterable[DaySummary], out: TextIO) -> None:
+    """Write the header and one row of totals per employee of `summaries` (sorted by employee)."""
+    for _summary in totals_csv_passing(summaries, out):
+        pass
+
+
+def totals_csv_passing(summaries: Iterable[DaySummary], out: TextIO) -> Iterator[DaySummary]:
+    """Write the totals CSV of `write_totals_csv` as the summaries pass on (each employee's row once their last day
+    has passed)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TOTALS_COLUMNS)
+    accumulator = TotalsAccumulator()
+    for summary in summaries:
+        finished = accumulator.add(summary)
+        if finished is not None:
+            writer.writerow(totals_row(finished))
+        yield summary
+    last = accumulator.finish()
+    if last is not None:
+        writer.writerow(totals_row(last))

@@ -3,9 +3,10 @@ folder.
 
 The supervisor chooses where (`export_targets` lists the removable drives mounted now, then the kiosk's own exports
 folder) and the business days; `export_timesheets` writes the period as the CSV that `python main.py timesheet`
-prints and as an .xlsx workbook with one sheet per period, typed cells (dates, times to the second, hours and
-money as numbers) so that payroll can sum them. Both files are written beside the target under a temporary name
-and renamed when complete, so a drive pulled out mid-export leaves no half file that looks finished.
+prints and as the .xlsx workbook head office writes too (`kiosk.domain.timesheet_workbook`: a sheet of day rows and
+one of each employee's totals per period, typed cells so that payroll can sum them). Both files are written beside
+the target under a temporary name and renamed when complete, so a drive pulled out mid-export leaves no half file
+that looks finished.
 """
 
 from __future__ import annotations
@@ -21,11 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
-from kiosk.domain.timesheet import TIMESHEET_COLUMNS, Period, timesheet_cells, write_timesheet_csv
+from kiosk.domain.timesheet import Period, write_timesheet_csv
+from kiosk.domain.timesheet_workbook import write_timesheet_workbook
 from kiosk.services.reports import Reports
 
 log = logging.getLogger(__name__)
@@ -33,12 +32,6 @@ log = logging.getLogger(__name__)
 MOUNT_TABLE = Path("/proc/mounts")
 SYS_BLOCK = Path("/sys/block")
 REMOVABLE_ROOTS = ("/media/", "/run/media/")
-FORMATS = {
-    "first_in": "yyyy-mm-dd hh:mm:ss",
-    "last_out": "yyyy-mm-dd hh:mm:ss",
-    "business_date": "yyyy-mm-dd",
-    "deduction": "0.00",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,17 +109,11 @@ def export_targets(exports_dir: Path, drives: Sequence[ExportTarget] | None = No
     return [*drives, ExportTarget(f"This kiosk's data folder ({exports_dir})", exports_dir, False)]
 
 
-def period_title(period: Period) -> str:
-    """A sheet title (at most 31 characters) and file name part for the period."""
-    first = period.first.isoformat() if period.first else "start"
-    last = period.last.isoformat() if period.last else "today"
-    return f"{first} to {last}"
-
-
 def export_timesheets(
     reports: Reports, periods: Sequence[Period], target: Path, *, as_of: datetime | None = None
 ) -> ExportedFiles:
-    """Write the periods' timesheets to `target`: one CSV of all of them and one workbook with a sheet per period.
+    """Write the periods' timesheets to `target`: one CSV of all of them and one workbook with, per period, a sheet
+    of day rows and one of each employee's totals.
 
     Raises:
         ReportsBlocked: the company blocks exports while missed clock-outs wait.
@@ -136,35 +123,19 @@ def export_timesheets(
     if not periods:
         raise RuleViolation("no_period", "choose the days to export")
     sheets = [(period, reports.timesheet(period, as_of=as_of)) for period in periods]
-    name = "timesheet_" + "_".join(period_title(period).replace(" to ", "_") for period in periods[:1])
+    name = "timesheet_" + "_".join(period.title.replace(" to ", "_") for period in periods[:1])
     if len(periods) > 1:
         name += f"_and_{len(periods) - 1}_more"
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
     csv_text = io.StringIO()
-    rows = 0
-    for period, summaries in sheets:
-        sheet = workbook.create_sheet(period_title(period))
-        sheet.append(list(TIMESHEET_COLUMNS))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for summary in summaries:
-            sheet.append(timesheet_cells(summary))
-        for index, column in enumerate(TIMESHEET_COLUMNS, start=1):
-            letter = sheet.cell(row=1, column=index).column_letter
-            sheet.column_dimensions[letter].width = max(12, len(column) + 2)
-            if column in FORMATS:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = FORMATS[column]
-        sheet.freeze_panes = "A2"
-        rows += len(summaries)
     write_timesheet_csv([summary for _period, summaries in sheets for summary in summaries], csv_text)
+    rows = sum(len(summaries) for _period, summaries in sheets)
     csv_path, book_path = target / f"{name}.csv", target / f"{name}.xlsx"
     try:
         target.mkdir(parents=True, exist_ok=True)
         partial_csv, partial_book = csv_path.with_suffix(".csv.part"), book_path.with_suffix(".xlsx.part")
         partial_csv.write_text(csv_text.getvalue(), encoding="utf-8")
-        workbook.save(partial_book)
+        with partial_book.open("wb") as book:
+            write_timesheet_workbook(sheets, book)
         for partial in (partial_csv, partial_book):
             with partial.open("rb") as written:
                 os.fsync(written.fileno())  # on the drive before it is called finished
@@ -174,5 +145,5 @@ def export_timesheets(
         raise EnvironmentProblem(
             f"the timesheet could not be written to {target}: {error.strerror or error}"
         ) from error
-    log.info("timesheet of %s exported to %s (%d rows)", [period_title(p) for p in periods], target, rows)
+    log.info("timesheet of %s exported to %s (%d rows)", [p.title for p in periods], target, rows)
     return ExportedFiles(csv_path, book_path, rows)

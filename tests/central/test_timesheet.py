@@ -6,15 +6,20 @@ import contextlib
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from central.commands import main
+from central.reports import central_timesheet
+from central.roster import upsert_department, upsert_employee
 from kiosk.domain.punches import BreakType, PunchKind
-from kiosk.domain.timesheet import Period
+from kiosk.domain.timesheet import TOTALS_COLUMNS, Period
 from kiosk.services.reports import Reports
+from kiosk.services.timesheet_export import export_timesheets
 from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
 
 MANILA_8AM = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
@@ -119,3 +124,109 @@ def test_bad_timesheet_input_is_clear_and_prints_nothing(site: CentralDatabase, 
     assert code == 1
     assert out == ""
     assert message in err
+
+
+def test_streamed_in_batches_the_rows_are_those_of_one_pass(
+    site: CentralDatabase, kiosks: list[KioskUnderTest]
+) -> None:
+    gate, dock = kiosks
+    work_a_week(gate, dock)
+    period = Period.parse("2026-11-02", "2026-11-04")
+    as_of = datetime.fromisoformat(AS_OF)
+    with site.engine.connect() as connection:
+        whole = list(central_timesheet(connection, "acme", period, as_of=as_of))
+        one_by_one = central_timesheet(connection, "acme", period, as_of=as_of, batch_employees=1)
+        assert next(one_by_one) == whole[0]  # rows come before the last employee was read
+        assert [whole[0], *one_by_one] == whole
+    assert [row.employee_number for row in whole] == ["acme-E001"] * 3 + ["acme-E002"] * 3 + ["acme-E003"] * 3
+
+
+def test_the_workbook_and_totals_are_the_kiosks(
+    site: CentralDatabase, kiosks: list[KioskUnderTest], tmp_path: Path
+) -> None:
+    gate, dock = kiosks
+    work_a_week(gate, dock)
+    book, totals = tmp_path / "central.xlsx", tmp_path / "totals.csv"
+    code, out, err = run_cli(
+        site, "timesheet", "--company", "acme", "--from", "2026-11-02", "--to", "2026-11-04", "--as-of", AS_OF,
+        "--xlsx", str(book), "--totals-csv", str(totals),
+    )  # fmt: skip
+    assert code == 0, err
+    assert out == ""
+    assert "9 rows written to" in err
+    period = Period.parse("2026-11-02", "2026-11-04")
+    exported = export_timesheets(
+        Reports(gate.database, gate.clock), [period], tmp_path / "kiosk", as_of=datetime.fromisoformat(AS_OF)
+    )
+    at_kiosk, at_head_office = load_workbook(exported.workbook), load_workbook(book)
+    assert at_head_office.sheetnames == at_kiosk.sheetnames == [period.title, "Totals " + period.title]
+    for name in at_kiosk.sheetnames:
+        expected = list(at_kiosk[name].iter_rows(values_only=True))
+        assert list(at_head_office[name].iter_rows(values_only=True)) == expected
+    lines = totals.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(TOTALS_COLUMNS)
+    by_number = {line.split(",")[0]: dict(zip(TOTALS_COLUMNS, line.split(","), strict=True)) for line in lines[1:]}
+    # E002 came 10, 11 and 12 minutes after 08:00: 7 + 8 + 9 minutes late at 100 an hour.
+    assert by_number["acme-E002"]["late_minutes"] == "24"
+    assert by_number["acme-E002"]["deduction"] == str(Decimal("11.67") + Decimal("13.33") + Decimal("15.00"))
+    assert (by_number["acme-E003"]["half_days"], by_number["acme-E003"]["deduction"]) == ("3", "1200.00")
+    assert by_number["acme-E001"]["days"] == "3"
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_pay_period_and_a_department(site: CentralDatabase, kiosks: list[KioskUnderTest]) -> None:
+    gate, dock = kiosks
+    upsert_department(site.engine, "acme", "yard-crew", "Yard crew")
+    upsert_employee(site.engine, "acme", "acme-E002", "Worker", "Number2", department="yard-crew", daily_rate="800")
+    work_a_week(gate, dock)
+    code, half_month, err = run_cli(
+        site, "timesheet", "--company", "acme", "--period", "semi-monthly", "--day", "2026-11-09", "--as-of", AS_OF
+    )
+    assert code == 0, err
+    code, dates, err = run_cli(
+        site, "timesheet", "--company", "acme", "--from", "2026-11-01", "--to", "2026-11-15", "--as-of", AS_OF
+    )
+    assert half_month == dates
+    code, crew, err = run_cli(
+        site, "timesheet", "--company", "acme", "--department", "yard-crew", "--period", "monthly", "--as-of", AS_OF
+    )
+    assert code == 0, err
+    assert {line.split(",")[0] for line in crew.splitlines()[1:]} == {"acme-E002"}
+    assert len(crew.splitlines()) == 1 + 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--department", "moon"], "no department 'moon'"),
+        (["--period", "monthly", "--from", "2026-11-01"], "not both"),
+        (["--day", "2026-11-01"], "--day names the day a pay period"),
+        (["--period", "monthly", "--day", "2026-02-30"], "is not a date"),
+        (["--xlsx", "/proc/no/such/folder/x.xlsx"], "cannot write /proc/no/such/folder/x.xlsx"),
+    ],
+)
+def test_bad_report_choices_are_clear_and_write_nothing(
+    site: CentralDatabase, args: list[str], message: str, tmp_path: Path
+) -> None:
+    code, out, err = run_cli(site, "timesheet", "--company", "acme", *args, "--csv", str(tmp_path / "t.csv"))
+    assert code == 1
+    assert out == ""
+    assert message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_blocked_report_leaves_no_file(site: CentralDatabase, kiosks: list[KioskUnderTest], tmp_path: Path) -> None:
+    gate, _ = kiosks
+    with site.engine.begin() as admin:
+        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true, block_reports_on_pending = true"))
+    gate.sync.pull()
+    gate.punch("acme-E001", PunchKind.CLOCK_IN)
+    gate.time.advance(hours=30)
+    assert gate.missed.open_pending_incident(gate.employee_id("acme-E001")) is not None
+    gate.sync.run_once()
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    code, _out, err = run_cli(site, "timesheet", "--company", "acme", "--xlsx", str(reports / "t.xlsx"))
+    assert code == 1
+    assert "1 unresolved missed clock-out incident" in err
+    assert list(reports.iterdir()) == []

@@ -15,7 +15,17 @@ from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import ArrivalStatus, DepartmentRules, seed_rule_sets
 from kiosk.domain.punches import BreakType, Punch, PunchKind
 from kiosk.domain.sessions import AnomalyCode, SessionPolicy, derive
-from kiosk.domain.timesheet import DaySummary, EmployeeTerms, build_timesheet, summarise_days, write_timesheet_csv
+from kiosk.domain.timesheet import (
+    TOTALS_COLUMNS,
+    DaySummary,
+    EmployeeTerms,
+    Period,
+    build_timesheet,
+    employee_totals,
+    summarise_days,
+    write_timesheet_csv,
+    write_totals_csv,
+)
 from tests.domain.builders import MANILA, NEW_YORK, at_local, punch
 from tests.domain.test_sessions_properties import AS_OF, punches_and_corrections
 
@@ -218,3 +228,72 @@ def test_days_are_listed_by_employee_number() -> None:
     derivation = derive(punches, [], tz=MANILA, policy=SessionPolicy(), as_of=LATER)
     summaries = summarise_days(derivation, terms, seed_rule_sets(), MANILA)
     assert [s.employee_number for s in summaries] == ["0001", "0002"]
+
+
+@pytest.mark.parametrize(
+    ("day", "monthly", "semi_monthly"),
+    [
+        (date(2026, 11, 1), ("2026-11-01", "2026-11-30"), ("2026-11-01", "2026-11-15")),
+        (date(2026, 11, 15), ("2026-11-01", "2026-11-30"), ("2026-11-01", "2026-11-15")),
+        (date(2026, 11, 16), ("2026-11-01", "2026-11-30"), ("2026-11-16", "2026-11-30")),
+        (date(2028, 2, 29), ("2028-02-01", "2028-02-29"), ("2028-02-16", "2028-02-29")),
+        (date(2026, 12, 31), ("2026-12-01", "2026-12-31"), ("2026-12-16", "2026-12-31")),
+    ],
+)
+def test_pay_periods(day: date, monthly: tuple[str, str], semi_monthly: tuple[str, str]) -> None:
+    assert Period.pay_period("monthly", day) == Period.parse(*monthly)
+    assert Period.pay_period("semi-monthly", day) == Period.parse(*semi_monthly)
+    assert Period.parse(*semi_monthly).title == f"{semi_monthly[0]} to {semi_monthly[1]}"
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 30)))
+def test_semi_monthly_periods_tile_the_calendar(day: date) -> None:
+    period = Period.semi_month_of(day)
+    assert period.contains(day)
+    assert period.first is not None
+    assert period.last is not None
+    following = Period.semi_month_of(period.last + timedelta(days=1))
+    assert following.first == period.last + timedelta(days=1)
+    assert period.first.day in {1, 16}
+
+
+def test_an_unknown_pay_period_is_refused() -> None:
+    with pytest.raises(RuleViolation, match="choose monthly or semi-monthly"):
+        Period.pay_period("fortnightly", date(2026, 11, 1))
+
+
+def test_totals_add_each_employees_days_up() -> None:
+    rules = {"Ops": DepartmentRules("Ops", undertime=True)}
+    terms = {
+        "e1": EmployeeTerms("Ops", Decimal(800), number="E1", first_name="Ana", last_name="Cruz"),
+        "e2": EmployeeTerms("Ops", Decimal(800), number="E2", first_name="Ben", last_name="Reyes"),
+    }
+    facts = []
+    for day, arrival in ((2, "08:10"), (3, "09:15"), (4, "08:00")):
+        facts.append(punch("e1", PunchKind.CLOCK_IN, at_local(MANILA, f"2026-11-0{day} {arrival}")))
+        facts.append(punch("e1", PunchKind.CLOCK_OUT, at_local(MANILA, f"2026-11-0{day} 18:00")))
+    facts.append(punch("e2", PunchKind.CLOCK_IN, at_local(MANILA, "2026-11-02 07:55")))
+    facts.append(punch("e2", PunchKind.CLOCK_OUT, at_local(MANILA, "2026-11-02 16:55")))
+    facts.append(punch("e2", PunchKind.CLOCK_OUT, at_local(MANILA, "2026-11-02 17:30")))  # nothing open: anomaly
+    days = build_timesheet(
+        facts, [], terms, rules, tz=MANILA, policy=SessionPolicy(), as_of=datetime(2026, 11, 10, tzinfo=UTC)
+    )
+    ana, ben = employee_totals(days)
+    assert (ana.employee_number, ana.days, ana.late_days, ana.late_minutes, ana.half_days) == (
+        "E1",
+        3,
+        1,
+        7 + 72,
+        1,
+    )  # the half day counts its 72 minutes, as its row
+    assert ana.undertime_hours == Decimal("4.1167")
+    assert ana.deduction == Decimal("411.67")  # 11.67 + 400.00
+    assert ana.working == timedelta(hours=9, minutes=50) + timedelta(hours=8, minutes=45) + timedelta(hours=10)
+    assert ana.overtime == sum((day.overtime for day in days if day.employee_id == "e1"), timedelta(0))
+    assert (ben.days, ben.late_days, ben.deduction, ben.anomalies) == (1, 0, Decimal("0.00"), 1)
+    out = io.StringIO()
+    write_totals_csv(days, out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ",".join(TOTALS_COLUMNS)
+    assert lines[1] == "E1,Ana,Cruz,3,28.5833,0.0000,28.5833,4.5833,1,79,1,4.1167,411.67,0"
+    assert list(employee_totals([])) == []

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.domain.punches import BreakType, IdentifiedBy, PunchKind
-from kiosk.domain.timesheet import TIMESHEET_COLUMNS, Period, ReportsBlocked
+from kiosk.domain.timesheet import TIMESHEET_COLUMNS, TOTALS_COLUMNS, Period, ReportsBlocked
 from kiosk.services.company_settings import CompanySettings
 from kiosk.services.reports import Reports
 from kiosk.services.timesheet_export import (
@@ -61,8 +61,13 @@ def test_csv_and_a_workbook_with_a_sheet_per_period(world: KioskWorld, tmp_path:
     assert "." not in lines[1].split(",")[4] + lines[1].split(",")[5]  # no fractions of a second
 
     book = load_workbook(files.workbook)
-    assert book.sheetnames == ["2026-11-02 to 2026-11-02", "2026-11-03 to 2026-11-03"]
-    monday, tuesday = (list(book[name].iter_rows(values_only=True)) for name in book.sheetnames)
+    assert book.sheetnames == [
+        "2026-11-02 to 2026-11-02",
+        "Totals 2026-11-02 to 2026-11-02",
+        "2026-11-03 to 2026-11-03",
+        "Totals 2026-11-03 to 2026-11-03",
+    ]
+    monday, monday_totals, tuesday, _ = (list(book[name].iter_rows(values_only=True)) for name in book.sheetnames)
     assert monday[0] == TIMESHEET_COLUMNS
     row = dict(zip(TIMESHEET_COLUMNS, monday[1], strict=True))
     assert (row["employee_number"], row["first_name"], row["last_name"]) == ("E1", "Maria", "Santos")
@@ -73,6 +78,12 @@ def test_csv_and_a_workbook_with_a_sheet_per_period(world: KioskWorld, tmp_path:
     assert Decimal(str(row["working_hours"])) == Decimal("7.8499")
     assert book[book.sheetnames[0]]["N2"].number_format == "0.00"
     assert [r[10] for r in tuesday[1:]] == ["half_day"]
+    assert monday_totals[0] == TOTALS_COLUMNS
+    totals = dict(zip(TOTALS_COLUMNS, monday_totals[1], strict=True))
+    assert (totals["employee_number"], totals["days"], totals["late_days"], totals["late_minutes"]) == ("E1", 1, 1, 7)
+    assert Decimal(str(totals["deduction"])) == Decimal("11.67")
+    assert book["2026-11-02 to 2026-11-02"].freeze_panes == "A2"
+    assert book["2026-11-02 to 2026-11-02"]["A1"].font.bold
 
 
 def test_a_target_that_cannot_be_written_is_a_clear_error_and_leaves_nothing(world: KioskWorld, tmp_path: Path) -> None:
