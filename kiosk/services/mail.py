@@ -4,22 +4,20 @@ outbox.
 The message is queued in the local outbox in the same transaction as the claim it reports, so a claim is never
 recorded without its notice. Sending happens later, outside any database transaction, when SMTP is configured:
 whatever cannot be sent stays queued and is tried again with a growing pause (one minute, doubling, at most an
-hour). The SMTP password lives in the secret store; everything else is a device setting.
+hour). The SMTP password lives in the secret store; everything else is a device setting. The checks of the
+settings, the SMTP session and the retry pause are those head office sends with (`wire.mail`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import smtplib
-import ssl
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,15 +31,12 @@ from kiosk.store.database import Database
 from kiosk.store.mail_outbox import QueuedMail
 from kiosk.store.repository import CompanyRecord, SiteRecord
 from kiosk.store.secrets import SMTP_PASSWORD, SecretStore
+from wire.mail import SmtpServer, check_recipients, check_smtp_fields, open_smtp, retry_pause
 
 log = logging.getLogger(__name__)
 
 SETTINGS_KEY = "mail"  # the device setting holding MailSettings as JSON
 MISSED_CLOCKOUT_REVIEW = "missed_clockout_review"
-FIRST_RETRY = timedelta(minutes=1)
-LONGEST_RETRY = timedelta(hours=1)
-_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
-_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,28 +57,32 @@ class MailSettings:
     timeout_seconds: int = 20
 
     def __post_init__(self) -> None:
-        if self.host is not None and not _HOST.fullmatch(self.host):
-            raise RuleViolation("mail_setting_invalid", f"the SMTP host {self.host!r} is not a host name or address")
-        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 1 <= self.port <= 65535:
-            raise RuleViolation("mail_setting_invalid", f"the SMTP port must be 1 to 65535, not {self.port!r}")
-        if not isinstance(self.starttls, bool):
-            raise RuleViolation("mail_setting_invalid", "STARTTLS is on (true) or off (false)")
-        timeout = self.timeout_seconds
-        if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 300:
-            raise RuleViolation("mail_setting_invalid", "the SMTP timeout must be 1 to 300 seconds")
-        if self.username is not None and (not self.username.strip() or len(self.username) > 320):
-            raise RuleViolation("mail_setting_invalid", "the SMTP user name is empty or too long")
-        for address in (self.from_address, *self.to_addresses):
-            if address is not None and not _ADDRESS.fullmatch(address):
-                raise RuleViolation(
-                    "mail_setting_invalid", f"{address!r} is not an email address such as hr@example.com"
-                )
-        if len(set(self.to_addresses)) != len(self.to_addresses):
-            raise RuleViolation("mail_setting_invalid", "a recipient is listed twice")
+        check_smtp_fields(
+            host=self.host,
+            port=self.port,
+            username=self.username,
+            from_address=self.from_address,
+            starttls=self.starttls,
+            ca_file=self.ca_file,
+            timeout_seconds=self.timeout_seconds,
+        )
+        check_recipients(self.to_addresses)
         if self.host is not None and (self.from_address is None or not self.to_addresses):
             raise RuleViolation("mail_setting_invalid", "with an SMTP host, give the sender and at least one recipient")
-        if self.ca_file is not None and not Path(self.ca_file).is_file():
-            raise RuleViolation("mail_setting_invalid", f"the certificate authority file {self.ca_file} does not exist")
+
+    def server(self) -> SmtpServer:
+        """The SMTP server of configured settings."""
+        assert self.host is not None
+        assert self.from_address is not None
+        return SmtpServer(
+            self.host,
+            self.port,
+            self.username,
+            self.from_address,
+            self.starttls,
+            self.ca_file,
+            self.timeout_seconds,
+        )
 
     @property
     def is_configured(self) -> bool:
@@ -175,12 +174,6 @@ def queue_missed_clockout_review(
     )
 
 
-def retry_pause(attempts: int) -> timedelta:
-    """The pause after `attempts` failed attempts: one minute, doubling, at most an hour."""
-    pause: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 10)  # past 2**6 minutes the hour cap rules
-    return min(pause, LONGEST_RETRY)
-
-
 @dataclass(frozen=True, slots=True)
 class SendReport:
     """What one round of sending did."""
@@ -269,9 +262,6 @@ class Mailer:
 
     def _deliver(self, settings: MailSettings, messages: list[QueuedMail]) -> dict[str, str | None]:
         """Send `messages` over one connection; the error of each one that failed (None for those sent)."""
-        # Both are set when the settings are configured, which the caller checked.
-        assert settings.host is not None
-        assert settings.from_address is not None
         outcomes: dict[str, str | None] = {}
         try:
             password = self._secrets.get(SMTP_PASSWORD) if settings.username else None
@@ -279,16 +269,7 @@ class Mailer:
                 raise smtplib.SMTPException(
                     "an SMTP user is set but the secret store holds no SMTP password; enter it in the mail settings"
                 )
-            with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds) as smtp:
-                smtp.ehlo()
-                if settings.starttls:
-                    context = ssl.create_default_context()
-                    if settings.ca_file is not None:
-                        context.load_verify_locations(cafile=settings.ca_file)
-                    smtp.starttls(context=context)
-                    smtp.ehlo()
-                if settings.username and password is not None:
-                    smtp.login(settings.username, password)
+            with open_smtp(settings.server(), password) as smtp:
                 for message in messages:
                     try:
                         smtp.send_message(_email(settings, message))
