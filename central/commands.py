@@ -15,8 +15,9 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
+from threading import Event
 from typing import Any
 
 from sqlalchemy import Engine
@@ -33,9 +34,23 @@ from central.roster import (
     upsert_employee,
     upsert_site,
 )
+from central.scheduled_reports import (
+    ReportScheduler,
+    ResolutionListener,
+    add_schedule,
+    configure_mail,
+    head_office_mail,
+    list_runs,
+    list_schedules,
+    remove_schedule,
+    report_admin_emails,
+    run_scheduler,
+    set_report_admins,
+)
 from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.incidents import IncidentStatus
 from kiosk.domain.timesheet import Period
+from wire.mail import SmtpServer
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +308,174 @@ def _pending_count(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
+SMTP_PASSWORD_ENV = "TIMECLOCK_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+
+
+def _parse_clock(text: str, option: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError as error:
+        raise RuleViolation("time_invalid", f"{option}: {text!r} is not a time of day such as 06:00") from error
+
+
+def _mail_settings(args: argparse.Namespace, engine: Engine) -> int:
+    now = datetime.now(UTC)
+    if args.off or args.host is not None:
+        if args.off and args.host is not None:
+            raise RuleViolation("mail_setting_invalid", "give --host or --off, not both")
+        server = None
+        if not args.off:
+            server = SmtpServer(
+                args.host,
+                args.port,
+                args.user,
+                args.from_address or "",
+                not args.no_starttls,
+                args.ca_file,
+                args.timeout,
+            )
+        configure_mail(engine, server, console_url=args.console_url, changed_by=args.by, now=now)
+    elif args.console_url is not None:
+        raise RuleViolation("mail_setting_invalid", "give the SMTP server (--host, --from) with --console-url")
+    with engine.connect() as connection:
+        settings = head_office_mail(connection)
+    server = settings.server
+    if server is None:
+        print("smtp: not configured (reports wait in the outbox)")
+    else:
+        login = f" as {server.username}" if server.username else ""
+        tls = "STARTTLS" if server.starttls else "no TLS"
+        print(f"smtp: {server.host}:{server.port}{login}, {tls}, from {server.from_address}")
+        if server.username and not os.environ.get(SMTP_PASSWORD_ENV):
+            print(f"note: the scheduler reads the SMTP password from ${SMTP_PASSWORD_ENV}, which is not set here")
+    print(f"console: {settings.console_url or 'not set'}")
+    return 0
+
+
+def _report_admins(args: argparse.Namespace, engine: Engine) -> int:
+    if args.email:
+        set_report_admins(engine, args.company, args.email)
+    with engine.connect() as connection:
+        for email in report_admin_emails(connection, args.company):
+            print(email)
+    return 0
+
+
+SCHEDULE_COLUMNS = ("company_id", "name", "frequency", "rule", "timezone", "site", "department", "recipients")
+
+
+def _schedule_add(args: argparse.Namespace, engine: Engine) -> int:
+    schedule = add_schedule(
+        engine,
+        company_id=args.company,
+        name=args.name,
+        frequency=args.every,
+        recipients=args.to,
+        at=_parse_clock(args.at, "--at"),
+        weekday=args.weekday,
+        rule=args.rule,
+        site_code=args.site,
+        department_code=args.department,
+        timezone=args.timezone,
+        created_by=args.by,
+        now=datetime.now(UTC),
+    )
+    print(f"schedule {schedule.name} of {schedule.company_id} saved: {schedule.rule} ({schedule.timezone})")
+    return 0
+
+
+def _schedule_list(args: argparse.Namespace, engine: Engine) -> int:
+    with engine.connect() as connection:
+        found = list_schedules(connection, args.company)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(SCHEDULE_COLUMNS)
+    for schedule in found:
+        writer.writerow(
+            [
+                schedule.company_id,
+                schedule.name,
+                schedule.frequency,
+                schedule.rule,
+                schedule.timezone,
+                schedule.site_code or "",
+                schedule.department_code or "",
+                " ".join(schedule.recipients),
+            ]
+        )
+    return 0
+
+
+def _schedule_remove(args: argparse.Namespace, engine: Engine) -> int:
+    cancelled = remove_schedule(engine, args.company, args.name, removed_by=args.by, now=datetime.now(UTC))
+    print(f"schedule {args.name} removed; {cancelled} runs not yet sent cancelled")
+    return 0
+
+
+RUN_COLUMNS = (
+    "company_id",
+    "schedule",
+    "period_first",
+    "period_last",
+    "due_at",
+    "status",
+    "blocked_incidents",
+    "rows",
+    "sent_at",
+    "last_error",
+)
+
+
+def _report_runs(args: argparse.Namespace, engine: Engine) -> int:
+    with engine.connect() as connection:
+        found = list_runs(connection, company_id=args.company, status=args.status)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(RUN_COLUMNS)
+    for run in found:
+        writer.writerow(
+            [
+                run.company_id,
+                run.schedule_name,
+                run.period.first,
+                run.period.last,
+                run.due_at.isoformat(),
+                run.status,
+                "" if run.blocked_incidents is None else run.blocked_incidents,
+                "" if run.rows is None else run.rows,
+                run.sent_at.isoformat() if run.sent_at else "",
+                run.last_error or "",
+            ]
+        )
+    return 0
+
+
+def _scheduler(args: argparse.Namespace, engine: Engine) -> int:
+    if not 1 <= args.interval <= 3600:
+        raise RuleViolation("interval_invalid", "--interval must be 1 to 3600 seconds")
+    if args.now is not None and not args.once:
+        raise RuleViolation("now_without_once", "--now replays one round: give it with --once")
+    scheduler = ReportScheduler(engine, smtp_password=os.environ.get(SMTP_PASSWORD_ENV) or None)
+    if args.once:
+        now = datetime.now(UTC) if args.now is None else _parse_time(args.now, "--now")
+        report = scheduler.run_round(now)
+        print(
+            f"planned {report.planned}, queued {report.queued}, held {report.held}, failed {report.failed}, "
+            f"sent {report.sent}, not sent {report.send_failures}, waiting {report.waiting}"
+        )
+        if report.last_error:
+            print(f"last error: {report.last_error}", file=sys.stderr)
+        return 0
+    listener = ResolutionListener(engine)
+    try:
+        run_scheduler(
+            scheduler, interval=args.interval, clock=lambda: datetime.now(UTC), listener=listener, stop=Event()
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `python -m central` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m central", description="Central database administration.")
@@ -309,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("init", _init, "create or upgrade the central schema and its roles")
     _add_roster_commands(command)
     _add_incident_commands(command)
+    _add_report_commands(command)
     return parser
 
 
@@ -412,8 +596,72 @@ def _add_incident_commands(command: Command) -> None:
     sheet.add_argument("--xlsx", metavar="FILE", help="write the workbook (day rows and totals) to FILE")
 
 
+def _add_report_commands(command: Command) -> None:
+    mail = command(
+        "mail-settings",
+        _mail_settings,
+        "show or set head office's SMTP server and the console's address (the password: $" + SMTP_PASSWORD_ENV + ")",
+    )
+    mail.add_argument("--host", help="the SMTP server")
+    mail.add_argument("--port", type=int, default=587, help="its port (default 587)")
+    mail.add_argument("--user", help="the SMTP login, if the server wants one")
+    mail.add_argument("--from", dest="from_address", metavar="ADDRESS", help="the sender address")
+    mail.add_argument("--no-starttls", action="store_true", help="do not upgrade the connection to TLS")
+    mail.add_argument("--ca-file", metavar="PEM", help="extra certificate authorities to trust")
+    mail.add_argument("--timeout", type=int, default=20, metavar="SECONDS", help="network timeout (default 20)")
+    mail.add_argument("--console-url", metavar="URL", help="the console's address, which held-report notices link to")
+    mail.add_argument("--off", action="store_true", help="remove the SMTP server: reports wait in the outbox")
+    mail.add_argument("--by", default="head office", help="who changes the settings (for the record)")
+
+    admins = command("report-admins", _report_admins, "show or set who is told that a company's report is held")
+    admins.add_argument("--company", required=True)
+    admins.add_argument("--email", action="append", default=[], metavar="ADDRESS", help="an admin (repeatable)")
+
+    schedules = command("report-schedule", _no_subcommand, "scheduled payroll reports").add_subparsers(
+        dest="schedule_command", metavar="ACTION"
+    )
+    adding = schedules.add_parser(
+        "add",
+        help="mail a company's payroll report on a schedule",
+        description="Mail a company's payroll report (CSV and .xlsx) on a schedule. Each report covers the days "
+        "since the previous one: weekly the week before, semi-monthly the 1st-15th or 16th-end, monthly the month "
+        "before; a cron rule (minute hour day month weekday, weekdays by name) the days since its previous day.",
+    )
+    adding.add_argument("--company", required=True)
+    adding.add_argument("--name", required=True, help="the schedule's name (letters, digits, - _ .)")
+    adding.add_argument("--every", required=True, help="weekly, semi-monthly, monthly or cron")
+    adding.add_argument("--at", default="06:00", metavar="HH:MM", help="local time of sending (default 06:00)")
+    adding.add_argument("--weekday", help="the weekday of weekly reports (default mon)")
+    adding.add_argument("--rule", help="the cron rule of --every cron, e.g. '0 6 * * mon,thu'")
+    adding.add_argument("--to", action="append", default=[], metavar="ADDRESS", help="a recipient (repeatable)")
+    adding.add_argument("--site", help="one site's report (its code)")
+    adding.add_argument("--department", help="one department's report (its code)")
+    adding.add_argument("--timezone", help="the zone of the schedule (default: the report's site's)")
+    adding.add_argument("--by", default="head office", help="who adds it (for the record)")
+    adding.set_defaults(handler=_schedule_add)
+    listing = schedules.add_parser("list", help="list the schedules as CSV", description="List the schedules.")
+    listing.add_argument("--company")
+    listing.set_defaults(handler=_schedule_list)
+    removing = schedules.add_parser("remove", help="remove a schedule", description="Remove a schedule.")
+    removing.add_argument("--company", required=True)
+    removing.add_argument("--name", required=True)
+    removing.add_argument("--by", default="head office", help="who removes it (for the record)")
+    removing.set_defaults(handler=_schedule_remove)
+
+    runs = command("report-runs", _report_runs, "list scheduled report runs and their outcomes as CSV")
+    runs.add_argument("--company")
+    runs.add_argument("--status", help="due, blocked, queued, sent, failed or cancelled")
+
+    scheduler = command(
+        "scheduler", _scheduler, "send the scheduled reports: a round now, then every --interval seconds"
+    )
+    scheduler.add_argument("--once", action="store_true", help="one round, then exit (for cron or a timer)")
+    scheduler.add_argument("--interval", type=float, default=60, metavar="SECONDS", help="between rounds (60)")
+    scheduler.add_argument("--now", metavar="TIME", help="with --once: run the round as at TIME (ISO 8601)")
+
+
 def _no_subcommand(args: argparse.Namespace, engine: Engine) -> int:
-    raise TimeclockError("say what to do: list or resolve (see --help)")
+    raise TimeclockError("say what to do (see --help)")
 
 
 def main(argv: Sequence[str]) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -200,6 +201,8 @@ punches = Table(
     ),
     CheckConstraint("identified_by IN ('face', 'pin', 'admin')", name="identified_by"),
     Index("ix_punches_site_employee_time", "site_id", "employee_id", "occurred_at"),
+    # Head office's reports read a company's punches employee by employee.
+    Index("ix_punches_company_employee_time", "company_id", "employee_id", "occurred_at"),
 )
 
 corrections = Table(
@@ -294,4 +297,102 @@ roster_changes = Table(
     _change_txid(),
     CheckConstraint("kind IN ('pin_set', 'pin_cleared', 'deactivated')", name="kind"),
     CheckConstraint("(kind = 'pin_set') = (pin_hash IS NOT NULL)", name="pin_hash"),
+)
+
+# Head office's own tables: scheduled payroll reports and the mail that carries them. Kiosks never see them.
+
+central_settings = Table(
+    "central_settings",
+    metadata,
+    # Head office's settings as JSON by name: `mail` (the SMTP server) and `console_url`. No secret is kept here.
+    Column("key", String(40), primary_key=True),
+    Column("value", JSONB, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+report_admins = Table(
+    "report_admins",
+    metadata,
+    # Who is told, besides a schedule's recipients, that a company's report is held back.
+    Column("company_id", String(64), ForeignKey("companies.id"), primary_key=True),
+    Column("email", String(320), primary_key=True),
+)
+
+report_schedules = Table(
+    "report_schedules",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _company(),
+    Column("name", String(64), nullable=False),
+    Column("frequency", String(16), nullable=False),
+    # A cron rule (minute hour day month weekday) in `timezone`, also for the named frequencies: one way to reckon.
+    Column("rule", String(120), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("site_code", String(64)),
+    Column("department_code", String(64)),
+    Column("recipients", JSONB, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("removed_at", TZ),
+    Column("removed_by", String(100)),
+    CheckConstraint("frequency IN ('weekly', 'semi-monthly', 'monthly', 'cron')", name="frequency"),
+    CheckConstraint(CODE_CHECK.format("name"), name="name"),
+    # One live schedule per name; a removed one keeps its runs for the record.
+    Index(
+        "uq_report_schedules_live_name", "company_id", "name", unique=True, postgresql_where=text("removed_at IS NULL")
+    ),
+)
+
+report_runs = Table(
+    "report_runs",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _company(),
+    Column("schedule_id", UUID(as_uuid=True), ForeignKey("report_schedules.id"), nullable=False),
+    Column("period_first", Date, nullable=False),
+    Column("period_last", Date, nullable=False),
+    Column("due_at", TZ, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("blocked_incidents", Integer),
+    Column("rows", Integer),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    Column("sent_at", TZ),
+    Column("last_error", Text),
+    CheckConstraint("status IN ('due', 'blocked', 'queued', 'sent', 'failed', 'cancelled')", name="status"),
+    # Exactly one run per schedule and period, however many schedulers plan it, however often.
+    UniqueConstraint("schedule_id", "period_first", "period_last", name="uq_report_runs_schedule_period"),
+    Index("ix_report_runs_status_due", "status", "due_at"),
+)
+
+central_outbox = Table(
+    "central_outbox",
+    metadata,
+    # Mail queued in the same transaction as what it reports; sent after, marked sent when the server took it.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _company(),
+    Column("run_id", UUID(as_uuid=True), ForeignKey("report_runs.id")),
+    Column("kind", String(20), nullable=False),
+    Column("recipients", JSONB, nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", TZ, nullable=False),
+    Column("last_error", Text),
+    Column("sent_at", TZ),
+    CheckConstraint("kind IN ('report', 'report_held')", name="kind"),
+    # One report and one notice that it is held back per run.
+    UniqueConstraint("run_id", "kind", name="uq_central_outbox_run_kind"),
+    Index("ix_central_outbox_unsent", "next_attempt_at", postgresql_where=text("sent_at IS NULL")),
+)
+
+central_outbox_attachments = Table(
+    "central_outbox_attachments",
+    metadata,
+    Column("message_id", UUID(as_uuid=True), ForeignKey("central_outbox.id"), primary_key=True),
+    Column("filename", String(200), primary_key=True),
+    Column("content_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
 )
