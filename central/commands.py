@@ -407,7 +407,8 @@ def _schedule_list(args: argparse.Namespace, engine: Engine) -> int:
 
 def _schedule_remove(args: argparse.Namespace, engine: Engine) -> int:
     cancelled = remove_schedule(engine, args.company, args.name, removed_by=args.by, now=datetime.now(UTC))
-    print(f"schedule {args.name} removed; {cancelled} runs not yet sent cancelled")
+    runs = "run" if cancelled == 1 else "runs"
+    print(f"schedule {args.name} removed; {cancelled} {runs} not yet sent cancelled")
     return 0
 
 

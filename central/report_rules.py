@@ -131,12 +131,16 @@ class ReportRule:
 
     def previous_date(self, day: date) -> date | None:
         """The last day before `day` the rule matches (None if none in eight years)."""
-        found = None
-        for matched in self.dates_after(day - _LONGEST_GAP):
-            if matched >= day:
-                break
-            found = matched
-        return found
+        # Most rules match within weeks: look that far back first, and years back only for rare ones.
+        for reach in (timedelta(days=40), timedelta(days=400), _LONGEST_GAP):
+            found = None
+            for matched in self.dates_after(day - reach):
+                if matched >= day:
+                    break
+                found = matched
+            if found is not None:
+                return found
+        return None
 
     def fire_on(self, day: date, zone: ZoneInfo) -> datetime:
         """The instant (UTC) of the rule's local time on `day`: after a spring-forward gap a missing time is taken

@@ -154,7 +154,7 @@ def central_timesheet(
     def batches() -> Iterator[list[RowMapping]]:
         batch: list[RowMapping] = []
         # Rows of the roster come in pages, so neither side holds the whole company at once.
-        for row in connection.execution_options(yield_per=batch_employees).execute(roster).mappings():
+        for row in connection.execute(roster.execution_options(yield_per=batch_employees)).mappings():
             batch.append(row)
             if len(batch) == batch_employees:
                 yield batch

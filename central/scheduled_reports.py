@@ -454,8 +454,9 @@ class ReportScheduler:
                             updated_at=now,
                         )
                         .on_conflict_do_nothing(constraint="uq_report_runs_schedule_period")
-                    ).rowcount
-                    new += int(inserted or 0)
+                        .returning(report_runs.c.id)
+                    ).first()
+                    new += inserted is not None
         return new
 
     def prepare(self, now: datetime) -> tuple[int, int, int]:

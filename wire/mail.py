@@ -59,6 +59,8 @@ class SmtpServer:
     timeout_seconds: int = 20
 
     def __post_init__(self) -> None:
+        if not self.from_address:
+            raise RuleViolation("mail_setting_invalid", "give the sender address (--from)")
         check_smtp_fields(
             host=self.host,
             port=self.port,
@@ -68,8 +70,6 @@ class SmtpServer:
             ca_file=self.ca_file,
             timeout_seconds=self.timeout_seconds,
         )
-        if not self.from_address:
-            raise RuleViolation("mail_setting_invalid", "give the sender address")
 
     @property
     def sender_domain(self) -> str:

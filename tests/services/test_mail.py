@@ -13,12 +13,13 @@ import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.punches import IdentifiedBy, PunchKind
-from kiosk.services.mail import Mailer, MailSettings, retry_pause
+from kiosk.services.mail import Mailer, MailSettings
 from kiosk.services.roster import Roster
 from kiosk.store import mail_outbox, repository
 from kiosk.store.secrets import SMTP_PASSWORD, SecretStore
 from tests.mail_server import PASSWORD, USER, MailServer
 from tests.support import KioskWorld
+from wire.mail import retry_pause
 
 FACE = IdentifiedBy.FACE
 DAY1_0800 = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 08:00 in Manila
