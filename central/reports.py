@@ -37,7 +37,6 @@ from kiosk.domain.timesheet import (
     build_timesheet,
     timesheet_csv_passing,
     totals_csv_passing,
-    write_timesheet_csv,
 )
 from kiosk.domain.timesheet_workbook import write_timesheet_workbook
 from wire.records import correction_from_row, department_rules_from_row, punch_from_row
@@ -82,11 +81,16 @@ def report_zone(connection: Connection, scope: TimesheetScope) -> ZoneInfo:
     Raises:
         RuleViolation: unknown company or site, several time zones without a site.
     """
-    _company(connection, scope.company_id)
+    company_row(connection, scope.company_id)
     return _zone(connection, scope.company_id, scope.site_code)[0]
 
 
-def _company(connection: Connection, company_id: str) -> RowMapping:
+def company_row(connection: Connection, company_id: str) -> RowMapping:
+    """The company's row.
+
+    Raises:
+        RuleViolation: `unknown_company`.
+    """
     company = connection.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
     if company is None:
         raise RuleViolation("unknown_company", f"no company {company_id!r} in the central database")
@@ -112,7 +116,7 @@ def central_timesheet(
         RuleViolation: unknown company, site or department, several time zones without a site.
         ReportsBlocked: the company blocks reports while missed clock-outs are unresolved, and some are.
     """
-    company = _company(connection, company_id)
+    company = company_row(connection, company_id)
     if company["block_reports_on_pending"]:
         unresolved = pending_count(connection, company_id=company_id)
         if unresolved:
@@ -234,12 +238,8 @@ def central_timesheet_csv(
 ) -> str:
     """The central timesheet as the CSV `python main.py timesheet` prints."""
     out = io.StringIO()
-    write_timesheet_csv(
-        central_timesheet(
-            connection, company_id, period, site_code=site_code, department_code=department_code, as_of=as_of
-        ),
-        out,
-    )
+    scope = TimesheetScope(company_id, site_code, department_code)
+    write_central_timesheet(connection, scope, period, as_of=as_of, csv_out=out)
     return out.getvalue()
 
 

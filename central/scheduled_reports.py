@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError
 
 from central.incidents import pending_count
 from central.report_rules import FREQUENCIES, ReportRule, zone_named
-from central.reports import TimesheetScope, report_zone, write_central_timesheet
+from central.reports import TimesheetScope, company_row, report_zone, write_central_timesheet
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.roster import parse_code
 from kiosk.domain.timesheet import Period, ReportsBlocked
@@ -52,7 +52,6 @@ from wire.schema import (
     central_outbox,
     central_outbox_attachments,
     central_settings,
-    companies,
     departments,
     report_admins,
     report_runs,
@@ -152,13 +151,6 @@ def _text(value: object, what: str, longest: int) -> str:
     return value.strip()
 
 
-def _company_row(connection: Connection, company_id: str) -> RowMapping:
-    found = connection.execute(select(companies).where(companies.c.id == company_id)).mappings().first()
-    if found is None:
-        raise RuleViolation("unknown_company", f"no company {company_id!r} in the central database")
-    return found
-
-
 # --- settings ---------------------------------------------------------------------------------------------------
 
 
@@ -225,7 +217,7 @@ def set_report_admins(engine: Engine, company_id: str, emails: Sequence[str]) ->
     addresses = tuple(emails)
     check_recipients(addresses)
     with engine.begin() as connection:
-        _company_row(connection, company_id)
+        company_row(connection, company_id)
         connection.execute(report_admins.delete().where(report_admins.c.company_id == company_id))
         for email in addresses:
             connection.execute(report_admins.insert().values(company_id=company_id, email=email))
@@ -289,7 +281,7 @@ def add_schedule(
         parsed = ReportRule.for_frequency(frequency, at=at, weekday=weekday)
     scope = TimesheetScope(company_id, site_code, department_code)
     with engine.begin() as connection:
-        _company_row(connection, company_id)
+        company_row(connection, company_id)
         if department_code is not None and (
             connection.scalar(
                 select(departments.c.id).where(
@@ -494,7 +486,7 @@ class ReportScheduler:
                 .mappings()
                 .one()
             )
-            company = _company_row(connection, schedule.company_id)
+            company = company_row(connection, schedule.company_id)
             period = Period(run["period_first"], run["period_last"])
             unresolved = (
                 pending_count(connection, company_id=company["id"]) if company["block_reports_on_pending"] else 0

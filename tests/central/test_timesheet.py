@@ -72,6 +72,17 @@ def work_a_week(gate: KioskUnderTest, dock: KioskUnderTest) -> None:
         gate.sync.run_once()
 
 
+def leave_a_session_open(site: CentralDatabase, gate: KioskUnderTest) -> None:
+    """The company blocks reports while missed clock-outs wait, and one does: E001's, synced to head office."""
+    with site.engine.begin() as admin:
+        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true, block_reports_on_pending = true"))
+    gate.sync.pull()
+    gate.punch("acme-E001", PunchKind.CLOCK_IN)
+    gate.time.advance(hours=30)
+    assert gate.missed.open_pending_incident(gate.employee_id("acme-E001")) is not None
+    gate.sync.run_once()
+
+
 def test_head_office_prints_what_every_kiosk_prints(site: CentralDatabase, kiosks: list[KioskUnderTest]) -> None:
     gate, dock = kiosks
     work_a_week(gate, dock)
@@ -95,14 +106,7 @@ def test_head_office_prints_what_every_kiosk_prints(site: CentralDatabase, kiosk
 def test_reports_refuse_while_missed_clockouts_wait_when_the_company_says_so(
     site: CentralDatabase, kiosks: list[KioskUnderTest]
 ) -> None:
-    gate, _ = kiosks
-    with site.engine.begin() as admin:
-        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true, block_reports_on_pending = true"))
-    gate.sync.pull()
-    gate.punch("acme-E001", PunchKind.CLOCK_IN)
-    gate.time.advance(hours=30)
-    assert gate.missed.open_pending_incident(gate.employee_id("acme-E001")) is not None
-    gate.sync.run_once()
+    leave_a_session_open(site, kiosks[0])
     code, out, err = run_cli(site, "timesheet", "--company", "acme")
     assert code == 1
     assert out == ""
@@ -216,14 +220,7 @@ def test_bad_report_choices_are_clear_and_write_nothing(
 
 
 def test_a_blocked_report_leaves_no_file(site: CentralDatabase, kiosks: list[KioskUnderTest], tmp_path: Path) -> None:
-    gate, _ = kiosks
-    with site.engine.begin() as admin:
-        admin.execute(text("UPDATE companies SET missed_clockout_enabled = true, block_reports_on_pending = true"))
-    gate.sync.pull()
-    gate.punch("acme-E001", PunchKind.CLOCK_IN)
-    gate.time.advance(hours=30)
-    assert gate.missed.open_pending_incident(gate.employee_id("acme-E001")) is not None
-    gate.sync.run_once()
+    leave_a_session_open(site, kiosks[0])
     reports = tmp_path / "reports"
     reports.mkdir()
     code, _out, err = run_cli(site, "timesheet", "--company", "acme", "--xlsx", str(reports / "t.xlsx"))
