@@ -17,12 +17,16 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 
+import psycopg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from alembic import command
+from alembic.script import ScriptDirectory
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
 from central.commands import main
+from central.database import _alembic_config
 from central.incidents import list_incidents, resolve
 from central.reports import central_timesheet_csv
 from central.scheduled_reports import (
@@ -478,3 +482,28 @@ def test_schedules_are_listed_and_removed_with_their_waiting_runs(acme: CentralD
     with acme.engine.connect() as connection:
         assert [run.status for run in list_runs(connection)] == ["cancelled"]
     assert ReportScheduler(acme.engine).run_round(datetime(2026, 11, 30, tzinfo=UTC)).planned == 0
+
+
+def test_kiosks_cannot_read_head_offices_report_tables(acme: CentralDatabase) -> None:
+    semi_monthly(acme)
+    profile = acme.add_kiosk("acme", "yard")
+    with acme.kiosk_connection(profile) as kiosk:
+        for table in ("report_schedules", "report_runs", "central_outbox", "central_settings", "report_admins"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                kiosk.execute(f"SELECT count(*) FROM {table}")
+            kiosk.rollback()
+
+
+def test_the_report_tables_go_down_and_up_again(fresh_central: CentralDatabase) -> None:
+    fresh_central.add_company("acme", sites={"yard": "Asia/Manila"})
+    with fresh_central.engine.begin() as connection:
+        config = _alembic_config(connection)
+        scripts = ScriptDirectory.from_config(config)
+        [revision] = [r for r in scripts.walk_revisions() if (r.doc or "").startswith("Scheduled payroll reports")]
+        assert isinstance(revision.down_revision, str)
+        command.downgrade(config, revision.down_revision)
+        assert connection.scalar(text("SELECT to_regclass('report_runs')")) is None
+        command.upgrade(config, "head")
+    semi_monthly(fresh_central)
+    with fresh_central.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(report_schedules)) == 1
