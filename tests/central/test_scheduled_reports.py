@@ -35,12 +35,13 @@ from central.scheduled_reports import (
     add_schedule,
     configure_mail,
     list_runs,
+    run_scheduler,
     set_report_admins,
 )
 from kiosk.domain.punches import PunchKind
 from kiosk.domain.timesheet import Period
 from kiosk.services.reports import Reports
-from tests.central.test_timesheet import work_a_week
+from tests.central.test_timesheet import leave_a_session_open, work_a_week
 from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
 from tests.mail_server import PASSWORD, USER, Inbox, MailServer
 from wire.mail import SmtpServer
@@ -507,3 +508,44 @@ def test_the_report_tables_go_down_and_up_again(fresh_central: CentralDatabase) 
     semi_monthly(fresh_central)
     with fresh_central.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(report_schedules)) == 1
+
+
+def test_the_running_scheduler_sends_a_held_report_as_soon_as_the_last_incident_is_resolved(
+    acme: CentralDatabase, kiosks: list[KioskUnderTest], mail: MailServer
+) -> None:
+    gate, _ = kiosks
+    leave_a_session_open(acme, gate)
+    semi_monthly(acme)
+    stop = threading.Event()
+    listener = ResolutionListener(acme.engine)
+    loop = threading.Thread(
+        target=run_scheduler,
+        args=(scheduler(acme),),
+        kwargs={"interval": 600, "clock": lambda: SIXTEENTH, "listener": listener, "stop": stop},
+    )
+    loop.start()
+    try:
+        assert mail.inbox.arrived.wait(60)
+        assert "held: 1 unresolved missed clock-out" in " ".join(str(mail.inbox.messages[0]["Subject"]).split())
+        mail.inbox.arrived.clear()
+        with acme.engine.connect() as connection:
+            [incident] = list_incidents(connection, company_id="acme")
+        resolve(
+            acme.engine,
+            incident.id,
+            approve=False,
+            resolved_by="HR",
+            notes="left at five",
+            logout_time=incident.login_time + timedelta(hours=9),
+            now=SIXTEENTH,
+        )
+        # Well before the next regular round (ten minutes away): the resolution woke the scheduler.
+        assert mail.inbox.arrived.wait(60)
+        assert mail.inbox.messages[1]["Subject"] == "[acme Ltd] Payroll report 2026-11-01 to 2026-11-15"
+    finally:
+        stop.set()
+        with acme.engine.begin() as connection:
+            connection.execute(text("SELECT pg_notify('incident_resolved', 'acme')"))  # wake it to see the stop
+        loop.join(60)
+        listener.close()
+    assert not loop.is_alive()
