@@ -58,15 +58,27 @@ def _sheet(workbook: Workbook, title: str, columns: tuple[str, ...]) -> WriteOnl
     return sheet
 
 
-def _row(sheet: WriteOnlyWorksheet, columns: tuple[str, ...], values: list[Cell]) -> list[SheetCell]:
-    cells = []
-    for column, value in zip(columns, values, strict=True):
-        # The stubs' value type leaves out date and Decimal, which openpyxl writes as dates and numbers.
-        cell = WriteOnlyCell(sheet, value)  # type: ignore[arg-type]
-        if column in FORMATS and value is not None:
-            cell.number_format = FORMATS[column]
-        cells.append(cell)
-    return cells
+class _Rows:
+    """Appends typed rows to a write-only sheet. The formatted columns' cells are made once and refilled: openpyxl
+    writes each row out as it is appended, and a new styled cell for every value costs more than the value."""
+
+    def __init__(self, sheet: WriteOnlyWorksheet, columns: tuple[str, ...]) -> None:
+        self._sheet = sheet
+        self._formatted: dict[int, SheetCell] = {}
+        for index, column in enumerate(columns):
+            if column in FORMATS:
+                cell = WriteOnlyCell(sheet)
+                cell.number_format = FORMATS[column]
+                self._formatted[index] = cell
+
+    def append(self, values: list[Cell]) -> None:
+        row: list[object] = list(values)
+        for index, cell in self._formatted.items():
+            value = values[index]
+            if value is not None:
+                cell.value = value
+                row[index] = cell
+        self._sheet.append(row)
 
 
 def write_timesheet_workbook(sheets: Iterable[tuple[Period, Iterable[DaySummary]]], out: Path | BinaryIO) -> int:
@@ -78,16 +90,16 @@ def write_timesheet_workbook(sheets: Iterable[tuple[Period, Iterable[DaySummary]
     workbook = Workbook(write_only=True)
     rows = 0
     for period, summaries in sheets:
-        days = _sheet(workbook, period.title, TIMESHEET_COLUMNS)
-        totals = _sheet(workbook, TOTALS_PREFIX + period.title, TOTALS_COLUMNS)
+        days = _Rows(_sheet(workbook, period.title, TIMESHEET_COLUMNS), TIMESHEET_COLUMNS)
+        totals = _Rows(_sheet(workbook, TOTALS_PREFIX + period.title, TOTALS_COLUMNS), TOTALS_COLUMNS)
         accumulator = TotalsAccumulator()
 
-        def add_totals(finished: EmployeeTotals | None, sheet: WriteOnlyWorksheet = totals) -> None:
+        def add_totals(finished: EmployeeTotals | None, sheet: _Rows = totals) -> None:
             if finished is not None:
-                sheet.append(_row(sheet, TOTALS_COLUMNS, totals_cells(finished)))
+                sheet.append(totals_cells(finished))
 
         for summary in summaries:
-            days.append(_row(days, TIMESHEET_COLUMNS, timesheet_cells(summary)))
+            days.append(timesheet_cells(summary))
             add_totals(accumulator.add(summary))
             rows += 1
         add_totals(accumulator.finish())
