@@ -249,3 +249,13 @@ def test_hours_decimal_matches_the_exact_fraction(microseconds: int) -> None:
     duration = timedelta(microseconds=microseconds)
     exact = Fraction(microseconds, 3600 * 10**6)
     assert abs(Fraction(hours_decimal(duration)) - exact) <= Fraction(1, 20000)
+
+
+@given(st.timedeltas(min_value=timedelta(days=-3), max_value=timedelta(days=3)), st.sampled_from([0, 2, 4, 6]))
+def test_hours_round_half_up_exactly(duration: timedelta, places: int) -> None:
+    exact = Fraction(duration // timedelta(microseconds=1), 3_600_000_000) * 10**places
+    whole, remainder = divmod(abs(exact.numerator), exact.denominator)
+    whole += 2 * remainder >= exact.denominator
+    expected = Decimal(whole if exact >= 0 else -whole).scaleb(-places)
+    assert hours_decimal(duration, places) == expected
+    assert hours_decimal(duration, places).as_tuple().exponent == -places
