@@ -49,7 +49,7 @@ from central.scheduled_reports import (
 )
 from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.incidents import IncidentStatus
-from kiosk.domain.timesheet import Period
+from kiosk.domain.timesheet import Period, parse_day
 from wire.mail import SmtpServer
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def _timesheet(args: argparse.Namespace, engine: Engine) -> int:
         if args.period is not None:
             if args.first_day is not None or args.last_day is not None:
                 raise RuleViolation("period_twice", "give a pay period (--period) or dates (--from, --to), not both")
-            day = Period.parse(args.day, None).first or as_of.astimezone(report_zone(connection, scope)).date()
+            day = parse_day(args.day, "--day") or as_of.astimezone(report_zone(connection, scope)).date()
             period = Period.pay_period(args.period, day)
         else:
             if args.day is not None:

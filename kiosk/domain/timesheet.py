@@ -141,10 +141,15 @@ class Period:
         Raises:
             RuleViolation: `date_invalid` naming the text, or `period_invalid` when it ends before it starts.
         """
-        return cls(_day(first, "--from"), _day(last, "--to"))
+        return cls(parse_day(first, "--from"), parse_day(last, "--to"))
 
 
-def _day(text: str | None, option: str) -> date | None:
+def parse_day(text: str | None, option: str) -> date | None:
+    """A business day from `YYYY-MM-DD` (None stays None).
+
+    Raises:
+        RuleViolation: `date_invalid` naming the option and the text.
+    """
     if text is None:
         return None
     try:

@@ -205,7 +205,7 @@ def test_a_pay_period_and_a_department(site: CentralDatabase, kiosks: list[Kiosk
         (["--department", "moon"], "no department 'moon'"),
         (["--period", "monthly", "--from", "2026-11-01"], "not both"),
         (["--day", "2026-11-01"], "--day names the day a pay period"),
-        (["--period", "monthly", "--day", "2026-02-30"], "is not a date"),
+        (["--period", "monthly", "--day", "2026-02-30"], "--day: '2026-02-30' is not a date"),
         (["--xlsx", "/proc/no/such/folder/x.xlsx"], "cannot write /proc/no/such/folder/x.xlsx"),
     ],
 )
