@@ -39,7 +39,6 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, Engine, RowMapping, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError
 
 from central.incidents import pending_count
 from central.report_rules import FREQUENCIES, ReportRule, zone_named
@@ -816,7 +815,7 @@ def run_scheduler(
     while not stop.is_set():
         try:
             scheduler.run_round(clock())
-        except (DBAPIError, OSError, RuleViolation):
+        except Exception:  # the database gone, or a bug: logged with its traceback, and the loop goes on
             log.exception("report round failed; trying again in %s s", interval)
         if listener is not None:
             listener.wait(interval)
