@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,8 +22,10 @@ from kiosk.domain.punches import BreakType, PunchKind
 from kiosk.domain.timesheet import TOTALS_COLUMNS, Period
 from kiosk.services.reports import Reports
 from kiosk.services.timesheet_export import export_timesheets
+from sync.credentials import adopt_identity
 from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
 
+ROOT = Path(__file__).resolve().parents[2]
 MANILA_8AM = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 AS_OF = "2026-11-06T00:00:00+00:00"
 
@@ -227,3 +231,31 @@ def test_a_blocked_report_leaves_no_file(site: CentralDatabase, kiosks: list[Kio
     assert code == 1
     assert "1 unresolved missed clock-out incident" in err
     assert list(reports.iterdir()) == []
+
+
+def test_head_office_prints_what_main_py_timesheet_prints_at_the_kiosk(site: CentralDatabase, tmp_path: Path) -> None:
+    gate, dock = (
+        open_kiosk(tmp_path / name / "kiosk.db", site.add_kiosk("acme", "yard", name), now=MANILA_8AM)
+        for name in ("gate", "dock")
+    )
+    try:
+        for kiosk in (gate, dock):
+            adopt_identity(kiosk.database, kiosk.profile)  # as `main.py provision` does
+        work_a_week(gate, dock)
+        days = ["--from", "2026-11-02", "--to", "2026-11-04"]
+        code, central_csv, err = run_cli(site, "timesheet", "--company", "acme", *days)
+        assert code == 0, err
+        for name in ("gate", "dock"):
+            printed = subprocess.run(
+                [sys.executable, str(ROOT / "main.py"), "timesheet", "--data-dir", str(tmp_path / name), *days],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert printed.returncode == 0, printed.stderr
+            assert printed.stdout == central_csv
+        assert len(central_csv.splitlines()) == 1 + 9
+    finally:
+        gate.close()
+        dock.close()
