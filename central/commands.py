@@ -19,6 +19,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from threading import Event
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -42,6 +43,7 @@ from central.scheduled_reports import (
     head_office_mail,
     list_runs,
     list_schedules,
+    next_run,
     remove_schedule,
     report_admin_emails,
     run_scheduler,
@@ -361,7 +363,18 @@ def _report_admins(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
-SCHEDULE_COLUMNS = ("company_id", "name", "frequency", "rule", "timezone", "site", "department", "recipients")
+SCHEDULE_COLUMNS = (
+    "company_id",
+    "name",
+    "frequency",
+    "rule",
+    "timezone",
+    "site",
+    "department",
+    "recipients",
+    "next_due",
+    "next_period",
+)
 
 
 def _schedule_add(args: argparse.Namespace, engine: Engine) -> int:
@@ -381,6 +394,11 @@ def _schedule_add(args: argparse.Namespace, engine: Engine) -> int:
         now=datetime.now(UTC),
     )
     print(f"schedule {schedule.name} of {schedule.company_id} saved: {schedule.rule} ({schedule.timezone})")
+    upcoming = next_run(schedule, datetime.now(UTC))
+    if upcoming is not None:
+        due, period = upcoming
+        local = due.astimezone(ZoneInfo(schedule.timezone))
+        print(f"first report: {local:%Y-%m-%d %H:%M} {schedule.timezone}, covering {period.title}")
     return 0
 
 
@@ -389,7 +407,9 @@ def _schedule_list(args: argparse.Namespace, engine: Engine) -> int:
         found = list_schedules(connection, args.company)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(SCHEDULE_COLUMNS)
+    now = datetime.now(UTC)
     for schedule in found:
+        upcoming = next_run(schedule, now)
         writer.writerow(
             [
                 schedule.company_id,
@@ -400,6 +420,8 @@ def _schedule_list(args: argparse.Namespace, engine: Engine) -> int:
                 schedule.site_code or "",
                 schedule.department_code or "",
                 " ".join(schedule.recipients),
+                upcoming[0].isoformat() if upcoming else "",
+                upcoming[1].title if upcoming else "",
             ]
         )
     return 0

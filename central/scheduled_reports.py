@@ -31,7 +31,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
@@ -319,6 +319,14 @@ def add_schedule(
         connection.execute(report_schedules.insert().values(row))
     log.info("report schedule %s of %s added: %s in %s", name, company_id, parsed.text, zone.key)
     return _schedule(row)
+
+
+def next_run(schedule: ReportSchedule, after: datetime) -> tuple[datetime, Period] | None:
+    """When the schedule's next report goes after `after`, and the days it covers (None if not within 8 years)."""
+    rule, zone = ReportRule.parse(schedule.rule), zone_named(schedule.timezone)
+    for fire in rule.fires(zone, after, after + timedelta(days=8 * 366 + 1)):
+        return fire, rule.period_of(fire.astimezone(zone).date())
+    return None
 
 
 def list_schedules(connection: Connection, company_id: str | None = None) -> list[ReportSchedule]:

@@ -30,11 +30,14 @@ from central.database import _alembic_config
 from central.incidents import list_incidents, resolve
 from central.reports import central_timesheet_csv
 from central.scheduled_reports import (
+    ReportSchedule,
     ReportScheduler,
     ResolutionListener,
     add_schedule,
     configure_mail,
     list_runs,
+    list_schedules,
+    next_run,
     run_scheduler,
     set_report_admins,
 )
@@ -111,6 +114,11 @@ def semi_monthly(central: CentralDatabase, **changes: object) -> None:
 def scheduler(central: CentralDatabase) -> ReportScheduler:
     """A scheduler as `python -m central scheduler` makes it: a new one is a restarted one."""
     return ReportScheduler(central.engine, smtp_password=PASSWORD)
+
+
+def list_schedules_of(central: CentralDatabase) -> list[ReportSchedule]:
+    with central.engine.connect() as connection:
+        return list_schedules(connection, "acme")
 
 
 def attachments(message: Message) -> dict[str, bytes]:
@@ -468,11 +476,16 @@ def test_schedules_are_listed_and_removed_with_their_waiting_runs(acme: CentralD
     )  # fmt: skip
     assert code == 0, err
     assert "30 7 * * fri (Asia/Manila)" in out
+    assert "first report: " in out
+    assert " 07:30 Asia/Manila, covering " in out
     code, out, _ = run_cli(acme, "report-schedule", "list", "--company", "acme")
-    assert out.splitlines() == [
-        "company_id,name,frequency,rule,timezone,site,department,recipients",
-        "acme,weekly-yard,weekly,30 7 * * fri,Asia/Manila,yard,,yard@acme.example",
-    ]
+    header, row = out.splitlines()
+    assert header == "company_id,name,frequency,rule,timezone,site,department,recipients,next_due,next_period"
+    assert row.startswith("acme,weekly-yard,weekly,30 7 * * fri,Asia/Manila,yard,,yard@acme.example,")
+    [schedule] = list_schedules_of(acme)
+    due, period = next_run(schedule, datetime(2026, 11, 25, tzinfo=UTC)) or (None, None)
+    assert due == datetime(2026, 11, 26, 23, 30, tzinfo=UTC)  # Friday the 27th, 07:30 in Manila
+    assert period == Period(date(2026, 11, 20), date(2026, 11, 26))
     with acme.engine.begin() as admin:
         admin.execute(text("UPDATE report_schedules SET created_at = :at"), {"at": CREATED})
     ReportScheduler(acme.engine).plan(datetime(2026, 11, 10, tzinfo=UTC))  # Friday the 6th's run, planned only
