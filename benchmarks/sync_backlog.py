@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from central.database import admin_engine, migrate
+from central.keys import HeadOfficeKey
 from central.kiosks import add_kiosk
 from central.roster import upsert_company, upsert_site
 from kiosk.domain.punches import BreakType, ClockFacts, IdentifiedBy, Punch, PunchKind
@@ -34,6 +35,7 @@ from kiosk.store import repository
 from kiosk.store.database import Database
 from sync.kiosk_sync import KioskSync
 from tests.pg import LocalPostgres, create_database, drop_database
+from wire.keys import KeyPair
 from wire.provisioning import CentralProfile, decode_token
 from wire.schema import employees as employees_table
 from wire.schema import punches
@@ -72,7 +74,14 @@ def central_database(admin_url: str, name: str, employees: int) -> tuple[str, Ce
             ],
         )
     profile = decode_token(
-        add_kiosk(engine, company_id="bench", site_code="site", name="bench", require_tls=False).token
+        add_kiosk(
+            engine,
+            company_id="bench",
+            site_code="site",
+            name="bench",
+            require_tls=False,
+            head_office=HeadOfficeKey(KeyPair.generate()),  # a throwaway: the benchmark seals no faces
+        ).token
     )
     engine.dispose()
     return url, profile

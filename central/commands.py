@@ -25,10 +25,12 @@ from sqlalchemy import Engine
 
 from central.database import admin_engine, check_server, migrate
 from central.incidents import list_incidents, pending_count, resolve
+from central.keys import KEY_FILE_ENV, HeadOfficeKey, default_key_file, forget_faces, rotate_company_key
 from central.kiosks import add_kiosk
 from central.reports import TimesheetScope, report_zone, write_central_timesheet
 from central.roster import (
     deactivate_employee,
+    employee_id_of,
     employee_numbers,
     upsert_company,
     upsert_department,
@@ -51,6 +53,7 @@ from central.scheduled_reports import (
 )
 from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.incidents import IncidentStatus
+from kiosk.domain.roster import parse_code
 from kiosk.domain.timesheet import Period, parse_day
 from wire.mail import SmtpServer
 
@@ -82,6 +85,45 @@ def _engine(args: argparse.Namespace) -> Iterator[Engine]:
 def _init(args: argparse.Namespace, engine: Engine) -> int:
     revision = migrate(engine)
     print(f"central schema ready at revision {revision}")
+    path = _key_file(args)
+    _, made = HeadOfficeKey.load_or_create(path)
+    if made:
+        print(f"head-office key made: {path} (keep a copy in a safe place; see the README)")
+    return 0
+
+
+def _key_file(args: argparse.Namespace) -> Path:
+    given: str | None = getattr(args, "head_office_key", None)
+    return Path(given) if given else default_key_file()
+
+
+def _head_office_key(args: argparse.Namespace, engine: Engine | None = None) -> int:
+    path = _key_file(args)
+    HeadOfficeKey.create(path)
+    print(f"head-office key made: {path} (keep a copy in a safe place; see the README)")
+    return 0
+
+
+def _rotate_company_key(args: argparse.Namespace, engine: Engine) -> int:
+    done = rotate_company_key(engine, args.company, HeadOfficeKey.load(_key_file(args)), by=args.by)
+    print(
+        f"company {done.company_id}: key version {done.version}; {done.templates} face templates sealed again, "
+        f"wrapped for {done.kiosks} kiosks"
+    )
+    if done.unreadable:
+        print(f"{done.unreadable} templates did not open and were left as they were (see the log)", file=sys.stderr)
+    return 0
+
+
+def _forget_face(args: argparse.Namespace, engine: Engine) -> int:
+    with engine.connect() as connection:
+        employee_id = employee_id_of(connection, parse_code(args.company, "company code"), args.employee)
+    assert employee_id is not None  # employee_id_of raised otherwise
+    revoked = forget_faces(engine, args.company, employee_id, by=args.by)
+    print(
+        f"employee {args.employee}: {revoked} face templates revoked, consent withdrawn; "
+        "every kiosk deletes its copies at its next sync"
+    )
     return 0
 
 
@@ -158,6 +200,7 @@ def _add_kiosk(args: argparse.Namespace, engine: Engine) -> int:
         port=args.kiosk_port,
         ca_pem=ca_pem,
         require_tls=not args.no_tls,
+        head_office=HeadOfficeKey.load(_key_file(args)),
     )
     print(f"kiosk {registration.kiosk_id} registered; on the kiosk run once:", file=sys.stderr)
     print(f"python main.py provision {registration.token}")
@@ -512,7 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    command("init", _init, "create or upgrade the central schema and its roles")
+    init = command("init", _init, "create or upgrade the central schema and its roles (and the head-office key)")
+    _key_option(init)
+    _key_option(command("head-office-key", _head_office_key, "make head office's key file (never replaces one)"))
     _add_roster_commands(command)
     _add_incident_commands(command)
     _add_report_commands(command)
@@ -574,6 +619,27 @@ def _add_roster_commands(command: Command) -> None:
     kiosk.add_argument("--kiosk-port", type=int, help="server port the kiosk dials (default: the URL's port)")
     kiosk.add_argument("--ca-file", help="CA certificate (PEM) the kiosk verifies the server with")
     kiosk.add_argument("--no-tls", action="store_true", help="let the kiosk connect without verified TLS")
+    _key_option(kiosk)
+
+    rotate = command(
+        "rotate-company-key", _rotate_company_key, "replace a company's face-template key, re-sealing every template"
+    )
+    rotate.add_argument("--company", required=True)
+    rotate.add_argument("--by", required=True, help="who rotates the key (audit log)")
+    _key_option(rotate)
+
+    forget = command("forget-face", _forget_face, "delete an employee's face data everywhere; consent withdrawn")
+    forget.add_argument("--company", required=True)
+    forget.add_argument("--employee", required=True, help="the employee number")
+    forget.add_argument("--by", required=True, help="who deletes it (audit log)")
+
+
+def _key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--head-office-key",
+        metavar="FILE",
+        help=f"head office's key file (default: ${KEY_FILE_ENV} or {default_key_file()})",
+    )
 
 
 def _add_incident_commands(command: Command) -> None:
@@ -699,6 +765,8 @@ def main(argv: Sequence[str]) -> int:
         parser.print_help()
         return 2
     try:
+        if handler is _head_office_key:  # the one command that needs no database
+            return _head_office_key(args)
         with _engine(args) as engine:
             return handler(args, engine)
     except TimeclockError as error:

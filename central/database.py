@@ -42,6 +42,13 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
+def newest_revision() -> str:
+    """The newest revision of the central schema that this program's migrations make."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(config).get_current_head())
+
+
 def migrate(engine: Engine) -> str:
     """Create or upgrade the central schema and its roles to the newest revision; returns that revision."""
     try:

@@ -11,7 +11,9 @@ from psycopg import sql
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from central.keys import HeadOfficeKey, current_key_set, wrap_for_kiosk
 from kiosk.domain.errors import RuleViolation
+from wire.keys import KeyPair
 from wire.provisioning import CentralProfile, encode_token, scram_verifier
 from wire.schema import kiosks, sites
 
@@ -33,6 +35,7 @@ def add_kiosk(
     company_id: str,
     site_code: str,
     name: str,
+    head_office: HeadOfficeKey,
     host: str | None = None,
     port: int | None = None,
     ca_pem: str | None = None,
@@ -41,13 +44,16 @@ def add_kiosk(
     """Register a kiosk at a site and create its own login role (member of `timeclock_kiosk`).
 
     The role name is generated from a fresh UUID, never from the given names. The token carries a first password,
-    which the kiosk replaces with its own when it provisions; the token therefore works once.
+    which the kiosk replaces with its own when it provisions; the token therefore works once. It also carries the
+    private half of a first key pair, for which the company's key set is wrapped (the set is made now when the
+    company has none); the kiosk replaces that pair with its own too (see `central.keys`).
 
     Args:
         engine: head-office engine.
         company_id: the company the site belongs to.
         site_code: the code of the company's site the kiosk stands at.
         name: a name people recognise the kiosk by.
+        head_office: head office's key pair, which opens the company's key set to wrap it for the kiosk.
         host: the server name kiosks dial (default: the admin URL's host); with TLS the certificate's name.
         port: the server port kiosks dial (default: the admin URL's port).
         ca_pem: the CA certificate (PEM) kiosks verify the server with.
@@ -65,6 +71,7 @@ def add_kiosk(
     kiosk_id = uuid.uuid4()
     role_name = f"kiosk_{kiosk_id.hex}"
     password = secrets.token_urlsafe(32)
+    pair = KeyPair.generate()
     with engine.begin() as connection:
         site_id = connection.execute(
             select(sites.c.id).where(sites.c.company_id == company_id, sites.c.code == site_code)
@@ -82,11 +89,17 @@ def add_kiosk(
         try:
             connection.execute(
                 insert(kiosks).values(
-                    id=kiosk_id, company_id=company_id, site_id=site_id, name=name, role_name=role_name
+                    id=kiosk_id,
+                    company_id=company_id,
+                    site_id=site_id,
+                    name=name,
+                    role_name=role_name,
+                    public_key=pair.public,
                 )
             )
         except IntegrityError as error:
             raise RuleViolation("kiosk_rejected", f"the kiosk could not be registered: {error.orig}") from error
+        wrap_for_kiosk(connection, current_key_set(connection, company_id, head_office), kiosk_id, pair.public)
         url = engine.url
     profile = CentralProfile(
         host=host or url.host or "localhost",
@@ -99,6 +112,7 @@ def add_kiosk(
         site_id=site_id,
         require_tls=require_tls,
         ca_pem=ca_pem,
+        private_key=pair.private.hex(),
     )
     token = encode_token(profile)
     log.info("registered kiosk %s (%s) at site %s", kiosk_id, name, site_id)

@@ -17,10 +17,11 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
+from central.keys import record_erasure
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.roster import parse_code, parse_daily_rate, parse_person_name
-from wire.schema import companies, departments, employees, face_templates, rule_sets, sites
+from wire.schema import companies, departments, employees, rule_sets, sites
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ def upsert_employee(
                 update(employees).where(employees.c.id == employee_id).values(**values, updated_at=func.now())
             )
         if not active:
-            _revoke_templates(connection, employee_id)
+            record_erasure(connection, company_id, employee_id, by="head office")
     return employee_id
 
 
@@ -264,17 +265,8 @@ def deactivate_employee(engine: Engine, company_id: str, number: str) -> int:
             update(employees).where(employees.c.id == employee_id).values(active=False, updated_at=func.now())
         )
         assert employee_id is not None  # employee_id_of raised otherwise
-        return _revoke_templates(connection, employee_id)
-
-
-def _revoke_templates(connection: Connection, employee_id: str) -> int:
-    result = connection.execute(
-        update(face_templates)
-        .where(face_templates.c.employee_id == employee_id, face_templates.c.revoked_at.is_(None))
-        .values(sealed=None, revoked_at=func.now())
-    )
-    log.info("revoked %d face templates of employee %s", result.rowcount, employee_id)
-    return int(result.rowcount)
+        # Consent ends with the job: every kiosk deletes the face data and withdraws the consent it holds.
+        return record_erasure(connection, company_id, employee_id, by="head office")
 
 
 def _require_company(connection: Connection, company_id: str) -> None:

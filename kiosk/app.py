@@ -137,6 +137,8 @@ class KioskApp:
         self._step("services")
         setup = KioskSetup(database, secrets, time_source)
         enrolment = BiometricEnrolment(database, secrets, time_source)
+        if sync is not None:
+            sync.sync.before_push = enrolment.seal_for_sync
         if self.options.demo and not settings.is_set_up:
             settings = self._set_up_demo(setup, database, secrets, time_source)
         on_recorded = sync.on_recorded if sync is not None else None

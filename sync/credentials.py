@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -22,6 +23,7 @@ from kiosk.store.device_settings import load_device_settings, save_device_settin
 from kiosk.store.secrets import CENTRAL_PROFILE, SecretStore
 from sync.connection import CentralConnector
 from sync.errors import CentralAuthRefused
+from wire.keys import KeyPair, unwrap, wrap
 from wire.provisioning import CentralProfile, decode_token, scram_verifier
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ def provision(token: str, store: ProfileStore) -> CentralProfile:
     """
     first = decode_token(token)
     previous = store.load()
-    own = first.with_password(secrets.token_urlsafe(32))
+    own = first.with_password(secrets.token_urlsafe(32), KeyPair.generate().private.hex())
     store.save(own)
     connector = CentralConnector(first)
     try:
@@ -71,6 +73,7 @@ def provision(token: str, store: ProfileStore) -> CentralProfile:
             connection.execute(
                 sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(sql.Literal(scram_verifier(own.password)))
             )
+            _replace_key_pair(connection, first, own)
     except (psycopg.errors.InvalidAuthorizationSpecification, CentralAuthRefused) as error:
         _restore(store, previous)
         raise RuleViolation(
@@ -86,6 +89,24 @@ def provision(token: str, store: ProfileStore) -> CentralProfile:
         connector.close()
     log.info("kiosk %s provisioned for company %s, site %s", own.kiosk_id, own.company_id, own.site_id)
     return own
+
+
+def _replace_key_pair(connection: psycopg.Connection[Any], first: CentralProfile, own: CentralProfile) -> None:
+    """Wrap the company's key sets for the kiosk's own key pair instead of the token's, as the password is replaced:
+    whoever sees the token later can open nothing with it."""
+    if first.private_key is None or own.private_key is None:
+        raise RuleViolation(
+            "token_without_key", "this token carries no key for the company's faces: ask head office for a new one"
+        )
+    token_pair, own_pair = KeyPair.from_hex(first.private_key), KeyPair.from_hex(own.private_key)
+    versions, wraps = [], []
+    for company_id, version, wrapped in connection.execute(
+        "SELECT company_id, version, wrapped FROM kiosk_key_wraps WHERE kiosk_id = kiosk_self() ORDER BY version"
+    ).fetchall():
+        keys = unwrap(bytes(wrapped), token_pair, company_id=company_id, version=version, recipient=first.kiosk_id)
+        versions.append(version)
+        wraps.append(wrap(keys, own_pair.public, own.kiosk_id))
+    connection.execute("SELECT kiosk_replace_key(%s, %s, %s)", (own_pair.public, versions, wraps))
 
 
 def adopt_identity(database: Database, profile: CentralProfile) -> None:

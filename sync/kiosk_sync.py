@@ -30,7 +30,17 @@ from kiosk.store import roster as roster_store
 from kiosk.store.adoption import REBIND_KEY
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
-from kiosk.store.schema import CorrectionRow, FaceTemplate, IncidentRow, PunchRow, RosterChangeRow, SyncState
+from kiosk.store.schema import (
+    BiometricConsent,
+    BiometricErasure,
+    CompanyKeyWrap,
+    CorrectionRow,
+    FaceTemplate,
+    IncidentRow,
+    PunchRow,
+    RosterChangeRow,
+    SyncState,
+)
 from sync.adoption import hand_over, needs_hand_over
 from sync.clock import AnchoredClock
 from sync.connection import CentralConnector
@@ -47,6 +57,7 @@ from wire.records import (
     punch_from_row,
     punch_row,
 )
+from wire.templates import company_header
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +89,8 @@ class PullReport:
     templates_added: int = 0
     templates_removed: int = 0
     resolutions: int = 0
+    erasures: int = 0
+    key_versions: int = 0
 
 
 class KioskSync:
@@ -104,6 +117,8 @@ class KioskSync:
         self.batch_size = batch_size
         self._connector = CentralConnector(profile)
         self._engine: Engine = self._connector.engine()
+        # Set by the app: seals face templates again where needed (kiosk.services.enrolment), before each push.
+        self.before_push: Callable[[], object] | None = None
 
     def close(self) -> None:
         """Release the central engine and the temporary CA file."""
@@ -121,6 +136,8 @@ class KioskSync:
         """
         if needs_hand_over(self.database, self.profile):
             hand_over(self.database, self.profile, self.pull)
+        if self.before_push is not None:
+            self.before_push()
         with link_errors(), self._engine.connect() as connection:
             if self.clock is not None:
                 driver = connection.connection.driver_connection
@@ -146,7 +163,7 @@ class KioskSync:
         with self.database.read() as session:
             return sum(
                 int(session.scalar(select(func.count()).where(table.sync_state == SyncState.PENDING)) or 0)
-                for table in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate, RosterChangeRow)
+                for table in (PunchRow, CorrectionRow, IncidentRow, FaceTemplate, RosterChangeRow, BiometricErasure)
             )
 
     def pending_by_kind(self) -> dict[str, int]:
@@ -157,6 +174,7 @@ class KioskSync:
             ("incident", IncidentRow),
             ("face template", FaceTemplate),
             ("roster change", RosterChangeRow),
+            ("face data deletion", BiometricErasure),
         )
         with self.database.read() as session:
             return {
@@ -173,8 +191,15 @@ class KioskSync:
         self._push_kind(connection, IncidentRow, self._incident_batch, report)
         with self.database.read() as session:
             resealing = bool(repository.device_values(session).get(REBIND_KEY))
-        if not resealing:  # templates still sealed to a standalone kiosk's ids wait until they are sealed again
-            self._push_kind(connection, FaceTemplate, self._template_batch, report)
+            version = self._company_key_version(session)
+        if not resealing and version is not None:
+            # Only templates sealed under the company's newest key go up: one sealed under a standalone kiosk's own
+            # key, to a standalone kiosk's ids, or under a key since rotated waits until the kiosk has sealed it
+            # again (`kiosk.services.enrolment`), so every kiosk of the company can open what it pulls.
+            header = company_header(version)
+            ready = func.substr(FaceTemplate.sealed, 1, len(header)) == header
+            self._push_kind(connection, FaceTemplate, self._template_batch, report, ready)
+        self._push_kind(connection, BiometricErasure, self._erasure_batch, report)
         refused_before = len(report.rejected) + len(report.conflicts)
         self._push_kind(connection, RosterChangeRow, self._roster_change_batch, report)
         if len(report.rejected) + len(report.conflicts) > refused_before:
@@ -191,13 +216,16 @@ class KioskSync:
         row_class: type[Any],
         send: Callable[[Connection, Sequence[Any]], BatchOutcome],
         report: PushReport,
+        *conditions: Any,
     ) -> None:
         while True:
             with self.database.read() as session:
                 rows = list(
                     session.scalars(
                         # No ORDER BY: the sync-state index hands pending rows out without sorting the backlog.
-                        select(row_class).where(row_class.sync_state == SyncState.PENDING).limit(self.batch_size)
+                        select(row_class)
+                        .where(row_class.sync_state == SyncState.PENDING, *conditions)
+                        .limit(self.batch_size)
                     )
                 )
             if not rows:
@@ -278,6 +306,26 @@ class KioskSync:
         ]
         return send_batch(connection, central.face_templates, records)
 
+    def _company_key_version(self, session: Session) -> int | None:
+        """The newest version of the company's key set this kiosk holds, None before it has one."""
+        return session.scalar(
+            select(func.max(CompanyKeyWrap.version)).where(CompanyKeyWrap.company_id == self.profile.company_id)
+        )
+
+    def _erasure_batch(self, connection: Connection, rows: Sequence[BiometricErasure]) -> BatchOutcome:
+        records = [
+            {
+                "id": uuid.UUID(row.id),
+                "company_id": self.profile.company_id,
+                "employee_id": row.employee_id,
+                "kiosk_id": uuid.UUID(self.profile.kiosk_id),
+                "made_at": row.made_at,
+                "made_by": row.made_by,
+            }
+            for row in rows
+        ]
+        return send_batch(connection, central.biometric_erasures, records)
+
     def _roster_change_batch(self, connection: Connection, rows: Sequence[RosterChangeRow]) -> BatchOutcome:
         records = [
             {
@@ -355,8 +403,17 @@ class KioskSync:
                     central.face_templates,
                     central.punches,
                     central.corrections,
+                    central.biometric_erasures,
                 )
             }
+            # This kiosk's own wraps of the company's key sets: few, read whole.
+            wraps = list(
+                connection.execute(
+                    select(central.kiosk_key_wraps).where(
+                        central.kiosk_key_wraps.c.kiosk_id == uuid.UUID(self.profile.kiosk_id)
+                    )
+                ).mappings()
+            )
             # Departments and their rule sets are few; read them whole when either changed.
             rule_changes = (
                 connection.execute(
@@ -375,6 +432,7 @@ class KioskSync:
                         central.departments.c.id,
                         central.departments.c.company_id,
                         central.departments.c.name,
+                        central.departments.c.code,
                         rules.undertime,
                         rules.shift_start,
                         rules.grace_minutes,
@@ -404,15 +462,17 @@ class KioskSync:
                 )
             for row in changed["sites"]:
                 repository.put_site(
-                    session, SiteRecord(row["id"], row["company_id"], row["name"], row["timezone"]), now
+                    session, SiteRecord(row["id"], row["company_id"], row["name"], row["timezone"], row["code"]), now
                 )
             if rule_changes:
                 for row in departments:
                     repository.put_department(
-                        session, row["company_id"], department_rules_from_row(row, row["name"]), now
+                        session, row["company_id"], department_rules_from_row(row, row["name"]), now, code=row["code"]
                     )
+            report.key_versions = self._apply_key_wraps(session, wraps, now)
             inactive = self._apply_employees(session, changed["employees"], names, now, report)
             self._apply_templates(session, changed["face_templates"], inactive, report)
+            self._apply_erasures(session, changed["biometric_erasures"], report)
             held = _existing_ids(session, PunchRow, [str(row["id"]) for row in changed["punches"]])
             for row in changed["punches"]:
                 if str(row["id"]) in held:
@@ -468,7 +528,64 @@ class KioskSync:
         if inactive:
             removed = session.execute(delete(FaceTemplate).where(FaceTemplate.employee_id.in_(inactive)))
             report.templates_removed += int(removed.rowcount)  # type: ignore[attr-defined]
+            # Consent ends with the job as well: an employee taken back on consents (and enrols) again.
+            session.execute(
+                update(BiometricConsent)
+                .where(BiometricConsent.employee_id.in_(inactive), BiometricConsent.withdrawn_at.is_(None))
+                .values(withdrawn_at=now)
+            )
         return inactive
+
+    def _apply_key_wraps(self, session: Session, rows: Sequence[Any], now: datetime) -> int:
+        """Keep every version of the company's key set wrapped for this kiosk; returns how many were new."""
+        new = 0
+        for row in rows:
+            key = (row["company_id"], row["version"])
+            held = session.get(CompanyKeyWrap, key)
+            if held is None:
+                new += 1
+                session.add(
+                    CompanyKeyWrap(
+                        company_id=row["company_id"], version=row["version"], wrapped=row["wrapped"], received_at=now
+                    )
+                )
+            elif held.wrapped != row["wrapped"]:  # wrapped again for a new key pair of this kiosk
+                held.wrapped = row["wrapped"]
+                held.received_at = now
+        return new
+
+    def _apply_erasures(self, session: Session, rows: Sequence[Any], report: PullReport) -> None:
+        """Face data forgotten anywhere: delete the employee's templates made up to then and withdraw the consents
+        given up to then (a consent and an enrolment made after the erasure stand)."""
+        for row in rows:
+            key = str(row["id"])
+            if session.get(BiometricErasure, key) is not None:
+                continue  # made here, or pulled before
+            session.add(
+                BiometricErasure(
+                    id=key,
+                    employee_id=row["employee_id"],
+                    made_at=row["made_at"],
+                    made_by=row["made_by"],
+                    sync_state=SyncState.REMOTE,
+                )
+            )
+            removed = session.execute(
+                delete(FaceTemplate).where(
+                    FaceTemplate.employee_id == row["employee_id"], FaceTemplate.created_at <= row["made_at"]
+                )
+            )
+            report.templates_removed += int(removed.rowcount)  # type: ignore[attr-defined]
+            session.execute(
+                update(BiometricConsent)
+                .where(
+                    BiometricConsent.employee_id == row["employee_id"],
+                    BiometricConsent.withdrawn_at.is_(None),
+                    BiometricConsent.consented_at <= row["made_at"],
+                )
+                .values(withdrawn_at=row["made_at"])
+            )
+            report.erasures += 1
 
     def _changed_incidents(self, connection: Connection, cursor: int) -> list[MissedClockoutIncident]:
         i, c, r = central.missed_clockout_incidents, central.missed_clockout_claims, central.incident_resolutions

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from central.database import admin_engine, migrate
+from central.keys import HeadOfficeKey
 from central.kiosks import add_kiosk
 from central.roster import (
     employee_id_of,
@@ -42,6 +43,7 @@ from sync.connection import CentralConnector
 from sync.kiosk_sync import KioskSync
 from tests.pg import LocalPostgres, create_database, drop_database
 from tests.support import ManualTimeSource
+from wire.keys import KeyPair
 from wire.provisioning import CentralProfile
 
 URL_ENV = "TIMECLOCK_TEST_DATABASE_URL"
@@ -97,6 +99,7 @@ class CentralDatabase:
     name: str
     engine: Engine
     kiosks: list[CentralProfile] = field(default_factory=list)
+    head_office: HeadOfficeKey = field(default_factory=lambda: HeadOfficeKey(KeyPair.generate()))
 
     @property
     def url(self) -> str:
@@ -141,7 +144,14 @@ class CentralDatabase:
         """Register a kiosk and return its (first) profile, TLS off since the test server has none."""
         from wire.provisioning import decode_token
 
-        registration = add_kiosk(self.engine, company_id=company_id, site_code=site_code, name=name, require_tls=False)
+        registration = add_kiosk(
+            self.engine,
+            company_id=company_id,
+            site_code=site_code,
+            name=name,
+            require_tls=False,
+            head_office=self.head_office,
+        )
         profile = decode_token(registration.token)
         self.kiosks.append(profile)
         return profile

@@ -38,9 +38,11 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point the data folder, the keyring and the secrets key file at throwaway ones for every test."""
+    """Point the data folder, the keyring, the secrets key file and head office's key file at throwaway ones for
+    every test."""
     monkeypatch.setenv("TIMECLOCK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.setenv(KEY_FILE_VARIABLE, str(tmp_path_factory.mktemp("secrets-key") / "secrets.key"))
+    monkeypatch.setenv("TIMECLOCK_HEAD_OFFICE_KEY", str(tmp_path_factory.mktemp("head-office") / "head-office.key"))
     monkeypatch.delenv(CREDENTIALS_VARIABLE, raising=False)
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())

@@ -35,6 +35,8 @@ class CentralProfile:
         site_id: the site it stands at.
         require_tls: connect with `sslmode=verify-full` and refuse anything less.
         ca_pem: the CA certificate (PEM) the server's certificate must chain to.
+        private_key: the private half (hex) of the X25519 key pair the company's key sets are wrapped for
+            (`wire.keys`); head office's first one in the token, the kiosk's own once provisioned.
     """
 
     host: str
@@ -47,6 +49,7 @@ class CentralProfile:
     site_id: str
     require_tls: bool = True
     ca_pem: str | None = None
+    private_key: str | None = None
 
     def to_json(self) -> str:
         """The profile as JSON text, for the secret store."""
@@ -63,10 +66,12 @@ class CentralProfile:
                 "profile_damaged", f"the stored central database profile is damaged: {error}"
             ) from error
 
-    def with_password(self, password: str) -> CentralProfile:
-        """A copy with another password (after the kiosk changed its own)."""
+    def with_password(self, password: str, private_key: str | None = None) -> CentralProfile:
+        """A copy with another password (after the kiosk changed its own), and another key pair when given."""
         data = asdict(self)
         data["password"] = password
+        if private_key is not None:
+            data["private_key"] = private_key
         return CentralProfile(**data)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -102,6 +103,8 @@ kiosks = Table(
     Column("role_name", String(63), nullable=False, unique=True),
     Column("created_at", TZ, nullable=False, server_default=text("now()")),
     Column("provisioned_at", TZ),
+    # X25519: the company's key sets are wrapped for this key (see wire.keys); the private half is the kiosk's.
+    Column("public_key", LargeBinary),
     _change_txid(),
 )
 
@@ -395,4 +398,44 @@ central_outbox_attachments = Table(
     Column("filename", String(200), primary_key=True),
     Column("content_type", String(100), nullable=False),
     Column("content", LargeBinary, nullable=False),
+)
+
+company_keys = Table(
+    "company_keys",
+    metadata,
+    # Every version of a company's key set, wrapped for head office's key pair (its private half is not here).
+    Column("company_id", String(64), ForeignKey("companies.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("head_office_public_key", LargeBinary, nullable=False),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+    Column("retired_at", TZ),
+    _change_txid(),
+    CheckConstraint("version >= 1", name="version"),
+)
+
+kiosk_key_wraps = Table(
+    "kiosk_key_wraps",
+    metadata,
+    # A company key set wrapped for one kiosk's public key; a kiosk reads only its own.
+    Column("kiosk_id", UUID(as_uuid=True), ForeignKey("kiosks.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    _company(),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+    _change_txid(),
+    ForeignKeyConstraint(["company_id", "version"], ["company_keys.company_id", "company_keys.version"]),
+)
+
+biometric_erasures = Table(
+    "biometric_erasures",
+    metadata,
+    # An employee's face data forgotten, at a kiosk (kiosk_id) or at head office (NULL); see migration 0006.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _company(),
+    Column("employee_id", String(64), ForeignKey("employees.id"), nullable=False),
+    Column("kiosk_id", UUID(as_uuid=True), ForeignKey("kiosks.id")),
+    Column("made_at", TZ, nullable=False),
+    Column("made_by", String(100), nullable=False),
+    _change_txid(),
 )

@@ -32,6 +32,8 @@ def register(subparsers: Any) -> None:
 def _sync(args: argparse.Namespace) -> int:
     # Imported when the command runs, so `main.py --help` stays instant.
     from kiosk.domain.errors import RuleViolation
+    from kiosk.services.clock import SystemTimeSource
+    from kiosk.services.enrolment import BiometricEnrolment
     from kiosk.store.database import Database
     from kiosk.store.location import data_dir, database_path
     from kiosk.store.secrets import open_secret_store
@@ -39,7 +41,8 @@ def _sync(args: argparse.Namespace) -> int:
     from sync.credentials import ProfileStore
     from sync.kiosk_sync import KioskSync
 
-    profile = ProfileStore(open_secret_store(data_dir(args.data_dir))).load()
+    secrets = open_secret_store(data_dir(args.data_dir))
+    profile = ProfileStore(secrets).load()
     if profile is None:
         raise RuleViolation(
             "not_provisioned",
@@ -53,6 +56,7 @@ def _sync(args: argparse.Namespace) -> int:
     try:
         clock = AnchoredClock()
         sync = KioskSync(database, profile, clock=clock)
+        sync.before_push = BiometricEnrolment(database, secrets, SystemTimeSource()).seal_for_sync
         try:
             waiting = sync.pending_by_kind()
             pushed, pulled = sync.run_once()
@@ -71,7 +75,8 @@ def _sync(args: argparse.Namespace) -> int:
     print(
         f"down: {_counted({'employee': pulled.employees, 'punch': pulled.punches})}, "
         f"{pulled.templates_added} face templates added, {pulled.templates_removed} removed, "
-        f"{pulled.resolutions} missed clock-out resolutions"
+        f"{pulled.resolutions} missed clock-out resolutions, {pulled.erasures} face data deletions"
+        + (f", {pulled.key_versions} new company key versions" if pulled.key_versions else "")
     )
     return 0
 

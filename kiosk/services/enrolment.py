@@ -8,11 +8,15 @@
   asked. From photo files, each photo must pass the gates and show a frontal or slightly turned head, and at least
   one must be frontal. All samples must show the same person, and a face that is already enrolled under another
   employee is refused (one person, one identity on the clock).
-* **Encrypted at rest.** Templates are sealed with AES-256-GCM (`kiosk.vision.templates`) under a key kept in the
-  kiosk's secret store; the database holds only the sealed bytes. No picture and no plaintext template is ever
-  written to disk.
-* **Deletion.** `delete_biometrics` removes every template of the employee and withdraws the consent; the audit log
-  records that it happened, never any biometric value.
+* **Encrypted at rest.** Templates are sealed with AES-256-GCM (`kiosk.vision.templates`): under the kiosk's own key
+  from its secret store, or, once the kiosk is provisioned, under its company's key (`kiosk.services.company_keys`),
+  so that every kiosk of the company recognises the person. The database holds only the sealed bytes. No picture and
+  no plaintext template is ever written to disk. Templates sealed under a key the company has moved on from (the
+  kiosk's own before provisioning, a rotated company key) are sealed again under the newest before they go up.
+* **Deletion.** `delete_biometrics` removes every template of the employee and withdraws the consent; at a
+  provisioned kiosk it also goes up to head office, which revokes the templates everywhere, and every other kiosk
+  deletes its copies and withdraws its consent at its next sync. The audit log records that it happened, never any
+  biometric value.
 
 Re-enrolling replaces the employee's templates in the same transaction, so an employee never has a mix of old and new
 samples, and never none when the new enrolment fails.
@@ -30,19 +34,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import select
 
-from kiosk.domain.errors import EnvironmentProblem, RuleViolation
+from kiosk.domain.errors import RuleViolation
 from kiosk.domain.roster import parse_code
 from kiosk.services.clock import TimeSource, trusted_now
+from kiosk.services.company_keys import CompanyKeys
 from kiosk.store import repository
 from kiosk.store.adoption import REBIND_KEY
 from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings
 from kiosk.store.repository import ConsentRecord, EmployeeRecord, StoredTemplate
-from kiosk.store.secrets import TEMPLATE_KEY, SecretStore
+from kiosk.store.schema import BiometricErasure, FaceTemplate, SyncState
+from kiosk.store.secrets import SecretStore
 from kiosk.vision.matcher import MatchPolicy, MatchResult, TemplateGallery
 from kiosk.vision.quality import PoseRange, QualityReport, check_quality
-from kiosk.vision.templates import KEY_BYTES, TemplateCipher, TemplateIntegrityError
+from kiosk.vision.templates import TemplateCipher, TemplateIntegrityError
+from wire.templates import key_version_of
 
 if TYPE_CHECKING:
     from kiosk.vision.encodings import FaceEncoder, FaceSample, ImageArray
@@ -213,7 +221,7 @@ class BiometricEnrolment:
         policy: the match threshold and margin.
         """
         self._db = database
-        self._secrets = secrets
+        self._keys = CompanyKeys(database, secrets)
         self._time = time_source
         self.policy = policy or MatchPolicy()
 
@@ -221,17 +229,7 @@ class BiometricEnrolment:
         return trusted_now(self._time.clock_facts())
 
     def _cipher(self) -> TemplateCipher:
-        stored = self._secrets.get_or_create(TEMPLATE_KEY, KEY_BYTES)
-        try:
-            key = bytes.fromhex(stored)
-        except ValueError:
-            key = b""
-        if len(key) != KEY_BYTES:
-            raise EnvironmentProblem(
-                f"the face-template key in the secret store ({TEMPLATE_KEY!r}) is not {KEY_BYTES} bytes of hex; "
-                "restore the kiosk's key, or delete it and re-enrol every employee"
-            )
-        return TemplateCipher(key)
+        return self._keys.template_cipher()
 
     def _active_employee(self, employee_id: str) -> EmployeeRecord:
         with self._db.read() as session:
@@ -427,6 +425,17 @@ class BiometricEnrolment:
         with self._db.write() as session:
             removed = repository.delete_face_templates(session, employee_id)
             withdrawn = repository.withdraw_consents(session, employee_id, now)
+            if load_device_settings(session).roster_from_head_office:
+                # Goes up to head office, which revokes the templates at the centre and so on every kiosk.
+                session.add(
+                    BiometricErasure(
+                        id=str(uuid.uuid4()),
+                        employee_id=employee_id,
+                        made_at=now,
+                        made_by=deleted_by.strip()[:100],
+                        sync_state=SyncState.PENDING,
+                    )
+                )
             repository.audit(
                 session,
                 at=now,
@@ -445,7 +454,7 @@ class BiometricEnrolment:
         A template that fails authentication (altered, or sealed under another key) is left out and listed, so one
         bad row does not stop the kiosk from recognising everyone else; it is logged as an error.
         """
-        self._reseal_moved_templates()
+        self.seal_for_sync()
         with self._db.read() as session:
             stored = repository.face_templates(session)
         if not stored:
@@ -479,6 +488,42 @@ class BiometricEnrolment:
                     repository.reseal_face_template(session, template.id, cipher.seal(encoding, new_id))
             repository.put_device_values(session, {REBIND_KEY: {}}, self._now())
         log.info("face templates of %d employees sealed to their central ids", len(moved))
+
+    def seal_for_sync(self) -> None:
+        """Seal again what cannot go up as it is: templates of employees a provisioning matched to head office's
+        record, and templates under a key other than the company's newest. Sync runs this before each push."""
+        self._reseal_moved_templates()
+        self.reseal_to_newest_key()
+
+    def reseal_to_newest_key(self) -> int:
+        """Seal again under the company's newest key the templates of this kiosk still waiting to go up that are
+        sealed under another (the kiosk's own before it was provisioned, or a company key since rotated), so every
+        kiosk of the company can open them; returns how many. Nothing happens before the kiosk holds a company key.
+        """
+        cipher = self._cipher()
+        newest = cipher.current_version
+        if newest is None:
+            return 0
+        with self._db.read() as session:
+            waiting = [
+                (row.id, row.employee_id, row.sealed)
+                for row in session.scalars(select(FaceTemplate).where(FaceTemplate.sync_state == SyncState.PENDING))
+                if key_version_of(row.sealed) != newest
+            ]
+        if not waiting:
+            return 0
+        resealed = 0
+        with self._db.write() as session:
+            for template_id, employee_id, sealed in waiting:
+                try:
+                    encoding = cipher.open(sealed, employee_id)
+                except TemplateIntegrityError as error:
+                    log.error("face template %s not sealed again: %s", template_id, error)
+                    continue
+                repository.reseal_face_template(session, template_id, cipher.seal(encoding, employee_id))
+                resealed += 1
+        log.info("%d face templates sealed under company key version %d", resealed, newest)
+        return resealed
 
     def identify(self, encoding: npt.ArrayLike) -> MatchResult[str]:
         """Match one encoding against every enrolled employee under the policy."""

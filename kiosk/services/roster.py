@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.roster import parse_code, parse_daily_rate, parse_person_name
+from kiosk.services.company_keys import CompanyKeys
 from kiosk.services.kiosk_setup import lock_after
-from kiosk.services.pins import EMPLOYEE_PIN_DIGITS, check_pin_format, hash_pin, verify_pin
+from kiosk.services.pins import EMPLOYEE_PIN_DIGITS, check_pin_format, hash_pin, pepper_reference, verify_pin
 from kiosk.services.timeclock import TimeClock
 from kiosk.store import repository
 from kiosk.store import roster as roster_store
@@ -34,7 +35,7 @@ from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings
 from kiosk.store.repository import EmployeeRecord
 from kiosk.store.roster import DepartmentRecord, PinLockout
-from kiosk.store.secrets import PIN_PEPPER, SecretStore
+from kiosk.store.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Roster:
     """Employees, departments and employee PINs of this kiosk's company."""
 
     def __init__(self, database: Database, time_clock: TimeClock, secrets: SecretStore) -> None:
+        self._keys = CompanyKeys(database, secrets)
         self._db = database
         self._clock = time_clock
         self._secrets = secrets
@@ -239,7 +241,8 @@ class Roster:
         pin_hash = None
         if pin is not None and pin != "":
             check_pin_format(pin, EMPLOYEE_PIN_DIGITS, "employee PIN")
-            pin_hash = hash_pin(pin, self._secrets.get_or_create(PIN_PEPPER), EMPLOYEE_PIN_DIGITS)
+            pepper = self._keys.pepper_for_new_pins()
+            pin_hash = hash_pin(pin, pepper.value, EMPLOYEE_PIN_DIGITS, reference=pepper.reference)
         now = self._clock.now()
         with self._db.write() as session:
             self._require_owned_here(session)
@@ -375,7 +378,8 @@ class Roster:
             RuleViolation: `pin_format`, `unknown_employee`; EnvironmentProblem when the secret store cannot be used.
         """
         check_pin_format(pin, EMPLOYEE_PIN_DIGITS, "employee PIN")
-        pin_hash = hash_pin(pin, self._secrets.get_or_create(PIN_PEPPER), EMPLOYEE_PIN_DIGITS)
+        pepper = self._keys.pepper_for_new_pins()
+        pin_hash = hash_pin(pin, pepper.value, EMPLOYEE_PIN_DIGITS, reference=pepper.reference)
         self._store_pin(employee_id, pin_hash, changed_by, "employee_pin.set")
 
     def clear_pin(self, employee_id: str, *, changed_by: str) -> None:
@@ -386,19 +390,25 @@ class Roster:
         now = self._clock.now()
         with self._db.write() as session:
             current = self._employee(session, employee_id)
-            record = replace(current, pin_hash=pin_hash)
-            repository.put_employee(session, record, now)
+            self._write_pin(session, current, pin_hash, changed_by=changed_by, action=action, now=now)
             roster_store.put_pin_lockout(session, current.id, PinLockout(), now)
-            if load_device_settings(session).roster_from_head_office:
-                roster_store.add_roster_change(
-                    session,
-                    employee_id=current.id,
-                    kind="pin_set" if pin_hash is not None else "pin_cleared",
-                    pin_hash=pin_hash,
-                    made_at=now,
-                    made_by=changed_by,
-                )
-            repository.audit(session, at=now, actor=changed_by, action=action, subject=current.id)
+
+    @staticmethod
+    def _write_pin(
+        session: Session, current: EmployeeRecord, pin_hash: str | None, *, changed_by: str, action: str, now: datetime
+    ) -> None:
+        """Store the employee's PIN hash; at a provisioned kiosk it goes up to head office as a roster change."""
+        repository.put_employee(session, replace(current, pin_hash=pin_hash), now)
+        if load_device_settings(session).roster_from_head_office:
+            roster_store.add_roster_change(
+                session,
+                employee_id=current.id,
+                kind="pin_set" if pin_hash is not None else "pin_cleared",
+                pin_hash=pin_hash,
+                made_at=now,
+                made_by=changed_by,
+            )
+        repository.audit(session, at=now, actor=changed_by, action=action, subject=current.id)
 
     def identify_by_pin(self, employee_id: str, pin: str) -> PinIdentification:
         """Identify an employee by their id and PIN, for punching without the camera.
@@ -422,9 +432,24 @@ class Roster:
             lockout = roster_store.pin_lockout(session, employee.id)
             if lockout.locked_until is not None and now < lockout.locked_until:
                 return PinIdentification(False, None, lockout.locked_until - now, lockout.failures)
-            if verify_pin(str(pin), employee.pin_hash, self._secrets.get_or_create(PIN_PEPPER)):
+            pepper = self._keys.pepper(pepper_reference(employee.pin_hash))
+            if pepper is None:
+                raise RuleViolation(
+                    "pin_from_elsewhere",
+                    f"{employee.full_name}'s PIN was set at a kiosk before it joined the company, and only that kiosk "
+                    "can check it; type it there once, or ask a supervisor to set it again",
+                )
+            if verify_pin(str(pin), employee.pin_hash, pepper.value):
                 if lockout.failures:
                     roster_store.put_pin_lockout(session, employee.id, PinLockout(), now)
+                company = self._keys.pepper_for_new_pins()
+                if company.reference != pepper.reference and load_device_settings(session).roster_from_head_office:
+                    # Hashed with this kiosk's own pepper before it was provisioned: hashed again with the company's,
+                    # now that the PIN is at hand, so it works at every kiosk of the company.
+                    rehashed = hash_pin(str(pin), company.value, EMPLOYEE_PIN_DIGITS, reference=company.reference)
+                    self._write_pin(
+                        session, employee, rehashed, changed_by="PIN entry", action="employee_pin.rehashed", now=now
+                    )
                 return PinIdentification(True, employee)
             failures = lockout.failures + 1
             lock = lock_after(failures)

@@ -233,6 +233,7 @@ class SiteRecord:
     company_id: str
     name: str
     timezone: str
+    code: str | None = None  # head office's site code; None at a kiosk that has only run on its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,16 +294,28 @@ def companies(session: Session) -> list[CompanyRecord]:
 
 
 def put_site(session: Session, site: SiteRecord, at: datetime) -> None:
-    session.merge(Site(id=site.id, company_id=site.company_id, name=site.name, timezone=site.timezone, updated_at=at))
+    session.merge(
+        Site(
+            id=site.id,
+            company_id=site.company_id,
+            name=site.name,
+            timezone=site.timezone,
+            code=site.code,
+            updated_at=at,
+        )
+    )
 
 
 def get_site(session: Session, site_id: str) -> SiteRecord | None:
     row = session.get(Site, site_id)
-    return None if row is None else SiteRecord(row.id, row.company_id, row.name, row.timezone)
+    return None if row is None else SiteRecord(row.id, row.company_id, row.name, row.timezone, row.code)
 
 
-def put_department(session: Session, company_id: str, rules: DepartmentRules, at: datetime) -> str:
-    """Insert or replace a department's rule set, keyed by (company, name); returns the department id."""
+def put_department(
+    session: Session, company_id: str, rules: DepartmentRules, at: datetime, *, code: str | None = None
+) -> str:
+    """Insert or replace a department's rule set, keyed by (company, name); returns the department id. `code` is
+    head office's department code, when the department comes from there (a code already held is kept otherwise)."""
     existing = session.scalar(
         select(Department).where(Department.company_id == company_id, Department.name == rules.name)
     )
@@ -313,10 +326,22 @@ def put_department(session: Session, company_id: str, rules: DepartmentRules, at
     row.half_day_after = rules.half_day_after.strftime("%H:%M")
     row.half_day_hours = rules.half_day_hours
     row.regular_hours = rules.regular_hours
+    if code is not None:
+        row.code = code
     row.updated_at = at
     session.add(row)
     session.flush()
     return row.id
+
+
+def department_codes(session: Session, company_id: str) -> dict[str, str]:
+    """Head office's code of each of the company's departments that has one, by department name."""
+    rows = session.execute(
+        select(Department.name, Department.code).where(
+            Department.company_id == company_id, Department.code.is_not(None)
+        )
+    )
+    return {name: code for name, code in rows if code is not None}
 
 
 def department_rules(session: Session, company_id: str) -> dict[str, DepartmentRules]:

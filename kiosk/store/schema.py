@@ -105,6 +105,8 @@ class Site(Base):
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
+    # The site code head office gave it (None on a kiosk that has only ever run on its own).
+    code: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
 
 
@@ -116,6 +118,8 @@ class Department(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
     name: Mapped[str] = mapped_column(String(200))
+    # The department code head office gave it (None on a kiosk that has only ever run on its own).
+    code: Mapped[str | None] = mapped_column(String(64))
     undertime: Mapped[bool] = mapped_column(Boolean, default=False)
     shift_start: Mapped[str] = mapped_column(String(5), default="08:00")
     grace_minutes: Mapped[int] = mapped_column(Integer, default=3)
@@ -259,6 +263,32 @@ class RosterChangeRow(Base):
     employee_id: Mapped[str] = mapped_column(ForeignKey("employees.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     pin_hash: Mapped[str | None] = mapped_column(String(200))
+    made_at: Mapped[datetime]
+    made_by: Mapped[str] = mapped_column(String(100))
+    sync_state: Mapped[SyncState] = mapped_column(String(12), default=SyncState.PENDING, index=True)
+    sync_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CompanyKeyWrap(Base):
+    """One version of the company's key set as head office sent it: wrapped for this kiosk's key pair, whose private
+    half is in the secret store (see `wire.keys`). Older versions stay, so templates sealed under them still open."""
+
+    __tablename__ = "company_key_wraps"
+
+    company_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime]
+
+
+class BiometricErasure(Base):
+    """An employee's face data forgotten: made here (the outbox to head office, which revokes the templates
+    everywhere) or pulled from head office (made at another kiosk or there), when this kiosk deletes its copies."""
+
+    __tablename__ = "biometric_erasures"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(64), index=True)
     made_at: Mapped[datetime]
     made_by: Mapped[str] = mapped_column(String(100))
     sync_state: Mapped[SyncState] = mapped_column(String(12), default=SyncState.PENDING, index=True)

@@ -1,37 +1,48 @@
-"""Encryption of face templates at rest (AES-256-GCM).
+"""Encryption of face templates at rest (AES-256-GCM), for 128-value encodings.
 
-A sealed template is ``version (1 byte) | nonce (12 bytes) | ciphertext of 128 little-endian float32 | tag (16)``,
-541 bytes in all. The nonce is random per template (96 bits: no realistic collision for the few thousand templates a
-kiosk holds under one key). The associated data binds the blob to its employee, so a template copied onto another
-employee's row in the database fails authentication instead of letting one person punch as another.
+The byte format is the one kiosks and head office share (`wire.templates`): a kiosk with no central database seals
+under its own key (format 1, 541 bytes); a kiosk of a company seals under the company's newest template key
+(format 2, 545 bytes) and opens every version of it that it holds, so a face enrolled at one kiosk of the company is
+recognised at all of them. The associated data binds every blob to its employee, so a template copied onto another
+employee's row fails authentication instead of letting one person punch as another.
 
-The 256-bit key lives in the secret store, never in the database; this module only takes the key bytes.
+The keys live in the secret store (the kiosk's own) or arrive wrapped for this kiosk alone (the company's), never in
+the database in the clear; this module only takes the key bytes.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 import numpy as np
 import numpy.typing as npt
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.vision.matcher import ENCODING_SIZE, as_encoding
+from wire.templates import (
+    KEY_BYTES,
+    LOCAL_FORMAT,
+    NONCE_BYTES,
+    TAG_BYTES,
+    TemplateIntegrityError,
+    TemplateSealer,
+)
 
-FORMAT_VERSION = 1
-KEY_BYTES = 32
-NONCE_BYTES = 12
-TAG_BYTES = 16
+__all__ = [
+    "COMPANY_SEALED_BYTES",
+    "FORMAT_VERSION",
+    "KEY_BYTES",
+    "SEALED_BYTES",
+    "TemplateCipher",
+    "TemplateIntegrityError",
+    "generate_template_key",
+]
+
+FORMAT_VERSION = LOCAL_FORMAT
 _PLAIN_BYTES = ENCODING_SIZE * 4
 SEALED_BYTES = 1 + NONCE_BYTES + _PLAIN_BYTES + TAG_BYTES
+COMPANY_SEALED_BYTES = SEALED_BYTES + 4
 _ENCODING_DTYPE = np.dtype("<f4")
-
-
-class TemplateIntegrityError(EnvironmentProblem):
-    """A stored template failed authentication: wrong key, altered bytes, or moved to another employee."""
 
 
 def generate_template_key() -> bytes:
@@ -40,40 +51,28 @@ def generate_template_key() -> bytes:
 
 
 class TemplateCipher:
-    """Seals and opens face templates with one AES-256-GCM key."""
+    """Seals and opens face templates: under the company's newest key when given one, else the kiosk's own."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(
+        self, key: bytes | None, *, company_id: str | None = None, company_keys: Mapping[int, bytes] | None = None
+    ) -> None:
         """Args:
-        key: the 32-byte key from the secret store.
+        key: the kiosk's own 32-byte key from the secret store (None when it has none).
+        company_id: the company of `company_keys`.
+        company_keys: the company's template keys by version.
         """
-        if len(key) != KEY_BYTES:
-            raise RuleViolation("template_key", f"a template key has {KEY_BYTES} bytes, got {len(key)}")
-        self._aead = AESGCM(key)
+        self._sealer = TemplateSealer(key, company_id, company_keys)
 
-    @staticmethod
-    def _associated_data(employee: Hashable) -> bytes:
-        return f"timeclock-face-template/v{FORMAT_VERSION}/employee:{employee}".encode()
+    @property
+    def current_version(self) -> int | None:
+        """The company key version new templates are sealed under; None for the kiosk's own key."""
+        return self._sealer.current_version
 
     def seal(self, encoding: npt.ArrayLike, employee: Hashable) -> bytes:
         """Encrypt one 128-value encoding for `employee`; the result is opaque bytes for the database."""
-        plain = as_encoding(encoding).astype(_ENCODING_DTYPE).tobytes()
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, plain, self._associated_data(employee))
-        return bytes([FORMAT_VERSION]) + nonce + sealed
+        return self._sealer.seal(as_encoding(encoding).astype(_ENCODING_DTYPE).tobytes(), employee)
 
     def open(self, blob: bytes, employee: Hashable) -> npt.NDArray[np.float32]:
         """Decrypt a template sealed for `employee`, or raise TemplateIntegrityError when it does not authenticate."""
-        if len(blob) != SEALED_BYTES or blob[0] != FORMAT_VERSION:
-            raise TemplateIntegrityError(
-                f"stored face template of employee {employee} is not a version-{FORMAT_VERSION} template "
-                f"({len(blob)} bytes); re-enrol the employee"
-            )
-        nonce = blob[1 : 1 + NONCE_BYTES]
-        try:
-            plain = self._aead.decrypt(nonce, blob[1 + NONCE_BYTES :], self._associated_data(employee))
-        except InvalidTag as error:
-            raise TemplateIntegrityError(
-                f"stored face template of employee {employee} failed authentication: the template key is not the one "
-                "it was sealed with, or the stored bytes were altered; re-enrol the employee"
-            ) from error
+        plain = self._sealer.open(blob, employee, expected_plain_bytes=_PLAIN_BYTES)
         return np.frombuffer(plain, dtype=_ENCODING_DTYPE).astype(np.float32)

@@ -55,14 +55,18 @@ def test_sync_pushes_pulls_and_says_what_moved(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("server clock ")
-    assert lines[1] == "up: 1 of 1 punch, 0 corrections, 0 incidents, 0 face templates, 0 roster changes delivered"
+    assert lines[1] == (
+        "up: 1 of 1 punch, 0 corrections, 0 incidents, 0 face templates, 0 roster changes, 0 face data deletions "
+        "delivered"
+    )
     assert lines[2].startswith("down: 1 employee, 0 punches, 0 face templates added")
 
     code, out, err = run(capsys, "sync", "--data-dir", str(tmp_path))
     assert code == 0, err
     assert (
         out.splitlines()[1]
-        == "up: 0 of 0 punches, 0 corrections, 0 incidents, 0 face templates, 0 roster changes delivered"
+        == "up: 0 of 0 punches, 0 corrections, 0 incidents, 0 face templates, 0 roster changes, 0 face data "
+        "deletions delivered"
     )
 
     # The central database gone away: a non-zero exit with the reason, and the outbox untouched.

@@ -21,6 +21,7 @@ from sync.kiosk_sync import CURSOR_KEY
 from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
 from wire.records import punch_from_row
 from wire.schema import corrections, employees, face_templates, punches
+from wire.templates import company_header
 
 MONDAY = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Manila
 
@@ -257,25 +258,35 @@ def test_an_enrolment_goes_up_and_other_kiosks_get_it(
     company: CentralDatabase, gate: KioskUnderTest, dock: KioskUnderTest
 ) -> None:
     template_id = str(uuid.uuid4())
+    own_key_template = str(uuid.uuid4())
+    sealed = company_header(1) + b"sealed"  # opaque to sync: what matters is the company key version it names
     with gate.database.write() as session:
         repository.add_face_template(
+            session, repository.StoredTemplate(template_id, gate.employee_id("wayne-E002"), sealed, "frontal", MONDAY)
+        )
+        # Sealed under the kiosk's own key: no other kiosk could open it, so it waits to be sealed again.
+        repository.add_face_template(
             session,
-            repository.StoredTemplate(template_id, gate.employee_id("wayne-E002"), b"\x00sealed", "frontal", MONDAY),
+            repository.StoredTemplate(
+                own_key_template, gate.employee_id("wayne-E003"), b"\x01sealed", "frontal", MONDAY
+            ),
         )
     assert gate.sync.push().delivered == 1
+    with gate.database.read() as session:
+        assert session.get(FaceTemplate, own_key_template).sync_state == SyncState.PENDING  # type: ignore[union-attr]
     with company.engine.connect() as admin:
         row = (
             admin.execute(select(face_templates).where(face_templates.c.id == uuid.UUID(template_id))).mappings().one()
         )
     assert (row["employee_id"], row["sealed"], str(row["kiosk_id"])) == (
         company.employee_id("wayne", "wayne-E002"),
-        b"\x00sealed",
+        sealed,
         gate.profile.kiosk_id,
     )
     assert dock.sync.pull().templates_added == 1
     with dock.database.read() as session:
         (pulled,) = repository.face_templates(session, dock.employee_id("wayne-E002"))
-    assert pulled.sealed == b"\x00sealed"
+    assert pulled.sealed == sealed
 
 
 def test_a_pending_incident_then_its_claim_then_a_kiosk_resolution_all_go_up(

@@ -15,6 +15,8 @@ from keyring.backends import fail
 from sqlalchemy import select
 
 from central import commands as central_commands
+from central.database import newest_revision
+from central.keys import default_key_file
 from central.kiosks import add_kiosk
 from kiosk import commands as kiosk_commands
 from kiosk.domain.errors import EnvironmentProblem, RuleViolation
@@ -42,7 +44,12 @@ def company(central: CentralDatabase) -> str:
 
 def new_token(central: CentralDatabase) -> str:
     return add_kiosk(
-        central.engine, company_id="initech", site_code="initech-plant", name="door", require_tls=False
+        central.engine,
+        company_id="initech",
+        site_code="initech-plant",
+        name="door",
+        require_tls=False,
+        head_office=central.head_office,
     ).token
 
 
@@ -171,9 +178,22 @@ def test_provision_command_stores_credentials_takes_the_identity_and_pulls_the_r
 
 def test_tls_is_the_default_and_needs_a_ca(central: CentralDatabase, company: str) -> None:
     with pytest.raises(RuleViolation, match="--ca-file"):
-        add_kiosk(central.engine, company_id="initech", site_code="initech-plant", name="door")
+        add_kiosk(
+            central.engine,
+            company_id="initech",
+            site_code="initech-plant",
+            name="door",
+            head_office=central.head_office,
+        )
     with pytest.raises(RuleViolation, match="no PEM"):
-        add_kiosk(central.engine, company_id="initech", site_code="initech-plant", name="door", ca_pem="junk")
+        add_kiosk(
+            central.engine,
+            company_id="initech",
+            site_code="initech-plant",
+            name="door",
+            ca_pem="junk",
+            head_office=central.head_office,
+        )
 
 
 @pytest.mark.parametrize(
@@ -189,7 +209,14 @@ def test_add_kiosk_refuses_unknown_places_and_creates_no_role(
             "SELECT count(*) FROM pg_roles WHERE starts_with(rolname, 'kiosk_')"
         ).scalar()
     with pytest.raises(RuleViolation, match=message):
-        add_kiosk(central.engine, company_id=company_id, site_code=site, name="door", require_tls=False)
+        add_kiosk(
+            central.engine,
+            company_id=company_id,
+            site_code=site,
+            name="door",
+            require_tls=False,
+            head_office=central.head_office,
+        )
     with central.engine.connect() as admin:
         assert admin.execute(select(kiosks.c.id)).all() == before
         roles_after = admin.exec_driver_sql(
@@ -214,7 +241,7 @@ def test_the_former_name_python_m_sync_runs_the_same_commands_with_a_notice(cent
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "revision 0005" in result.stdout
+    assert f"revision {newest_revision()}" in result.stdout
     assert "`python -m sync` is now `python -m central`" in result.stderr
 
 
@@ -227,10 +254,12 @@ def run_central_here(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_init_is_repeatable_and_add_kiosk_prints_a_token(central: CentralDatabase, company: str) -> None:
+    central.head_office.write(default_key_file())  # the key this company's keys were made with
     for _ in range(2):
         result = run_central("--database-url", central.url, "init")
         assert result.returncode == 0, result.stderr
-        assert "revision 0005" in result.stdout
+        assert f"revision {newest_revision()}" in result.stdout
+        assert "head-office key made" not in result.stdout
     result = run_central(
         "--database-url", central.url, "add-kiosk", "--company", "initech", "--site", "initech-plant", "--name", "x",
         "--no-tls",
