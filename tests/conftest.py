@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import keyring.backend
@@ -11,6 +12,9 @@ import keyring.errors
 import pytest
 
 from kiosk.store.secrets import CREDENTIALS_VARIABLE, KEY_FILE_VARIABLE
+
+if TYPE_CHECKING:
+    from kiosk.vision.encodings import FaceEncoder
 
 # The central PostgreSQL (sync and head-office tests) and a Secret Service (the secret store) start only when asked for.
 pytest_plugins = ["tests.central_database", "tests.secret_service"]
@@ -61,3 +65,28 @@ def memory_keyring() -> MemoryKeyring:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "kiosk-data"
+
+
+@pytest.fixture(scope="module")
+def face_data() -> Path:
+    """The shared face data folder; fails (never skips) with where it looked."""
+    from tests.vision.conftest import faces_root
+
+    root = faces_root()
+    if not (root / "README.md").is_file():
+        pytest.fail(f"face test data not found at {root} (set TIMECLOCK_FACES to its folder)")
+    return root
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Iterator[FaceEncoder]:
+    """A face encoder on the verified landmark model."""
+    # Imported here: loading the vision stack is not every test's business.
+    from kiosk.vision.encodings import FaceEncoder
+    from kiosk.vision.models import default_model_path, is_valid_model
+
+    model = default_model_path()
+    if not is_valid_model(model):
+        pytest.fail(f"face-landmark model missing or corrupt at {model}: run `python main.py fetch-models`")
+    with FaceEncoder(model_path=model) as face_encoder:
+        yield face_encoder

@@ -33,6 +33,9 @@ def register(subparsers: Any) -> None:
 def _provision(args: argparse.Namespace) -> int:
     # Imported when the command runs, so `main.py --help` stays instant.
     from kiosk.domain.errors import EnvironmentProblem
+    from kiosk.services.clock import SystemTimeSource
+    from kiosk.services.company_keys import CompanyKeys
+    from kiosk.services.enrolment import BiometricEnrolment
     from kiosk.store.database import Database
     from kiosk.store.location import data_dir, database_path
     from kiosk.store.secrets import open_secret_store
@@ -40,11 +43,17 @@ def _provision(args: argparse.Namespace) -> int:
     from sync.credentials import ProfileStore, adopt_identity, provision
     from sync.kiosk_sync import KioskSync
 
-    profile = provision(args.token, ProfileStore(open_secret_store(data_dir(args.data_dir))))
+    secrets = open_secret_store(data_dir(args.data_dir))
+    profile = provision(args.token, ProfileStore(secrets))
     database = Database(database_path(args.data_dir))
     try:
         if needs_hand_over(database, profile):
+            CompanyKeys(database, secrets).name_own_pepper_in_pin_hashes()
             _hand_over(database, profile)
+            # Faces enrolled here go under the company's key, so every kiosk of the company recognises them.
+            resealed = BiometricEnrolment(database, secrets, SystemTimeSource()).seal_for_sync()
+            if resealed:
+                print(f"{resealed} face templates sealed under the company's key; they go up with the next sync")
             return 0
         adopt_identity(database, profile)
         print(f"kiosk {profile.kiosk_id} provisioned for company {profile.company_id}, site {profile.site_id}")

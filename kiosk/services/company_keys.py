@@ -15,12 +15,14 @@ half is in the secret store with the rest of its central profile; they are opene
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from kiosk.domain.errors import EnvironmentProblem
-from kiosk.services.pins import own_pepper_reference
+from kiosk.services.pins import own_pepper_reference, pepper_reference, with_pepper_reference
+from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.schema import CompanyKeyWrap
 from kiosk.store.secrets import CENTRAL_PROFILE, PIN_PEPPER, TEMPLATE_KEY, SecretStore
@@ -115,6 +117,23 @@ class CompanyKeys:
         if sets:
             return Pepper(sets[-1].pepper_id, sets[-1].pin_pepper)
         return self.own_pepper()
+
+    def name_own_pepper_in_pin_hashes(self) -> int:
+        """Write the kiosk's own pepper's reference into the PIN hashes of the first format, before they leave this
+        kiosk (at provisioning), so another kiosk knows it cannot check them rather than taking them for its own;
+        returns how many. The hashes themselves do not change."""
+        reference = self.own_pepper().reference
+        named = 0
+        now = datetime.now(UTC)
+        with self._db.write() as session:
+            for company in repository.companies(session):
+                for person in repository.employees(session, company.id):
+                    if person.pin_hash is not None and pepper_reference(person.pin_hash) is None:
+                        repository.put_employee(
+                            session, replace(person, pin_hash=with_pepper_reference(person.pin_hash, reference)), now
+                        )
+                        named += 1
+        return named
 
     def pepper(self, reference: str | None) -> Pepper | None:
         """The pepper a stored hash names (None: the kiosk's own), or None when this kiosk does not hold it."""

@@ -470,14 +470,15 @@ class BiometricEnrolment:
                 unreadable.append(template.id)
         return LoadedGallery(TemplateGallery(opened), tuple(unreadable))
 
-    def _reseal_moved_templates(self) -> None:
+    def _reseal_moved_templates(self) -> int:
         """Seal again, to their central id, the templates of employees a provisioning matched to head office's
         record (see `kiosk.store.adoption`): a template is bound to its employee's id."""
         with self._db.read() as session:
             moved: dict[str, str] = dict(repository.device_values(session).get(REBIND_KEY) or {})
         if not moved:
-            return
+            return 0
         cipher = self._cipher()
+        resealed = 0
         with self._db.write() as session:
             for old_id, new_id in moved.items():
                 for template in repository.face_templates(session, new_id, active_only=False):
@@ -486,14 +487,16 @@ class BiometricEnrolment:
                     except TemplateIntegrityError:
                         continue  # sealed to the new id already, or unreadable: load_gallery reports it
                     repository.reseal_face_template(session, template.id, cipher.seal(encoding, new_id))
+                    resealed += 1
             repository.put_device_values(session, {REBIND_KEY: {}}, self._now())
         log.info("face templates of %d employees sealed to their central ids", len(moved))
+        return resealed
 
-    def seal_for_sync(self) -> None:
+    def seal_for_sync(self) -> int:
         """Seal again what cannot go up as it is: templates of employees a provisioning matched to head office's
-        record, and templates under a key other than the company's newest. Sync runs this before each push."""
-        self._reseal_moved_templates()
-        self.reseal_to_newest_key()
+        record, and templates under a key other than the company's newest; returns how many. Sync runs this before
+        each push."""
+        return self._reseal_moved_templates() + self.reseal_to_newest_key()
 
     def reseal_to_newest_key(self) -> int:
         """Seal again under the company's newest key the templates of this kiosk still waiting to go up that are

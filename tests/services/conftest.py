@@ -7,11 +7,8 @@ import pytest
 
 from kiosk.services.enrolment import BiometricEnrolment
 from kiosk.store.secrets import SecretStore
-from kiosk.vision.encodings import FaceEncoder
-from kiosk.vision.models import default_model_path, is_valid_model
 from tests.conftest import MemoryKeyring
 from tests.support import KioskWorld, make_world
-from tests.vision.conftest import faces_root
 
 
 @pytest.fixture
@@ -19,25 +16,6 @@ def world(tmp_path: Path) -> Iterator[KioskWorld]:
     kiosk = make_world(tmp_path / "kiosk.db")
     yield kiosk
     kiosk.close()
-
-
-@pytest.fixture(scope="module")
-def face_data() -> Path:
-    """The shared face data folder; fails (never skips) with where it looked."""
-    root = faces_root()
-    if not (root / "README.md").is_file():
-        pytest.fail(f"face test data not found at {root} (set TIMECLOCK_FACES to its folder)")
-    return root
-
-
-@pytest.fixture(scope="module")
-def encoder() -> Iterator[FaceEncoder]:
-    """A face encoder on the verified landmark model."""
-    model = default_model_path()
-    if not is_valid_model(model):
-        pytest.fail(f"face-landmark model missing or corrupt at {model}: run `python main.py fetch-models`")
-    with FaceEncoder(model_path=model) as face_encoder:
-        yield face_encoder
 
 
 @pytest.fixture

@@ -112,6 +112,7 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
     assert kiosk_commands.main(["provision", encode_token(profile), "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "handed over 2 departments and 2 employees (1 already known at head office" in out
+    assert "1 face templates sealed under the company's key" in out
     assert f"{4 * DAYS + 2 * DAYS} punches go up with the next sync" in out
 
     database = Database(database_path(tmp_path))
@@ -121,8 +122,9 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
         sync = KioskSync(database, stored)
         pushed, _ = sync.run_once()
         sync.close()
-        # The punches and the two PINs go up; the face waits until it is sealed to head office's id.
-        assert pushed.delivered == 6 * DAYS + 2 and not pushed.rejected and not pushed.conflicts
+        # The punches, the two PINs and the face go up: provisioning sealed the face again, to head office's id and
+        # under the company's key, so that every kiosk of the company can open it.
+        assert pushed.delivered == 6 * DAYS + 3 and not pushed.rejected and not pushed.conflicts
         with database.read() as session:
             assert [c.id for c in repository.companies(session)] == ["acme"]  # the made-up company is gone
             staff = {e.number: e for e in repository.employees(session, "acme")}
@@ -140,9 +142,10 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
         assert roster.identify_by_pin(known_e001, "1111").accepted
         assert roster.identify_by_pin(staff["E002"].id, "2222").accepted
         resync = KioskSync(database, stored)
-        again, _ = resync.run_once()  # the face, sealed again, goes up now
+        again, _ = resync.run_once()
         resync.close()
-        assert again.delivered == 1 and not again.rejected
+        # The two PINs just typed were hashed again with the company's pepper: they go up, for every kiosk.
+        assert again.delivered == 2 and not again.rejected
     finally:
         database.close()
 

@@ -7,8 +7,8 @@
   lives in a file at head office and never in this database. Kiosks cannot read it.
 * `kiosk_key_wraps`: the company's key set wrapped for one kiosk; a kiosk reads its own rows only.
 * `biometric_erasures`: an employee's face data forgotten (at a kiosk, or at head office): a fact whose trigger
-  revokes every template of the employee made up to then and writes the audit log; every kiosk deletes its copies
-  and withdraws the consent it holds when it pulls the erasure.
+  revokes every template of the employee and writes the audit log (templates enrolled before it that arrive later
+  arrive revoked); every kiosk deletes its copies and withdraws the consent it holds when it pulls the erasure.
 
 Revision ID: 0006
 Revises: 0005
@@ -112,8 +112,10 @@ def upgrade() -> None:
         DECLARE
             v_revoked integer;
         BEGIN
+            -- Every template the centre holds now, whatever clock stamped it; those still on their way up from a
+            -- kiosk arrive revoked (revoke_erased_template below).
             UPDATE face_templates SET sealed = NULL, revoked_at = now()
-                WHERE employee_id = NEW.employee_id AND revoked_at IS NULL AND created_at <= NEW.made_at;
+                WHERE employee_id = NEW.employee_id AND revoked_at IS NULL;
             GET DIAGNOSTICS v_revoked = ROW_COUNT;
             INSERT INTO audit_log (id, company_id, kiosk_id, at, actor, action, subject, detail)
             VALUES (gen_random_uuid(), NEW.company_id, NEW.kiosk_id, NEW.made_at, NEW.made_by, 'biometrics.deleted',
