@@ -192,6 +192,8 @@ class KioskSync:
         with self.database.read() as session:
             resealing = bool(repository.device_values(session).get(REBIND_KEY))
             version = self._company_key_version(session)
+        # Erasures first: a re-enrolment's new templates come after the erasure of the ones they replace.
+        self._push_kind(connection, BiometricErasure, self._erasure_batch, report)
         if not resealing and version is not None:
             # Only templates sealed under the company's newest key go up: one sealed under a standalone kiosk's own
             # key, to a standalone kiosk's ids, or under a key since rotated waits until the kiosk has sealed it
@@ -199,7 +201,6 @@ class KioskSync:
             header = company_header(version)
             ready = func.substr(FaceTemplate.sealed, 1, len(header)) == header
             self._push_kind(connection, FaceTemplate, self._template_batch, report, ready)
-        self._push_kind(connection, BiometricErasure, self._erasure_batch, report)
         refused_before = len(report.rejected) + len(report.conflicts)
         self._push_kind(connection, RosterChangeRow, self._roster_change_batch, report)
         if len(report.rejected) + len(report.conflicts) > refused_before:

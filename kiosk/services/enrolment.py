@@ -28,13 +28,14 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.roster import parse_code
@@ -321,8 +322,11 @@ class BiometricEnrolment:
         self._check_samples(employee_id, samples)
         cipher = self._cipher()
         now = self._now()
+        # A microsecond after `now`: an earlier enrolment replaced here is erased everywhere as of `now` (below), and
+        # head office revokes what was made up to an erasure, not after it.
+        made = now + timedelta(microseconds=1)
         sealed = [
-            StoredTemplate(str(uuid.uuid4()), employee_id, cipher.seal(sample.encoding, employee_id), sample.pose, now)
+            StoredTemplate(str(uuid.uuid4()), employee_id, cipher.seal(sample.encoding, employee_id), sample.pose, made)
             for sample in samples
         ]
         with self._db.write() as session:
@@ -343,6 +347,9 @@ class BiometricEnrolment:
             if consent is None:  # withdrawn between the check above and this transaction
                 raise RuleViolation("no_consent", f"{who} has withdrawn consent")
             replaced = repository.delete_face_templates(session, employee_id)
+            if replaced and load_device_settings(session).roster_from_head_office:
+                # The earlier enrolment may have come from another kiosk: it is replaced at every kiosk, not only here.
+                self._add_erasure(session, employee_id, enrolled_by.strip(), now)
             for template in sealed:
                 repository.add_face_template(session, template)
             poses = tuple(sample.pose for sample in samples)
@@ -427,15 +434,7 @@ class BiometricEnrolment:
             withdrawn = repository.withdraw_consents(session, employee_id, now)
             if load_device_settings(session).roster_from_head_office:
                 # Goes up to head office, which revokes the templates at the centre and so on every kiosk.
-                session.add(
-                    BiometricErasure(
-                        id=str(uuid.uuid4()),
-                        employee_id=employee_id,
-                        made_at=now,
-                        made_by=deleted_by.strip()[:100],
-                        sync_state=SyncState.PENDING,
-                    )
-                )
+                self._add_erasure(session, employee_id, deleted_by.strip(), now)
             repository.audit(
                 session,
                 at=now,
@@ -447,6 +446,18 @@ class BiometricEnrolment:
             )
         log.info("deleted %d face templates of employee %s", removed, employee_id)
         return removed
+
+    @staticmethod
+    def _add_erasure(session: Session, employee_id: str, by: str, at: datetime) -> None:
+        session.add(
+            BiometricErasure(
+                id=str(uuid.uuid4()),
+                employee_id=employee_id,
+                made_at=at,
+                made_by=by[:100],
+                sync_state=SyncState.PENDING,
+            )
+        )
 
     def load_gallery(self) -> LoadedGallery:
         """All templates of active employees, opened, in one gallery.

@@ -22,6 +22,11 @@ PROBLEMS: dict[str, Text] = {
     "wrong_pin": translate("Problems", "The supervisor PIN is not right."),
     "no_pin": translate("Problems", "This employee has no PIN; a supervisor can set one."),
     "pin_punching_off": translate("Problems", "PIN punching is turned off for this company; please use the camera."),
+    "pin_from_elsewhere": translate(
+        "Problems",
+        "This PIN was set at another kiosk before it joined the company; type it there once, or ask a supervisor "
+        "to set it again.",
+    ),
     "company_name_missing": translate("Problems", "The company needs a name."),
     "site_name_missing": translate("Problems", "The site needs a name."),
     "kiosk_name_missing": translate("Problems", "This kiosk needs a name."),

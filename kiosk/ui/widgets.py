@@ -344,7 +344,8 @@ class OnScreenKeyboard(QWidget):
                 self._add(grid, character, (row, column, 1))
         last = len(self.ROWS)
         self._add(grid, self.SHIFT, (last, 0, 2), "quiet")
-        self._add(grid, self.SPACE, (last, 2, 4))
+        self._add(grid, self.SPACE, (last, 2, 3))
+        self._add(grid, "_", (last, 5, 1))  # codes (employee numbers) take letters, digits, - _ and .
         self._add(grid, self.BACKSPACE, (last, 6, 2), "quiet")
         self._add(grid, self.CLEAR, (last, 8, 2), "quiet")
         set_text(self.keys[self.SHIFT], translate("OnScreenKeyboard", "Shift"))
@@ -371,7 +372,7 @@ class OnScreenKeyboard(QWidget):
         self._show_case()
 
     def press(self, key: str) -> None:
-        """Tap `key` (a character of `ROWS`, or Shift, Space, the delete key, Clear)."""
+        """Tap `key` (a character of `ROWS`, "_", or Shift, Space, the delete key, Clear)."""
         target = self._target
         if target is None:
             return

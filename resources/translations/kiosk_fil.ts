@@ -1156,6 +1156,10 @@ ngayon</translation>
         <translation>Naka-off ang pag-punch gamit ang PIN sa kompanyang ito; pakigamit ang camera.</translation>
     </message>
     <message>
+        <source>This PIN was set at another kiosk before it joined the company; type it there once, or ask a supervisor to set it again.</source>
+        <translation>Itinakda ang PIN na ito sa ibang kiosk bago ito sumali sa kumpanya; i-type ito roon nang isang beses, o hilingin sa isang superbisor na itakda itong muli.</translation>
+    </message>
+    <message>
         <source>The company needs a name.</source>
         <translation>Kailangan ng pangalan ang kompanya.</translation>
     </message>

@@ -19,13 +19,16 @@ from sqlalchemy import select, text
 
 from central.keys import HeadOfficeKey, forget_faces, rotate_company_key
 from central.roster import upsert_company, upsert_department, upsert_employee, upsert_site
+from kiosk import commands as kiosk_commands
 from kiosk.domain.errors import RuleViolation
 from kiosk.services.company_keys import CompanyKeys
 from kiosk.services.enrolment import BiometricEnrolment
+from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.local_kiosk import this_kiosks_time_clock
 from kiosk.services.roster import Roster
 from kiosk.store import repository
 from kiosk.store.database import Database
+from kiosk.store.location import database_path
 from kiosk.store.schema import BiometricConsent, FaceTemplate, SyncState
 from kiosk.store.secrets import SecretStore
 from kiosk.vision.encodings import FaceEncoder
@@ -266,6 +269,15 @@ def test_rotating_the_company_key_keeps_both_kiosks_recognising(
     a.run_sync()
     b.run_sync()
     assert b.identify(encoder, people / OBAMA_PROBE) == b.employee_id("E001")
+    # Enrolling again replaces the earlier enrolment at the centre and at every kiosk, not only at A.
+    with central.engine.connect() as admin:
+        live = admin.execute(
+            select(face_templates.c.id).where(
+                face_templates.c.employee_id == b.employee_id("E001"), face_templates.c.revoked_at.is_(None)
+            )
+        ).all()
+    assert len(live) == 3
+    assert len([t for t in b.templates() if t.employee_id == b.employee_id("E001")]) == 3
 
 
 def test_forget_at_b_is_gone_at_the_centre_and_at_a(
@@ -287,8 +299,10 @@ def test_forget_at_b_is_gone_at_the_centre_and_at_a(
         ).all()
         erased_by = admin.execute(
             select(biometric_erasures.c.kiosk_id).where(biometric_erasures.c.employee_id == barack)
-        ).scalar_one()
-    assert live == [] and str(erased_by) == b.profile.kiosk_id
+        ).scalars()
+        # A's re-enrolment replaced the one before it (an erasure by A), then B forgot the face.
+        assert [str(kiosk) for kiosk in erased_by] == [a.profile.kiosk_id, b.profile.kiosk_id]
+    assert live == []
 
     a.run_sync()
     assert a.identify(encoder, people / OBAMA_PROBE) is None
@@ -313,3 +327,81 @@ def test_forget_at_head_office_reaches_every_kiosk(
         kiosk.run_sync()
         assert kiosk.identify(encoder, face_data / "people" / JOLIE_PROBE) is None
         assert kiosk.enrolment.consent_of(angelina) is None
+
+
+ANISTON = [f"deepface_id02_jennifer_aniston/img{n}.jpg" for n in (3, 55, 56)]
+ANISTON_PROBE = "deepface_id02_jennifer_aniston/img53.jpg"
+
+
+def test_a_standalone_kiosk_brings_its_faces_and_pins_into_the_company(
+    *,
+    central: CentralDatabase,
+    kiosks: dict[str, Kiosk],
+    face_data: Path,
+    encoder: FaceEncoder,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    memory_keyring: MemoryKeyring,
+) -> None:
+    people = face_data / "people"
+    secrets = SecretStore(memory_keyring)  # the keyring `main.py provision` finds
+    database = Database(database_path(tmp_path))
+    time_source = ManualTimeSource(NOW)
+    KioskSetup(database, secrets, time_source).set_up(
+        company_name="Acme on its own", site_name="Yard", timezone="Asia/Manila", admin_pin="246810"
+    )
+    roster = Roster(database, this_kiosks_time_clock(database, time_source), secrets)
+    ana = roster.add_employee(
+        number="E003", first_name="Ana", last_name="acme", department=None, daily_rate="800", changed_by="s", pin="5555"
+    ).id
+    enrolment = BiometricEnrolment(database, secrets, time_source)
+    enrolment.enrol(
+        ana,
+        enrolment.samples_from_files([people / name for name in ANISTON], encoder),
+        enrolled_by="s",
+        consent_recorded_by="s",
+    )
+    assert {key_version_of(row.sealed) for row in _templates(database)} == {None}  # its own key
+    database.close()
+
+    token = encode_token(central.add_kiosk("acme", "main", "yard"))
+    assert kiosk_commands.main(["provision", token, "--data-dir", str(tmp_path)]) == 0
+    assert "3 face templates sealed under the company's key" in capsys.readouterr().out
+
+    database = Database(database_path(tmp_path))
+    try:
+        profile = ProfileStore(secrets).load()
+        assert profile is not None
+        sync = KioskSync(database, profile)
+        time_source = ManualTimeSource(NOW)
+        enrolment = BiometricEnrolment(database, secrets, time_source)
+        sync.before_push = enrolment.seal_for_sync
+        roster = Roster(database, this_kiosks_time_clock(database, time_source), secrets)
+        yard = Kiosk(database, secrets, profile, sync, enrolment, roster)
+        yard.run_sync()
+        central_ana = yard.employee_id("E003")
+        assert {key_version_of(t.sealed) for t in yard.templates()} == {2}  # the company's newest, after rotation
+        assert yard.identify(encoder, people / ANISTON_PROBE) == central_ana
+
+        b = kiosks["B"]
+        b.run_sync()
+        assert b.identify(encoder, people / ANISTON_PROBE) == central_ana  # enrolled before it ever joined
+        # Her PIN, hashed with the standalone kiosk's own pepper, is checked there only, with no failure counted
+        # elsewhere; typed there once, it is hashed with the company's pepper and works at every kiosk.
+        with pytest.raises(RuleViolation) as elsewhere:
+            b.roster.identify_by_pin(central_ana, "5555")
+        assert elsewhere.value.code == "pin_from_elsewhere"
+        assert yard.roster.identify_by_pin(central_ana, "5555").accepted
+        yard.run_sync()
+        b.run_sync()
+        assert b.roster.identify_by_pin(central_ana, "5555").accepted
+        kiosks["A"].run_sync()
+        assert kiosks["A"].roster.identify_by_pin(central_ana, "5555").accepted
+    finally:
+        sync.close()
+        database.close()
+
+
+def _templates(database: Database) -> list[FaceTemplate]:
+    with database.read() as session:
+        return list(session.scalars(select(FaceTemplate)))

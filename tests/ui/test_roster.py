@@ -102,7 +102,11 @@ def test_the_supervisor_changes_and_deactivates_an_employee(qtbot: QtBot, launch
     form.number.setText("E1")  # Maria's
     click(qtbot, form.save_button)
     qtbot.waitUntil(lambda: "already Maria Santos's" in form.error.text)
-    form.number.setText("W-0002")
+    form.number.clear()
+    form.number.setFocus()
+    qtbot.waitUntil(form.number.hasFocus)
+    form.keyboard.type_text("W_0002")  # every character a code may hold is on the on-screen keyboard
+    assert form.number.text() == "W_0002"
     form.last_name.clear()
     form.last_name.setFocus()  # touched: the on-screen keyboard types into it
     qtbot.waitUntil(form.last_name.hasFocus)
@@ -111,7 +115,7 @@ def test_the_supervisor_changes_and_deactivates_an_employee(qtbot: QtBot, launch
     click(qtbot, form.save_button)
     qtbot.waitUntil(lambda: showing(kiosk, admin.employee))
     assert admin.employee.name.text() == "Jose Reyes Jr."
-    assert "Employee W-0002" in admin.employee.facts.text()
+    assert "Employee W_0002" in admin.employee.facts.text()
 
     click(qtbot, admin.employee.deactivate_button)
     assert showing(kiosk, admin.employee)  # a first tap only asks again
@@ -123,8 +127,8 @@ def test_the_supervisor_changes_and_deactivates_an_employee(qtbot: QtBot, launch
         employee = repository.get_employee(session, "E2")
         (changed,) = repository.audit_entries(session, "employee.updated")
         deactivated = repository.audit_entries(session, "employee.deactivated")
-    assert employee is not None and not employee.active and employee.number == "W-0002"
-    assert json.loads(changed.detail)["changes"]["number"] == ["E2", "W-0002"]
+    assert employee is not None and not employee.active and employee.number == "W_0002"
+    assert json.loads(changed.detail)["changes"]["number"] == ["E2", "W_0002"]
     assert [entry.subject for entry in deactivated] == ["E2"]
 
 
