@@ -271,12 +271,12 @@ def test_rotating_the_company_key_keeps_both_kiosks_recognising(
     assert b.identify(encoder, people / OBAMA_PROBE) == b.employee_id("E001")
     # Enrolling again replaces the earlier enrolment at the centre and at every kiosk, not only at A.
     with central.engine.connect() as admin:
-        live = admin.execute(
+        replaced = admin.execute(
             select(face_templates.c.id).where(
                 face_templates.c.employee_id == b.employee_id("E001"), face_templates.c.revoked_at.is_(None)
             )
         ).all()
-    assert len(live) == 3
+    assert len(replaced) == 3
     assert len([t for t in b.templates() if t.employee_id == b.employee_id("E001")]) == 3
 
 
