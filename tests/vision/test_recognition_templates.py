@@ -7,11 +7,13 @@ import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.vision.templates import (
+    COMPANY_SEALED_BYTES,
     SEALED_BYTES,
     TemplateCipher,
     TemplateIntegrityError,
     generate_template_key,
 )
+from wire.templates import key_version_of
 
 
 @pytest.fixture
@@ -71,3 +73,31 @@ def test_bad_keys_and_encodings_are_refused(encoding: np.ndarray) -> None:
     cipher = TemplateCipher(generate_template_key())
     with pytest.raises(RuleViolation):
         cipher.seal(encoding[:100], employee=1)
+
+
+def test_a_company_key_seals_for_every_kiosk_of_the_company_and_no_other(encoding: np.ndarray) -> None:
+    version_1, version_2 = generate_template_key(), generate_template_key()
+    kiosk_a = TemplateCipher(generate_template_key(), company_id="acme", company_keys={1: version_1})
+    kiosk_b = TemplateCipher(generate_template_key(), company_id="acme", company_keys={1: version_1, 2: version_2})
+
+    sealed = kiosk_a.seal(encoding, employee="E7")
+
+    assert len(sealed) == COMPANY_SEALED_BYTES and key_version_of(sealed) == 1
+    np.testing.assert_array_equal(kiosk_b.open(sealed, employee="E7"), encoding)  # another kiosk's own key differs
+    assert key_version_of(kiosk_b.seal(encoding, employee="E7")) == 2  # the newest version seals
+    with pytest.raises(TemplateIntegrityError, match="company key version 2"):
+        kiosk_a.open(kiosk_b.seal(encoding, employee="E7"), employee="E7")
+    other_company = TemplateCipher(None, company_id="beta", company_keys={1: version_1})  # even with the same bytes
+    with pytest.raises(TemplateIntegrityError):
+        other_company.open(sealed, employee="E7")
+
+
+def test_a_kiosks_own_templates_still_open_once_it_holds_a_company_key(encoding: np.ndarray) -> None:
+    own = generate_template_key()
+    sealed = TemplateCipher(own).seal(encoding, employee=1)
+    provisioned = TemplateCipher(own, company_id="acme", company_keys={1: generate_template_key()})
+
+    assert key_version_of(sealed) is None
+    np.testing.assert_array_equal(provisioned.open(sealed, employee=1), encoding)
+    with pytest.raises(TemplateIntegrityError, match="this kiosk's own key"):
+        TemplateCipher(None, company_id="acme", company_keys={1: generate_template_key()}).open(sealed, employee=1)
