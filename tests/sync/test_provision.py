@@ -130,6 +130,40 @@ def test_unreachable_server_leaves_the_keyring_as_it_was(
     assert memory_keyring.secrets == {}
 
 
+@pytest.mark.parametrize("private_key", [None, "00" * 32])
+def test_a_token_without_the_kiosks_key_is_refused_and_stays_usable(
+    central: CentralDatabase, company: str, memory_keyring: MemoryKeyring, private_key: str | None
+) -> None:
+    from dataclasses import replace
+
+    from wire.keys import KeyUnwrapError
+    from wire.provisioning import encode_token
+
+    good = new_token(central)
+    altered = encode_token(replace(decode_token(good), private_key=private_key))
+    with pytest.raises((RuleViolation, KeyUnwrapError), match=r"no key for the company|not wrapped for this key"):
+        provision(altered, ProfileStore(SecretStore(memory_keyring)))
+    assert memory_keyring.secrets == {}
+    stored = provision(good, ProfileStore(SecretStore(memory_keyring)))  # the claim was rolled back
+    assert stored.private_key is not None
+
+
+def test_a_kiosk_replaces_its_key_pair_only_with_every_version_it_holds(
+    central: CentralDatabase, company: str, memory_keyring: MemoryKeyring
+) -> None:
+    import psycopg
+
+    from wire.keys import KeyPair
+
+    profile = provision(new_token(central), ProfileStore(SecretStore(memory_keyring)))
+    with central.kiosk_connection(profile) as connection:
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="every key version"):
+            connection.execute("SELECT kiosk_replace_key(%s, %s, %s)", (KeyPair.generate().public, [], []))
+        connection.rollback()
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="32 bytes"):
+            connection.execute("SELECT kiosk_replace_key(%s, %s, %s)", (b"short", [1], [b"x"]))
+
+
 def test_no_keyring_backend_is_a_clear_error() -> None:
     with pytest.raises(EnvironmentProblem, match="no OS keyring"):
         ProfileStore(SecretStore(fail.Keyring())).load()  # type: ignore[no-untyped-call]
