@@ -57,6 +57,8 @@ class SyncStatus:
         next_attempt: when the next sync is due (None when stopped).
         stopped: True when retrying stopped (refused login); `last_error` says why.
         running: a sync is in progress.
+        faces_changed: how many syncs so far brought face templates, deletions or company keys down: the screens
+            give the face loop the templates again when it moves.
     """
 
     pending: int = 0
@@ -67,6 +69,7 @@ class SyncStatus:
     next_attempt: datetime | None = None
     stopped: bool = False
     running: bool = False
+    faces_changed: int = 0
 
 
 def classify(error: BaseException) -> ErrorKind:
@@ -208,7 +211,7 @@ class SyncScheduler:
         try:
             self._set(running=True)
             try:
-                pushed, _ = self._sync_once()
+                pushed, pulled = self._sync_once()
             except Exception as error:  # every failure is reported in the status; none may kill the job
                 self._failed(error)
                 return
@@ -217,7 +220,9 @@ class SyncScheduler:
             if pushed.conflicts or pushed.rejected:
                 kind = ErrorKind.CONFLICT
                 problem = f"{len(pushed.conflicts)} conflicting and {len(pushed.rejected)} refused records set aside"
+            faces = pulled.templates_added + pulled.templates_removed + pulled.erasures + pulled.key_versions
             self._set(
+                faces_changed=self.status().faces_changed + (1 if faces else 0),
                 last_success=finished,
                 last_error=problem,
                 last_error_kind=kind,

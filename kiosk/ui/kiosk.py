@@ -127,8 +127,10 @@ class Kiosk(QObject):
             vision.checking.connect(self._checking)
             vision.verdict.connect(self._verdict)
             vision.problem.connect(self.messenger.tell)
+        self._faces_seen = 0  # the sync status's `faces_changed` the face loop's templates are from
         self._status_timer = QTimer(self.idle)
         self._status_timer.timeout.connect(self._show_camera_status)
+        self._status_timer.timeout.connect(self._faces_from_sync)
         self._status_timer.start(STATUS_REFRESH_MS)
         # A language chosen by one person on the idle screen goes back to the kiosk's own after the idle time.
         self._language_timer = QTimer(self.idle)
@@ -282,6 +284,18 @@ class Kiosk(QObject):
             return
         policy = matching_for(self.settings.matching_strictness)  # the supervisor's "Face matching" setting
         self.database.submit(enrolment.load_gallery, lambda loaded: vision.set_gallery(loaded.gallery, policy))
+
+    def _faces_from_sync(self) -> None:
+        """Faces enrolled or forgotten at other kiosks count here as soon as a sync brings them, not only when the
+        idle screen next comes back: a forgotten face must stop matching."""
+        sync, vision = self.parts.sync, self.parts.vision
+        if sync is None or vision is None:
+            return
+        changed = sync.status().faces_changed
+        if changed != self._faces_seen:
+            self._faces_seen = changed
+            if self.window.current is self.idle and self.services is not None:
+                self._send_gallery(vision)
 
     def apply_settings(self, settings: DeviceSettings) -> None:
         """Device settings saved in supervisor mode count at once: the idle time now, the liveness check from the

@@ -35,6 +35,7 @@ from kiosk.vision.encodings import FaceEncoder
 from kiosk.vision.templates import TemplateIntegrityError
 from sync.credentials import ProfileStore, adopt_identity, provision
 from sync.kiosk_sync import KioskSync
+from sync.scheduler import SyncScheduler
 from tests.central_database import CentralDatabase
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
@@ -405,3 +406,20 @@ def test_a_standalone_kiosk_brings_its_faces_and_pins_into_the_company(
 def _templates(database: Database) -> list[FaceTemplate]:
     with database.read() as session:
         return list(session.scalars(select(FaceTemplate)))
+
+
+def test_the_sync_status_counts_the_syncs_that_changed_the_faces(
+    central: CentralDatabase, kiosks: dict[str, Kiosk], face_data: Path, encoder: FaceEncoder
+) -> None:
+    b = kiosks["B"]
+    scheduler = SyncScheduler(b.sync.run_once, b.sync.pending_count, interval=3600)
+    try:
+        assert scheduler.sync_now().faces_changed == 0  # nothing new about faces
+        ana = b.employee_id("E003")
+        assert b.identify(encoder, face_data / "people" / ANISTON_PROBE) == ana
+        assert forget_faces(central.engine, "acme", ana, by="HR") == 3
+        assert scheduler.sync_now().faces_changed == 1  # the screens give the face loop the templates again
+        assert b.identify(encoder, face_data / "people" / ANISTON_PROBE) is None
+        assert scheduler.sync_now().faces_changed == 1
+    finally:
+        scheduler.close()
