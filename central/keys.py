@@ -27,7 +27,7 @@ from pathlib import Path
 from platformdirs import user_config_dir
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from kiosk.domain.errors import RuleViolation
+from kiosk.domain.errors import EnvironmentProblem, RuleViolation
 from kiosk.domain.roster import parse_code
 from wire.keys import HEAD_OFFICE, CompanyKeySet, KeyPair, KeyUnwrapError, unwrap, wrap
 from wire.schema import audit_log, biometric_erasures, companies, company_keys, face_templates, kiosk_key_wraps, kiosks
@@ -96,7 +96,10 @@ class HeadOfficeKey:
         Raises:
             RuleViolation: `head_office_key_exists` when the file is there already.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise EnvironmentProblem(f"cannot write the head-office key {path}: {error.strerror}") from error
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError as error:
@@ -104,6 +107,8 @@ class HeadOfficeKey:
                 "head_office_key_exists",
                 f"{path} exists already; it is never replaced (the company keys it opens would be lost)",
             ) from error
+        except OSError as error:
+            raise EnvironmentProblem(f"cannot write the head-office key {path}: {error.strerror}") from error
         with os.fdopen(descriptor, "w") as file:
             file.write(f"{_FILE_HEADER}\n{self.pair.private.hex()}\n")
         log.info("wrote the head-office key %s", path)

@@ -90,6 +90,8 @@ def test_key_file_problems_are_refused_with_what_to_do(fresh_central: CentralDat
 
     code, _, err = run_cli(central, "head-office-key", "--head-office-key", str(open_file))
     assert code == 1 and "is never replaced" in err
+    code, _, err = run_cli(central, "head-office-key", "--head-office-key", str(damaged / "inside-a-file.key"))
+    assert code == 1 and "cannot write the head-office key" in err
 
     # The company's keys were made with one head-office key; another one opens nothing and changes nothing.
     central.add_kiosk("acme", "north")
