@@ -57,6 +57,7 @@ class EmployeeOverview:
     has_pin: bool
     face_templates: int
     unexplained_sessions: int  # older sessions still open that the employee has not explained
+    department_code: str | None = None  # head office's code of the department, once the kiosk is provisioned
 
 
 class SiteOverview:
@@ -117,6 +118,7 @@ class SiteOverview:
         with self._db.read() as session:
             zone = self._clock.zone(session)
             templates = roster_store.face_template_counts(session, self._clock.company_id)
+            codes = repository.department_codes(session, self._clock.company_id)
             everyone = self._everyone(session, now, active_only=active_only)
         rows = []
         for employee, facts in everyone:
@@ -138,6 +140,7 @@ class SiteOverview:
                     has_pin=employee.pin_hash is not None,
                     face_templates=templates.get(employee.id, 0),
                     unexplained_sessions=len(state.unresolved),
+                    department_code=codes.get(employee.department or ""),
                 )
             )
         return rows

@@ -304,6 +304,10 @@ class EmployeeScreen(QWidget):
         self.full_name = row.employee.full_name
         set_text(self.name, row.employee.full_name)
         department: Shown = row.employee.department or translate("EmployeeScreen", "no department")
+        if row.employee.department and row.department_code:
+            department = translate("EmployeeScreen", "{department} ({code})").format(
+                department=row.employee.department, code=row.department_code
+            )
         number = translate("EmployeeScreen", "Employee {number}").format(number=row.employee.number)
         rate = translate("EmployeeScreen", "daily rate {rate}").format(rate=row.employee.daily_rate)
         set_text(self.facts, joined([number, department, rate, *employee_facts(row)], DOT))

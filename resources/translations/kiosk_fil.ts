@@ -614,6 +614,10 @@ ngayon</translation>
         <translation>walang departamento</translation>
     </message>
     <message>
+        <source>{department} ({code})</source>
+        <translation>{department} ({code})</translation>
+    </message>
+    <message>
         <source>Employee {number}</source>
         <translation>Empleyado {number}</translation>
     </message>

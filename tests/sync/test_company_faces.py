@@ -25,7 +25,9 @@ from kiosk.services.company_keys import CompanyKeys
 from kiosk.services.enrolment import BiometricEnrolment
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.local_kiosk import this_kiosks_time_clock
+from kiosk.services.missed_clockouts import MissedClockouts
 from kiosk.services.roster import Roster
+from kiosk.services.supervision import SiteOverview
 from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.location import database_path
@@ -134,6 +136,10 @@ def test_each_kiosk_holds_its_own_company_with_head_office_codes(
             assert repository.department_codes(session, company) == {"Operations": "ops"}
             site = repository.get_site(session, kiosks[name].profile.site_id)
         assert site is not None and site.code == "main"
+        # The supervisor's employee screen shows the department with head office's code.
+        time_clock = this_kiosks_time_clock(kiosks[name].database, ManualTimeSource(NOW))
+        overview = SiteOverview(kiosks[name].database, time_clock, MissedClockouts(kiosks[name].database, time_clock))
+        assert {row.department_code for row in overview.employee_list()} == {"ops"}
     assert kiosks["A"].employee_id("E001") != kiosks["C"].employee_id("E001")
 
 

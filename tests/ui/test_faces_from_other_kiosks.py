@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from central.roster import upsert_company, upsert_employee, upsert_site
+from central.roster import upsert_company, upsert_department, upsert_employee, upsert_site
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.store import repository
 from kiosk.store.database import Database
@@ -19,6 +19,7 @@ from tests.central_database import CentralDatabase
 from tests.conftest import MemoryKeyring
 from tests.support import ManualTimeSource
 from tests.ui.conftest import SUPERVISOR_PIN, enrol_from_clip, showing, start_kiosk, stop_kiosk
+from tests.ui.test_pin_and_supervisor import unlock
 from wire.provisioning import CentralProfile, encode_token
 
 HEAD_TURN = "video/headturn_live_tranvanluyt_real.mp4"
@@ -54,7 +55,8 @@ def test_a_face_enrolled_at_another_kiosk_is_greeted_here_after_the_next_sync(
     central = fresh_central
     upsert_company(central.engine, "acme", "Acme Ltd")
     upsert_site(central.engine, "acme", "main", "Main gate", "Asia/Manila")
-    upsert_employee(central.engine, "acme", "E001", "Tran", "Van Luyt", daily_rate="800")
+    upsert_department(central.engine, "acme", "ops", "Operations")
+    upsert_employee(central.engine, "acme", "E001", "Tran", "Van Luyt", department="ops", daily_rate="800")
     provisioned_folder(kiosk_folder, central, memory_keyring)
     database = Database(kiosk_folder / "kiosk.db")
     try:
@@ -95,5 +97,15 @@ def test_a_face_enrolled_at_another_kiosk_is_greeted_here_after_the_next_sync(
         assert showing(kiosk, kiosk.idle)  # no screen changed in between
         qtbot.waitUntil(lambda: showing(kiosk, kiosk.greet), timeout=90000)
         assert kiosk.greet.hello.text() == "Hello, Tran Van Luyt"
+
+        # The supervisor sees the department with head office's code.
+        kiosk.go_idle()
+        unlock(qtbot, running)
+        admin = kiosk.admin
+        admin.show_employees()
+        qtbot.waitUntil(lambda: showing(kiosk, admin.employees))
+        admin.employees.pick(person.id)
+        qtbot.waitUntil(lambda: showing(kiosk, admin.employee))
+        assert "Operations (ops)" in admin.employee.facts.text()
     finally:
         stop_kiosk(running)
