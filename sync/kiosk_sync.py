@@ -1,12 +1,16 @@
 """One kiosk's sync with the central database: measure the server's clock, push the outbox, pull what changed.
 
 Push: the local outbox (punches, corrections, missed clock-out incidents with their claims and resolutions, face
-enrolments) goes up in batches, each in one central transaction (see `sync.push`). Local rows are marked only after
+data deletions, face enrolments sealed under the company's newest key, roster changes) goes up in batches, each in
+one central transaction (see `sync.push`). Local rows are marked only after
 that transaction committed: a crash or a lost connection in between leaves them pending, and the resend finds them
 already there. Records the server refuses or that conflict are marked so with the reason and leave the queue.
 
 Pull: see `pull()` for the change cursor. Everything pulled is applied in one local transaction together with the
-new cursor, so applying the same changes twice changes nothing.
+new cursor, so applying the same changes twice changes nothing. Besides the roster (with head office's department
+and site codes), settings, punches and resolutions, it brings the company's key sets wrapped for this kiosk (kept
+wrapped; `kiosk.services.company_keys` opens them), face templates, and face data deletions made anywhere, after
+which the employee's templates are gone here and the consent this kiosk holds is withdrawn.
 
 Records made at this kiosk go up with the identity of the kiosk's central profile (company, site, kiosk id): the
 server lets a kiosk insert only as itself, and the profile is who this kiosk is.
