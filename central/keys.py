@@ -71,7 +71,10 @@ class HeadOfficeKey:
             ) from error
         except OSError as error:
             raise RuleViolation("head_office_key_damaged", f"cannot read {path}: {error.strerror}") from error
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        except UnicodeDecodeError as error:
+            raise RuleViolation("head_office_key_damaged", f"{path} is not a head-office key file") from error
+        # Windows keeps no such mode bits (a file there is guarded by its folder's access list).
+        if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise RuleViolation("head_office_key_open", f"{path} may be read by other users; run: chmod 600 {path}")
         lines = text.splitlines()
         try:

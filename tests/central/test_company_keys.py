@@ -80,6 +80,9 @@ def test_key_file_problems_are_refused_with_what_to_do(fresh_central: CentralDat
     damaged.chmod(0o600)
     code, _, err = run_cli(central, *add, "--head-office-key", str(damaged))
     assert code == 1 and "is not a head-office key file" in err
+    damaged.write_bytes(b"\xff\xfe binary")
+    code, _, err = run_cli(central, *add, "--head-office-key", str(damaged))
+    assert code == 1 and "is not a head-office key file" in err
 
     open_file = tmp_path / "open.key"
     HeadOfficeKey(KeyPair.generate()).write(open_file)
