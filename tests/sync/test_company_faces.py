@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select, text
 
 from central.keys import HeadOfficeKey, forget_faces, rotate_company_key
-from central.roster import upsert_company, upsert_department, upsert_employee, upsert_site
+from central.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee, upsert_site
 from kiosk import commands as kiosk_commands
 from kiosk.domain.errors import RuleViolation
 from kiosk.services.company_keys import CompanyKeys
@@ -429,3 +429,34 @@ def test_the_sync_status_counts_the_syncs_that_changed_the_faces(
         assert scheduler.sync_now().faces_changed == 1
     finally:
         scheduler.close()
+
+
+def test_deactivating_at_head_office_withdraws_the_consent_and_the_faces_everywhere(
+    central: CentralDatabase, kiosks: dict[str, Kiosk], face_data: Path, encoder: FaceEncoder
+) -> None:
+    a, b = kiosks["A"], kiosks["B"]
+    people = face_data / "people"
+    barack = a.employee_id("E001")
+    a.enrolment.enrol(
+        barack,
+        a.enrolment.samples_from_files([people / name for name in OBAMA], encoder),
+        enrolled_by="Supervisor Lim",
+        consent_recorded_by="Supervisor Lim",
+    )
+    a.run_sync()
+    b.run_sync()
+    assert b.identify(encoder, people / OBAMA_PROBE) == barack
+
+    assert deactivate_employee(central.engine, "acme", "E001") == 3
+    for kiosk in (a, b):
+        kiosk.run_sync()
+        assert kiosk.identify(encoder, people / OBAMA_PROBE) is None
+        assert [t for t in kiosk.templates() if t.employee_id == barack] == []
+        assert kiosk.enrolment.consent_of(barack) is None
+    with central.engine.connect() as admin:
+        by = admin.execute(
+            select(biometric_erasures.c.made_by, biometric_erasures.c.kiosk_id).order_by(
+                biometric_erasures.c.change_txid.desc()
+            )
+        ).first()
+    assert by is not None and tuple(by) == ("head office", None)
