@@ -430,7 +430,7 @@ kiosk_key_wraps = Table(
 biometric_erasures = Table(
     "biometric_erasures",
     metadata,
-    # An employee's face data forgotten, at a kiosk (kiosk_id) or at head office (NULL); see migration 0006.
+    # An employee's face data forgotten, at a kiosk (kiosk_id) or at head office (NULL); see migration 0011.
     Column("id", UUID(as_uuid=True), primary_key=True),
     _company(),
     Column("employee_id", String(64), ForeignKey("employees.id"), nullable=False),

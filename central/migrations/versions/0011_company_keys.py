@@ -10,8 +10,8 @@
   revokes every template of the employee and writes the audit log (templates enrolled before it that arrive later
   arrive revoked); every kiosk deletes its copies and withdraws the consent it holds when it pulls the erasure.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-29 22:50:00
 """
 
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0006"
-down_revision = "0005"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
