@@ -45,6 +45,41 @@ def alembic_config() -> Config:
     return config
 
 
+class NewerDatabase(EnvironmentProblem):
+    """The database's schema is newer than this version of the kiosk knows."""
+
+
+def backup_database(path: Path, target: Path) -> Path:
+    """Copy the database at `path` to `target` with SQLite's online backup (consistent while others use it)."""
+    source = sqlite3.connect(path)
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            source.backup(destination)
+        destination.close()
+    finally:
+        source.close()
+    log.info("backed up %s to %s", path, target)
+    return target
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version's migrations know."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def stored_revision(path: Path) -> str | None:
+    """The schema revision recorded in the database at `path` (None before the first migration)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        connection.close()
+    return None if row is None else str(row[0])
+
+
 class Database:
     """The local SQLite database. `read()` gives a session for queries; `write()` a transaction, one at a time.
 
@@ -87,6 +122,14 @@ class Database:
             current = MigrationContext.configure(connection).get_current_revision()
         if current == head:
             return
+        if current is not None and current not in known_revisions():
+            # A newer version of the kiosk migrated this database (and was then rolled back): opening it with older
+            # code could lose what the newer schema holds. The updater restores the backup made before the switch.
+            raise NewerDatabase(
+                f"the local database {self.path} was migrated by a newer version of the kiosk (schema {current}; this "
+                f"version knows up to {head}); it is not opened. The backup made before that version started is in "
+                f"{self.path.parent / 'updates' / 'backups'}"
+            )
         if current is not None:
             self._backup(f"before-{head}")
         log.info("migrating %s from %s to %s", self.path, current, head)
@@ -109,17 +152,7 @@ class Database:
 
     def _backup(self, label: str) -> Path:
         """Copy the database aside with SQLite's online backup, so a failed migration loses nothing."""
-        target = self.path.with_name(f"{self.path.name}.{label}.bak")
-        source = sqlite3.connect(self.path)
-        try:
-            destination = sqlite3.connect(target)
-            with destination:
-                source.backup(destination)
-            destination.close()
-        finally:
-            source.close()
-        log.info("backed up %s to %s", self.path, target)
-        return target
+        return backup_database(self.path, self.path.with_name(f"{self.path.name}.{label}.bak"))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
