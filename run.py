@@ -8,6 +8,9 @@
                                            build, smoke-test and sign the release archive (packaging/build.py)
     python3 run.py verify --pub DIR/release.pub ARCHIVE
                                            check a release archive against its signed manifest
+    python3 run.py release-repo publish --repository DIR --keys DIR --pub DIR/release.pub ARCHIVE
+                                           publish a release to the kiosks' update repository (also: init,
+                                           refresh, rotate-key, status)
 
 On a fresh machine this installs uv (into .tools/ when it is not on PATH), creates .venv from uv.lock, fetches the
 face-landmark model into resources/models/ and only then starts the requested program; for the tests, run as root
@@ -62,6 +65,7 @@ COMMANDS = {
     "release-key": [str(ROOT / "main.py"), "release-key"],
     "build": [str(ROOT / "packaging" / "build.py")],
     "verify": [str(ROOT / "main.py"), "verify"],
+    "release-repo": [str(ROOT / "main.py"), "release-repo"],
 }
 """What each run.py command runs with the environment's Python, before its own arguments."""
 

@@ -18,11 +18,13 @@ from kiosk.commands import (
     mail,
     provision,
     release_key,
+    release_repo,
     secrets,
     selftest,
     shared_options,
     sync,
     timesheet,
+    update,
     verify,
     vision,
 )
@@ -47,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     secrets.register(subparsers)
     release_key.register(subparsers)
     verify.register(subparsers)
+    release_repo.register(subparsers)
+    update.register(subparsers)
     shared_options.add_verbose(parser)  # last: it reaches every command registered above
     return parser
 

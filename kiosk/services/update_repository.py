@@ -42,6 +42,7 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
+from kiosk.domain.releases import release_version_key
 from kiosk.services.release import ReleaseProblem, archive_name, verify_archive
 
 ROLES = (Root.type, Targets.type, Snapshot.type, Timestamp.type)
@@ -54,23 +55,11 @@ LIFETIMES = {
 # `refresh` re-signs a role whose metadata would expire within this share of its lifetime.
 RENEW_WHEN_LEFT = 0.5
 _VERSIONED = re.compile(r"(?P<version>[1-9][0-9]*)\.(?P<role>root|targets|snapshot)\.json")
-_RELEASE_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*")
 _SERIALIZER = JSONSerializer(compact=False)
 
 
 class UpdateRepositoryProblem(ReleaseProblem):
     """The repository, its keys or a release to publish are not what they must be; the message says what."""
-
-
-def release_version_key(version: str) -> tuple[int, ...]:
-    """The order of release versions (`0.10.0` after `0.9.1`).
-
-    Raises:
-        UpdateRepositoryProblem: the version is not dotted numbers, the only form updates compare.
-    """
-    if not _RELEASE_VERSION.fullmatch(version):
-        raise UpdateRepositoryProblem(f"the release version {version!r} is not dotted numbers such as 1.4.0")
-    return tuple(int(part) for part in version.split("."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +86,7 @@ class RoleState:
 class UpdateRepository:
     """A TUF repository on disk with its keys (see the module's docstring)."""
 
-    def __init__(self, folder: Path, keys: Path) -> None:
+    def __init__(self, folder: Path, keys: Path | None = None) -> None:
         self.folder = folder
         self.keys = keys
         self.metadata_dir = folder / "metadata"
@@ -107,6 +96,9 @@ class UpdateRepository:
                 f"{folder} is not an update repository (no metadata/timestamp.json): create it with "
                 "`main.py release-repo init`"
             )
+        if keys is not None:
+            for role in ROLES:  # a keys folder that does not belong to this repository is refused before any work
+                self._signer(role)
 
     # --- creating ---------------------------------------------------------------------------------------------------
 
@@ -266,6 +258,7 @@ class UpdateRepository:
             raise UpdateRepositoryProblem(f"no role {role!r}: it must be one of {', '.join(ROLES)}")
         old_signer = self._signer(role)
         old_id = old_signer.public_key.keyid
+        assert self.keys is not None  # _signer needed it
         retired = self.keys / "retired"
         retired.mkdir(mode=0o700, exist_ok=True)
         os.replace(self.keys / f"{role}.key", retired / f"{role}-{old_id}.key")
@@ -327,6 +320,8 @@ class UpdateRepository:
         return [Timestamp.type]
 
     def _signer(self, role: str, root: Root | None = None) -> CryptoSigner:
+        if self.keys is None:
+            raise UpdateRepositoryProblem("signing needs the keys folder (--keys DIR)")
         path = self.keys / f"{role}.key"
         try:
             private = serialization.load_pem_private_key(path.read_bytes(), password=None)

@@ -36,21 +36,23 @@ from urllib.request import url2pathname
 import urllib3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tuf.api import exceptions as tuf_errors
-from tuf.api.metadata import Metadata, Targets
+from tuf.api.metadata import Metadata, Root, Targets
 from tuf.ngclient import Updater
 from tuf.ngclient.fetcher import FetcherInterface
 from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
 from kiosk.domain.errors import RuleViolation, TimeclockError
+from kiosk.domain.releases import UpdateWindow, normalise_update_source, release_version_key
 from kiosk.services.release import (
     MANIFEST_NAME,
     Manifest,
     ReleaseProblem,
     current_platform,
+    load_public_key,
+    pinned_public_key_path,
     verify_archive,
     verify_folder,
 )
-from kiosk.services.update_repository import UpdateRepositoryProblem, release_version_key
 from kiosk.store.database import backup_database, known_revisions, stored_revision
 from kiosk.store.update_state import UpdateStateFiles, UpdateStatus, iso
 
@@ -58,7 +60,6 @@ log = logging.getLogger(__name__)
 
 # The running kiosk exits with this code after switching; the launcher then starts the new version at once.
 SWITCH_EXIT_CODE = 75
-DEFAULT_WINDOW = "01:00-04:00"
 # How long a new version must keep the idle screen before it counts as good.
 SETTLE_SECONDS = 180
 DATABASE_NAME = "kiosk.db"
@@ -67,42 +68,6 @@ _CHUNK = 1 << 16
 
 class UpdateProblem(TimeclockError):
     """An update was refused or could not be made; the message says why, and the running version is untouched."""
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateWindow:
-    """The hours of site time in which a staged version may be switched to; it may run past midnight."""
-
-    start: time
-    end: time
-
-    @classmethod
-    def parse(cls, text: str) -> UpdateWindow:
-        """`HH:MM-HH:MM`, for example `01:00-04:00` or `23:30-02:00`.
-
-        Raises:
-            RuleViolation: anything else, or a window of no length.
-        """
-        start_text, separator, end_text = text.strip().partition("-")
-        try:
-            if not separator:
-                raise ValueError(text)
-            start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
-        except ValueError as error:
-            raise RuleViolation(
-                "update_window_format", f"the update window {text!r} is not HH:MM-HH:MM (for example 01:00-04:00)"
-            ) from error
-        if start == end:
-            raise RuleViolation("update_window_empty", f"the update window {text!r} has no length")
-        return cls(start, end)
-
-    def contains(self, moment: time) -> bool:
-        if self.start < self.end:
-            return self.start <= moment < self.end
-        return moment >= self.start or moment < self.end
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,25 +185,6 @@ class HttpFetcher(Urllib3Fetcher):
         return counted()
 
 
-def normalise_source(source: str) -> str:
-    """An update source as a URL: `https://...` and `http://...` as given, a folder (or `file://` URL) as `file://`.
-
-    Raises:
-        RuleViolation: an empty source or another URL scheme.
-    """
-    text = source.strip()
-    if not text:
-        raise RuleViolation("update_source_empty", "the update source is empty: give an https:// URL or a folder")
-    scheme = urlparse(text).scheme.lower()
-    if scheme in ("http", "https", "file"):
-        return text.rstrip("/")
-    if scheme and len(scheme) > 1:
-        raise RuleViolation(
-            "update_source_scheme", f"the update source {text!r} is neither an http(s):// URL nor a folder"
-        )
-    return Path(text).absolute().as_uri()
-
-
 @dataclass(frozen=True, slots=True)
 class CheckOutcome:
     """What a check found: `staged` names a version now ready to switch to; `message` says it in a sentence."""
@@ -275,7 +221,7 @@ class KioskUpdater:
         self.data_dir = data_dir
         self.running = running
         self.release_key = release_key
-        self.source = normalise_source(source) if source else None
+        self.source = normalise_update_source(source) if source else None
         self.pinned_root = pinned_root
         self.clock = clock
         self.platform = platform or current_platform()
@@ -421,7 +367,7 @@ class KioskUpdater:
             version = str(custom.get("version", ""))
             try:
                 key = release_version_key(version)
-            except UpdateRepositoryProblem:
+            except RuleViolation:
                 log.warning("update target %s has no usable version (%r); passed over", name, version)
                 continue
             if best is None or key > best[0]:
@@ -611,3 +557,61 @@ def lower_thread_priority() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         except OSError as error:
             log.warning("cannot lower the update thread's priority: %s", error)
+
+
+UPDATE_ROOT_VARIABLE = "TIMECLOCK_UPDATE_ROOT"
+UPDATE_ROOT_NAME = "update-root.json"
+
+
+def pinned_update_root_path() -> Path:
+    """The update repository's root metadata trusted at installation: `$TIMECLOCK_UPDATE_ROOT`, else beside the
+    pinned release key (`/etc/timeclock-kiosk/update-root.json`; `%PROGRAMDATA%\\timeclock-kiosk` on Windows)."""
+    override = os.environ.get(UPDATE_ROOT_VARIABLE)
+    if override:
+        return Path(override)
+    return pinned_public_key_path().with_name(UPDATE_ROOT_NAME)
+
+
+def kiosk_updater(data_dir: Path, source: str | None) -> KioskUpdater:
+    """The updater of this installed kiosk: its running release, the pinned release key and root metadata.
+
+    Raises:
+        ReleaseProblem: the pinned release key is missing or unreadable.
+    """
+    return KioskUpdater(
+        data_dir=data_dir,
+        running=running_release(),
+        release_key=load_public_key(pinned_public_key_path()),
+        source=source,
+        pinned_root=pinned_update_root_path(),
+    )
+
+
+def trust_update_root(data_dir: Path, root_file: Path) -> None:
+    """Make `root_file` the update repository's root this kiosk trusts, when it trusts none yet.
+
+    Raises:
+        UpdateProblem: the file is not root metadata signed by its own root keys, or the kiosk already trusts a
+            repository (its root changes only through the repository's own rotation).
+    """
+    state = UpdateStateFiles(data_dir)
+    trusted = state.metadata_dir / "root.json"
+    if trusted.exists():
+        raise UpdateProblem(
+            f"this kiosk already trusts an update repository ({trusted}); a new root reaches it through the "
+            "repository's key rotation"
+        )
+    try:
+        data = root_file.read_bytes()
+        root: Metadata[Root] = Metadata.from_bytes(data)
+        if not isinstance(root.signed, Root):
+            raise UpdateProblem(f"{root_file} is {root.signed.type} metadata, not the repository's root")
+        root.signed.verify_delegate(Root.type, root.signed_bytes, root.signatures)
+    except OSError as error:
+        raise UpdateProblem(f"{root_file} cannot be read: {error.strerror}") from error
+    except (ValueError, tuf_errors.RepositoryError) as error:
+        raise UpdateProblem(f"{root_file} is not valid root metadata signed by its own keys ({error})") from error
+    state.metadata_dir.mkdir(parents=True, exist_ok=True)
+    partial = trusted.with_name(".root.json.partial")
+    partial.write_bytes(data)
+    os.replace(partial, trusted)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
+from kiosk.domain.releases import DEFAULT_UPDATE_WINDOW, UpdateWindow, normalise_update_source
 from kiosk.store import repository
 
 SCHEMA_VERSION = 1
@@ -39,6 +40,11 @@ class DeviceSettings:
     # Set when the kiosk is provisioned: head office owns the roster, and only PINs and (where the company allows)
     # deactivations are changed here, as changes sent up to head office.
     roster_from_head_office: bool = False
+    # Where releases are published (an https:// URL or a folder of a file share), set at provisioning and changed
+    # from head office; None: this kiosk is updated by hand.
+    update_source: str | None = None
+    # The hours of site time in which a downloaded release may be switched to, when nobody is using the kiosk.
+    update_window: str = DEFAULT_UPDATE_WINDOW
 
     def __post_init__(self) -> None:
         if not 5 <= self.idle_timeout_seconds <= 600:
@@ -48,6 +54,11 @@ class DeviceSettings:
         for name in ("liveness_strictness", "matching_strictness"):
             if getattr(self, name) not in STRICTNESS:
                 raise RuleViolation(f"{name}_value", f"{name.replace('_', ' ')} must be one of {', '.join(STRICTNESS)}")
+        UpdateWindow.parse(self.update_window)
+        if self.update_source is not None and normalise_update_source(self.update_source) != self.update_source:
+            raise RuleViolation(
+                "update_source_form", f"the update source {self.update_source!r} must be stored as a URL"
+            )
         if self.language not in LANGUAGES:
             raise RuleViolation(
                 "language_value", f"the language must be one of {', '.join(LANGUAGES)}, not {self.language!r}"

@@ -20,14 +20,13 @@ from tuf.api.serialization.json import JSONSerializer
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.punches import IdentifiedBy, PunchKind
+from kiosk.domain.releases import UpdateWindow, normalise_update_source
 from kiosk.services.release import load_public_key
 from kiosk.services.update_repository import UpdateRepository, UpdateRepositoryProblem
 from kiosk.services.updates import (
     Installation,
     KioskUpdater,
     UpdateProblem,
-    UpdateWindow,
-    normalise_source,
     running_release,
     settle_after_rollback,
 )
@@ -408,11 +407,11 @@ def test_update_windows_and_sources_are_checked() -> None:
     for bad in ("1-4", "01:00", "04:00-04:00", "25:00-01:00"):
         with pytest.raises(RuleViolation):
             UpdateWindow.parse(bad)
-    assert normalise_source("https://updates.example.com/kiosk/") == "https://updates.example.com/kiosk"
-    assert normalise_source("/mnt/share/releases").startswith("file:///")
+    assert normalise_update_source("https://updates.example.com/kiosk/") == "https://updates.example.com/kiosk"
+    assert normalise_update_source("/mnt/share/releases").startswith("file:///")
     for bad in ("", "ftp://host/x"):
         with pytest.raises(RuleViolation):
-            normalise_source(bad)
+            normalise_update_source(bad)
 
 
 def test_a_timestamp_signed_with_a_retired_key_is_refused(site: Site) -> None:
