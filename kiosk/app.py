@@ -20,10 +20,20 @@ from kiosk.services.company_settings import CompanySettings
 from kiosk.services.enrolment import BiometricEnrolment
 from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.missed_clockouts import MissedClockouts
+from kiosk.services.release import ReleaseProblem
 from kiosk.services.reports import Reports
 from kiosk.services.roster import Roster
 from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
+from kiosk.services.update_service import UpdateService
+from kiosk.services.updates import (
+    SETTLE_SECONDS,
+    SWITCH_EXIT_CODE,
+    KioskUpdater,
+    kiosk_updater,
+    running_release,
+    settle_after_rollback,
+)
 from kiosk.store.database import Database
 from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.location import LOGS_FOLDER, data_dir, write_problem
@@ -81,6 +91,8 @@ class KioskApp:
         sounds: the sound player (a silent one for tests and screen rendering).
         challenge: the same steps for every liveness attempt (random ones, by the strictness setting, when None).
         pipeline_settings: how face attempts start and end.
+        updater: the updater (the installed release's when None; a checkout has none).
+        settle_seconds: how long a new version must keep its idle screen to count as good.
     """
 
     def __init__(
@@ -92,6 +104,8 @@ class KioskApp:
         sounds: SoundPlayer | None = None,
         challenge: tuple[ChallengeStep, ...] | None = None,
         pipeline_settings: PipelineSettings | None = None,
+        updater: KioskUpdater | None = None,
+        settle_seconds: int = SETTLE_SECONDS,
     ) -> None:
         self.options = options
         self._challenge = challenge
@@ -102,6 +116,8 @@ class KioskApp:
         self._time_source = time_source
         self._sounds = sounds
         self._closers: list[tuple[str, Callable[[], None]]] = []
+        self._updater = updater
+        self._settle_seconds = settle_seconds
         self.database: Database | None = None
         self.kiosk: Kiosk | None = None
 
@@ -120,6 +136,8 @@ class KioskApp:
         self._step("configuration")
         folder = data_dir(self.options.data_dir)
         self._step(f"store in {folder}")
+        # After the launcher went back from a failed new version: never open a database that version migrated.
+        settle_after_rollback(folder)
         database = Database(folder / "kiosk.db")
         self.database = database
         self._closers.append(("store", database.close))
@@ -147,6 +165,7 @@ class KioskApp:
             return self.punch_services(database, secrets, settings, time_source, on_recorded)
 
         vision = None if self.options.no_camera else self._build_vision(settings)
+        updates = self._build_updates(folder, database, settings)
         self._step("user interface")
         sounds = self._sounds or SoundPlayer()
         parts = UiParts(
@@ -158,6 +177,8 @@ class KioskApp:
             exports_dir=folder / "exports",
             enrolment=enrolment,
             secrets=secrets.description,
+            updates=updates,
+            settle_seconds=self._settle_seconds,
         )
         kiosk = Kiosk(parts, settings)
         self.kiosk = kiosk
@@ -168,8 +189,29 @@ class KioskApp:
         if sync is not None:
             self._step("sync schedule")
             sync.start()
+        if updates is not None:
+            self._step("update checks")
+            updates.start()
         log.info("kiosk built (%s)", "set up" if settings.is_set_up else "first start: set-up screen")
         return kiosk
+
+    def _build_updates(self, folder: Path, database: Database, settings: DeviceSettings) -> UpdateService | None:
+        """The update service of an installed release; a checkout, or a release with no pinned key, has none."""
+        updater = self._updater
+        if updater is None:
+            running = running_release()
+            if running.installation is None:
+                log.info("updates: off (running %s from a checkout, not an installed release)", running.version)
+                return None
+            try:
+                updater = kiosk_updater(folder, settings.update_source)
+            except ReleaseProblem as problem:
+                log.error("updates: off (%s)", problem)
+                return None
+        self._step(f"updates: {settings.update_source or 'no source yet'}, window {settings.update_window}")
+        service = UpdateService(updater, database)
+        self._closers.append(("update checks", service.close))
+        return service
 
     def _set_up_demo(
         self, setup: KioskSetup, database: Database, secrets: SecretStore, time_source: TimeSource
@@ -300,6 +342,8 @@ def run(options: KioskOptions) -> int:
     kiosk_app = KioskApp(options)
     kiosk_app.log_to_files = logged_to_file or _log_to_file(folder)
     kiosk = kiosk_app.build()
+    # The launcher starts the version just switched to when the kiosk ends with this code.
+    kiosk.update_switched.connect(lambda _version: application.exit(SWITCH_EXIT_CODE))
     launch.show(kiosk.window, windowed=options.windowed)
     try:
         return application.exec()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
 import sys
+import tarfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.services.release import load_private_key, make_key_pair, pack, sign_folder
+from kiosk.services.updates import Installation
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = "linux-x86_64"
@@ -104,3 +107,13 @@ def serve(folder: Path, faults: Faults | None = None) -> Iterator[tuple[str, Fau
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def install(base: Path, archive: Path, version: str) -> None:
+    """Unpack a release as install.sh does: `base/VERSION/`, then `current` pointing at it."""
+    base.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(base / ".unpack", filter="data")
+    os.replace(base / ".unpack" / f"timeclock-kiosk-{version}", base / version)
+    shutil.rmtree(base / ".unpack")
+    Installation(base).switch_to(version)

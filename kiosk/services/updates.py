@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
 import urllib3
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, Root, Targets
@@ -45,6 +46,7 @@ from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.releases import UpdateWindow, normalise_update_source, release_version_key
 from kiosk.services.release import (
     MANIFEST_NAME,
+    SIGNATURE_NAME,
     Manifest,
     ReleaseProblem,
     current_platform,
@@ -228,6 +230,10 @@ class KioskUpdater:
         self.state = UpdateStateFiles(data_dir)
         self.fetcher: FolderFetcher | HttpFetcher | None = None  # the last check's, which counts the bytes read
         self._lock = threading.Lock()
+
+    def set_source(self, source: str | None) -> None:
+        """Where updates come from from now on (head office may change it at a sync)."""
+        self.source = normalise_update_source(source) if source else None
 
     # --- status -----------------------------------------------------------------------------------------------------
 
@@ -473,7 +479,9 @@ class KioskUpdater:
                 )
             folder = installation.folder(staged)
             try:
-                verify_folder(folder, self.release_key)
+                # Every file was checked when it was staged; here the signed manifest and the program, which is
+                # quick enough for the moment of the switch.
+                _check_manifest(folder, self.release_key, staged)
             except ReleaseProblem as error:
                 self._record(
                     staged_version=None, error=f"the staged {staged} changed: {error}", error_at=iso(self.clock())
@@ -506,6 +514,19 @@ class KioskUpdater:
         self._record(error=None, error_at=None)
         log.info("version %s confirmed after its trial", self.running.version)
         return True
+
+
+def _check_manifest(folder: Path, release_key: Ed25519PublicKey, version: str) -> None:
+    manifest_data = (folder / MANIFEST_NAME).read_bytes() if (folder / MANIFEST_NAME).is_file() else b""
+    signature = folder / SIGNATURE_NAME
+    try:
+        release_key.verify(signature.read_bytes() if signature.is_file() else b"", manifest_data)
+    except InvalidSignature as error:
+        raise ReleaseProblem(f"{folder}: its manifest is not signed by the release key") from error
+    manifest = Manifest.parse(manifest_data, str(folder / MANIFEST_NAME))
+    program = next((path for path in manifest.files if path in ("timeclock-kiosk", "timeclock-kiosk.exe")), None)
+    if manifest.version != version or program is None or not (folder / program).is_file():
+        raise ReleaseProblem(f"{folder} is not release {version} with its program")
 
 
 def settle_after_rollback(data_dir: Path) -> str | None:

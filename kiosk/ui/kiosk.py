@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,6 +58,10 @@ from kiosk.vision.strictness import liveness_for, matching_for
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 2000
+# How often an idle kiosk asks whether a staged version may be switched to.
+UPDATE_LOOK_MS = 30_000
+# A face attempt seen this recently means someone is at the kiosk.
+ATTEMPT_QUIET_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,7 @@ class Kiosk(QObject):
     """The kiosk application's UI: set-up, the employee's way through, and supervisor mode."""
 
     ready = Signal()  # set up and showing the idle screen
+    update_switched = Signal(str)  # switched to this staged version while idle: the kiosk ends for the launcher
     punched = Signal(object)  # a PunchOutcome that was confirmed on screen
     claimed = Signal(object)  # a ClaimOutcome that was confirmed on screen
     pin_refused = Signal(object)  # a PinIdentification that was not accepted
@@ -136,6 +142,7 @@ class Kiosk(QObject):
         self._language_timer = QTimer(self.idle)
         self._language_timer.setSingleShot(True)
         self._language_timer.timeout.connect(self._back_to_default_language)
+        self._watch_for_updates()
         self._show_camera_status()
         if settings.is_set_up:
             self._open(settings)
@@ -263,6 +270,8 @@ class Kiosk(QObject):
         self.idle.show_prompt(self._idle_prompt())
         self.window.show_screen(self.idle)
         self._screen_changed(0)
+        if self.parts.updates is not None and not self._settled_timer.isActive():
+            self._settled_timer.start(self.parts.settle_seconds * 1000)
 
     # --- the camera ---------------------------------------------------------------------------------------------
 
@@ -381,7 +390,46 @@ class Kiosk(QObject):
             return translate("IdleScreen", "online, {count} waiting to sync").format(count=status.pending)
         return translate("IdleScreen", "online, all synced")
 
+    def _watch_for_updates(self) -> None:
+        # A face attempt on the idle screen (liveness, matching) is someone starting to punch.
+        self._last_attempt = -ATTEMPT_QUIET_SECONDS
+        self._update_timer = QTimer(self.idle)
+        self._update_timer.timeout.connect(self.switch_if_due)
+        # A new version on trial counts as good once it has kept the idle screen this long.
+        self._settled_timer = QTimer(self.idle)
+        self._settled_timer.setSingleShot(True)
+        self._settled_timer.timeout.connect(self._settled)
+        if self.parts.updates is not None:
+            self._update_timer.start(UPDATE_LOOK_MS)
+
+    def is_idle(self) -> bool:
+        """Nobody is using the kiosk: the idle screen shows, no one is recognised or mid-attempt, no supervisor mode,
+        no punch being written."""
+        return (
+            self.services is not None
+            and self.window.current is self.idle
+            and self.identity is None
+            and not self.admin.active
+            and not self.database.busy
+            and time.monotonic() - self._last_attempt >= ATTEMPT_QUIET_SECONDS
+        )
+
+    def switch_if_due(self) -> None:
+        """Switch to a staged version now if the kiosk is idle inside the update window (the service decides)."""
+        updates = self.parts.updates
+        if updates is None or not self.is_idle():
+            return
+        switched = updates.try_switch(idle=True)
+        if switched is not None:
+            self._update_timer.stop()
+            self.update_switched.emit(switched)
+
+    def _settled(self) -> None:
+        if self.parts.updates is not None and self.window.current is self.idle:
+            self.parts.updates.confirm()
+
     def _checking(self, checking: Checking) -> None:
+        self._last_attempt = time.monotonic()
         if self.window.current is self.idle:
             self.idle.show_checking(checking)
 

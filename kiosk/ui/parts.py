@@ -14,6 +14,8 @@ from kiosk.services.reports import Reports
 from kiosk.services.roster import Roster
 from kiosk.services.supervision import SiteOverview
 from kiosk.services.timeclock import TimeClock
+from kiosk.services.update_service import UpdateService
+from kiosk.services.updates import SETTLE_SECONDS
 from kiosk.store.device_settings import DeviceSettings
 from kiosk.store.secrets import StoreDescription
 from kiosk.ui.pipeline import VisionPipeline
@@ -46,6 +48,8 @@ class UiParts:
         exports_dir: the folder timesheet exports are written to.
         enrolment: face consent, enrolment, deletion and the templates recognition uses.
         secrets: which secret store keeps the kiosk's secrets (the settings screen says it).
+        updates: background update checks and idle-time switches (None on a kiosk run from a checkout).
+        settle_seconds: how long a new version must keep its idle screen to count as good.
     """
 
     setup: KioskSetup
@@ -56,3 +60,5 @@ class UiParts:
     exports_dir: Path | None = None
     enrolment: BiometricEnrolment | None = None
     secrets: StoreDescription | None = None
+    updates: UpdateService | None = None
+    settle_seconds: int = SETTLE_SECONDS

@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tarfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from kiosk.store.database import Database, NewerDatabase
 from kiosk.store.update_state import UpdateStateFiles
 from tests.support import make_world, open_world
 from tests.system import require_programs
-from tests.update_support import PLATFORM, ROOT, Faults, release_keys, serve, small_release
+from tests.update_support import PLATFORM, ROOT, Faults, install, release_keys, serve, small_release
 
 LAUNCHER = ROOT / "packaging" / "linux" / "timeclock-kiosk-launch"
 SERIALIZER = JSONSerializer(compact=False)
@@ -89,16 +88,6 @@ class Site:
     def runs(self) -> list[str]:
         path = self.data / "runs.log"
         return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-
-
-def install(base: Path, archive: Path, version: str) -> None:
-    """Unpack a release as install.sh does: `base/VERSION/`, then `current` pointing at it."""
-    base.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(base / ".unpack", filter="data")
-    os.replace(base / ".unpack" / f"timeclock-kiosk-{version}", base / version)
-    shutil.rmtree(base / ".unpack")
-    Installation(base).switch_to(version)
 
 
 @pytest.fixture
