@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from central.database import admin_engine, check_server, migrate
 from central.incidents import list_incidents, pending_count, resolve
 from central.keys import KEY_FILE_ENV, HeadOfficeKey, default_key_file, forget_faces, rotate_company_key
-from central.kiosks import add_kiosk
+from central.kiosks import add_kiosk, fleet, set_update_source
 from central.reports import TimesheetScope, report_zone, write_central_timesheet
 from central.roster import (
     deactivate_employee,
@@ -205,6 +205,47 @@ def _add_kiosk(args: argparse.Namespace, engine: Engine) -> int:
     print(f"kiosk {registration.kiosk_id} registered; on the kiosk run once:", file=sys.stderr)
     print(f"python main.py provision {registration.token}")
     return 0
+
+
+def _kiosks(args: argparse.Namespace, engine: Engine) -> int:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(
+        [
+            "kiosk_id", "company", "site", "name", "provisioned_at", "running_version", "staged_version",
+            "last_update_check", "update_metadata_verified", "update_error", "update_error_at", "last_report",
+            "update_source", "update_window",
+        ]
+    )  # fmt: skip
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(UTC).isoformat(timespec="seconds") if moment is not None else ""
+
+    for kiosk in fleet(engine, args.company):
+        writer.writerow(
+            [
+                kiosk.kiosk_id, kiosk.company_id, kiosk.site_code, kiosk.name, when(kiosk.provisioned_at),
+                kiosk.running_version or "", kiosk.staged_version or "", when(kiosk.update_checked_at),
+                when(kiosk.update_verified_at), kiosk.update_error or "", when(kiosk.update_error_at),
+                when(kiosk.reported_at), kiosk.update_source or "", kiosk.update_window or "",
+            ]
+        )  # fmt: skip
+    return 0
+
+
+def _set_update_source(args: argparse.Namespace, engine: Engine) -> int:
+    if (args.url is None) == (not args.clear):
+        raise RuleViolation("update_source_choice", "give the update source URL or FOLDER, or --clear")
+    kiosk_id = _kiosk_id(args.kiosk) if args.kiosk else None
+    changed = set_update_source(engine, company_id=args.company, kiosk_id=kiosk_id, source=args.url, window=args.window)
+    print(f"{changed} kiosk{'s' if changed != 1 else ''} will take the new update source at their next sync")
+    return 0
+
+
+def _kiosk_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError as error:
+        raise RuleViolation("bad_kiosk_id", f"{text!r} is not a kiosk id (a UUID, as `kiosks` lists them)") from error
 
 
 def _parse_time(text: str, option: str = "--time") -> datetime:
@@ -561,6 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_roster_commands(command)
     _add_incident_commands(command)
     _add_report_commands(command)
+    _add_fleet_commands(command)
     return parser
 
 
@@ -640,6 +682,22 @@ def _key_option(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"head office's key file (default: ${KEY_FILE_ENV} or {default_key_file()})",
     )
+
+
+def _add_fleet_commands(command: Command) -> None:
+    listing = command(
+        "kiosks", _kiosks, "list the kiosks as CSV: running and staged versions, last update check, update errors"
+    )
+    listing.add_argument("--company")
+
+    source = command(
+        "set-update-source", _set_update_source, "set where a company's kiosks (or one kiosk) take their releases from"
+    )
+    source.add_argument("url", nargs="?", metavar="URL|FOLDER", help="the update repository: https://... or a folder")
+    source.add_argument("--clear", action="store_true", help="let each kiosk keep the source it was provisioned with")
+    source.add_argument("--company", required=True)
+    source.add_argument("--kiosk", metavar="ID", help="one kiosk (default: every kiosk of the company)")
+    source.add_argument("--window", metavar="HH:MM-HH:MM", help="the hours of site time to switch in")
 
 
 def _add_incident_commands(command: Command) -> None:

@@ -6,13 +6,15 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from psycopg import sql
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.keys import HeadOfficeKey, current_key_set, wrap_for_kiosk
 from kiosk.domain.errors import RuleViolation
+from kiosk.domain.releases import UpdateWindow, normalise_update_source
 from wire.keys import KeyPair
 from wire.provisioning import CentralProfile, encode_token, scram_verifier
 from wire.schema import kiosks, sites
@@ -117,3 +119,101 @@ def add_kiosk(
     token = encode_token(profile)
     log.info("registered kiosk %s (%s) at site %s", kiosk_id, name, site_id)
     return KioskRegistration(kiosk_id=kiosk_id, role_name=role_name, token=token)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetKiosk:
+    """One kiosk as head office sees it: where it stands, and what it last reported about its updates."""
+
+    kiosk_id: uuid.UUID
+    company_id: str
+    site_code: str
+    name: str
+    provisioned_at: datetime | None
+    running_version: str | None
+    staged_version: str | None
+    update_checked_at: datetime | None
+    update_verified_at: datetime | None
+    update_error: str | None
+    update_error_at: datetime | None
+    reported_at: datetime | None
+    update_source: str | None
+    update_window: str | None
+
+
+def fleet(engine: Engine, company_id: str | None = None) -> list[FleetKiosk]:
+    """Every kiosk (of one company, or all), by company, site and name."""
+    k = kiosks.c
+    query = (
+        select(
+            k.id,
+            k.company_id,
+            sites.c.code,
+            k.name,
+            k.provisioned_at,
+            k.running_version,
+            k.staged_version,
+            k.update_checked_at,
+            k.update_verified_at,
+            k.update_error,
+            k.update_error_at,
+            k.update_reported_at,
+            k.update_source,
+            k.update_window,
+        )
+        .join(sites, sites.c.id == k.site_id)
+        .order_by(k.company_id, sites.c.code, k.name)
+    )
+    if company_id is not None:
+        query = query.where(k.company_id == company_id)
+    with engine.connect() as connection:
+        return [
+            FleetKiosk(
+                kiosk_id=row.id,
+                company_id=row.company_id,
+                site_code=row.code,
+                name=row.name,
+                provisioned_at=row.provisioned_at,
+                running_version=row.running_version,
+                staged_version=row.staged_version,
+                update_checked_at=row.update_checked_at,
+                update_verified_at=row.update_verified_at,
+                update_error=row.update_error,
+                update_error_at=row.update_error_at,
+                reported_at=row.update_reported_at,
+                update_source=row.update_source,
+                update_window=row.update_window,
+            )
+            for row in connection.execute(query)
+        ]
+
+
+def set_update_source(
+    engine: Engine,
+    *,
+    company_id: str,
+    kiosk_id: uuid.UUID | None,
+    source: str | None,
+    window: str | None,
+) -> int:
+    """Set where a company's kiosks (or one of them) take their releases from; returns how many kiosks changed.
+
+    `source` None hands the choice back to each kiosk (the one set at provisioning stays); `window` None keeps each
+    kiosk's own window. The kiosks adopt the change at their next sync.
+
+    Raises:
+        RuleViolation: a source that is not an http(s) URL or a folder, a malformed window, or no such kiosk.
+    """
+    values = {
+        "update_source": normalise_update_source(source) if source is not None else None,
+        "update_window": str(UpdateWindow.parse(window)) if window is not None else None,
+    }
+    condition = kiosks.c.company_id == company_id
+    if kiosk_id is not None:
+        condition = condition & (kiosks.c.id == kiosk_id)
+    with engine.begin() as connection:
+        changed = connection.execute(update(kiosks).where(condition).values(**values)).rowcount
+    if changed == 0:
+        target = f"kiosk {kiosk_id}" if kiosk_id is not None else "any kiosk"
+        raise RuleViolation("unknown_kiosk", f"company {company_id!r} has no {target}")
+    return int(changed)

@@ -146,7 +146,10 @@ class KioskApp:
         settings = KioskSetup(database, secrets, SystemTimeSource()).settings()
         self._step("sync")
         sync = KioskSyncService.from_profile_store(
-            database, ProfileStore(secrets), interval=settings.sync_interval_seconds
+            database,
+            ProfileStore(secrets),
+            interval=settings.sync_interval_seconds,
+            running_version=running_release().version,
         )
         if sync is not None:
             self._closers.append(("sync", sync.close))

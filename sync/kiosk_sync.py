@@ -50,6 +50,7 @@ from sync.clock import AnchoredClock
 from sync.connection import CentralConnector
 from sync.errors import link_errors
 from sync.push import BatchOutcome, send_batch
+from sync.updates import exchange_update_facts
 from wire import schema as central
 from wire.provisioning import CentralProfile
 from wire.records import (
@@ -105,6 +106,7 @@ class KioskSync:
         profile: the kiosk's central profile (from the secret store).
         clock: the anchored clock to update at each sync (optional).
         batch_size: records per central transaction.
+        running_version: the kiosk's version, reported with its update status at each sync.
     """
 
     def __init__(
@@ -114,8 +116,10 @@ class KioskSync:
         *,
         clock: AnchoredClock | None = None,
         batch_size: int = BATCH_SIZE,
+        running_version: str | None = None,
     ) -> None:
         self.database = database
+        self.running_version = running_version
         self.profile = profile
         self.clock = clock
         self.batch_size = batch_size
@@ -150,6 +154,7 @@ class KioskSync:
                 driver.rollback()  # end the driver's implicit transaction before the push opens its own
             pushed = self._push(connection)
             pulled = self._pull(connection)
+            exchange_update_facts(connection, self.database, self.running_version)
         return pushed, pulled
 
     def push(self) -> PushReport:

@@ -27,23 +27,26 @@ class KioskSyncService:
         database: the local database.
         profile: the kiosk's central profile.
         interval: seconds between regular syncs (the device setting `sync_interval_seconds`).
+        running_version: the kiosk's version, reported at each sync.
     """
 
-    def __init__(self, database: Database, profile: CentralProfile, *, interval: float = 60) -> None:
+    def __init__(
+        self, database: Database, profile: CentralProfile, *, interval: float = 60, running_version: str | None = None
+    ) -> None:
         self.clock = AnchoredClock()
-        self.sync = KioskSync(database, profile, clock=self.clock)
+        self.sync = KioskSync(database, profile, clock=self.clock, running_version=running_version)
         self.scheduler = SyncScheduler(self.sync.run_once, self.sync.pending_count, interval=interval)
 
     @classmethod
     def from_profile_store(
-        cls, database: Database, store: ProfileStore, *, interval: float = 60
+        cls, database: Database, store: ProfileStore, *, interval: float = 60, running_version: str | None = None
     ) -> KioskSyncService | None:
         """The service for the profile in the secret store, or None when this kiosk was never provisioned."""
         profile = store.load()
         if profile is None:
             log.info("no central database profile: the kiosk works offline only")
             return None
-        return cls(database, profile, interval=interval)
+        return cls(database, profile, interval=interval, running_version=running_version)
 
     @property
     def time_source(self) -> AnchoredClock:

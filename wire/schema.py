@@ -105,6 +105,17 @@ kiosks = Table(
     Column("provisioned_at", TZ),
     # X25519: the company's key sets are wrapped for this key (see wire.keys); the private half is the kiosk's.
     Column("public_key", LargeBinary),
+    # Updates: head office's choice of release source and window (None: the kiosk keeps its own), and what the
+    # kiosk last reported through report_kiosk_update_status().
+    Column("update_source", Text),
+    Column("update_window", String(11)),
+    Column("running_version", String(40)),
+    Column("staged_version", String(40)),
+    Column("update_checked_at", TZ),
+    Column("update_verified_at", TZ),
+    Column("update_error", Text),
+    Column("update_error_at", TZ),
+    Column("update_reported_at", TZ),
     _change_txid(),
 )
 

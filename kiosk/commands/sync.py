@@ -34,6 +34,7 @@ def _sync(args: argparse.Namespace) -> int:
     from kiosk.domain.errors import RuleViolation
     from kiosk.services.clock import SystemTimeSource
     from kiosk.services.enrolment import BiometricEnrolment
+    from kiosk.services.updates import running_release
     from kiosk.store.database import Database
     from kiosk.store.location import data_dir, database_path
     from kiosk.store.secrets import open_secret_store
@@ -55,7 +56,7 @@ def _sync(args: argparse.Namespace) -> int:
     database = Database(path)
     try:
         clock = AnchoredClock()
-        sync = KioskSync(database, profile, clock=clock)
+        sync = KioskSync(database, profile, clock=clock, running_version=running_release().version)
         sync.before_push = BiometricEnrolment(database, secrets, SystemTimeSource()).seal_for_sync
         try:
             waiting = sync.pending_by_kind()

@@ -239,15 +239,7 @@ class KioskUpdater:
 
     def status(self) -> UpdateStatus:
         """What to report: the stored status, this version as running, and a rollback the launcher made."""
-        status = self.state.read_status().replace(running_version=self.running.version)
-        failed = self.state.read_failed()
-        if failed and failed.get("version") != self.running.version:
-            status = status.replace(
-                error=f"version {failed.get('version', '?')} was rolled back to {self.running.version}: "
-                f"{failed.get('reason', 'no reason recorded')}",
-                error_at=failed.get("at"),
-            )
-        return status
+        return self.state.report(self.running.version)
 
     def _record(self, **changes: str | None) -> None:
         self.state.write_status(self.state.read_status().replace(running_version=self.running.version, **changes))

@@ -86,6 +86,20 @@ class UpdateStateFiles:
         known = UpdateStatus.__dataclass_fields__
         return UpdateStatus(**{key: value for key, value in data.items() if key in known and isinstance(value, str)})
 
+    def report(self, running_version: str | None) -> UpdateStatus:
+        """What to report: the stored status, the running version, and a rollback the launcher made to get here."""
+        status = self.read_status()
+        if running_version is not None:
+            status = status.replace(running_version=running_version)
+        failed = self.read_failed()
+        if failed and failed.get("version") != status.running_version:
+            status = status.replace(
+                error=f"version {failed.get('version', '?')} was rolled back to {status.running_version}: "
+                f"{failed.get('reason', 'no reason recorded')}",
+                error_at=failed.get("at"),
+            )
+        return status
+
     def write_status(self, status: UpdateStatus) -> None:
         self._write(STATUS_NAME, json.dumps(asdict(status), indent=1, sort_keys=True) + "\n")
 
