@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install a signed kiosk release on a Linux kiosk PC:
 #
-#   sudo ./install.sh --pub release.pub timeclock-kiosk-VERSION-linux-x86_64.tar.gz [--no-start] [--replace-key]
+#   sudo ./install.sh --pub release.pub [--update-root root.json] timeclock-kiosk-VERSION-linux-x86_64.tar.gz
+#        [--no-start] [--replace-key]
 #   ./install.sh --root DIR --pub release.pub ARCHIVE        (lay the files out under DIR instead of /)
 #
 # Nothing is installed unless the archive's manifest is signed by the release key and every unpacked file matches it.
@@ -10,8 +11,12 @@
 # Lays out:
 #   /opt/timeclock-kiosk/VERSION/              the release (root's, read-only to others), one folder per version
 #   /opt/timeclock-kiosk/current               a link to the installed version, switched in one step
+#                                              (the folder is the kiosk user's to stage updates in, sticky: it can
+#                                              add versions and move its links, never change what root put there)
+#   /usr/local/lib/timeclock-kiosk/launch      starts the current version, rolls back a new one that fails
 #   /usr/local/bin/timeclock-kiosk             the command line (selftest, verify, provision, secrets, ...)
 #   /etc/timeclock-kiosk/release.pub           the pinned release key (`timeclock-kiosk verify` checks against it)
+#   /etc/timeclock-kiosk/update-root.json      the update repository's root metadata the kiosk trusts (--update-root)
 #   /etc/timeclock-kiosk/kiosk.env             the kiosk's options (kept on upgrades)
 #   /etc/systemd/system/timeclock-kiosk.service, /etc/pam.d/timeclock-kiosk
 #   /var/lib/timeclock-kiosk                   the data folder, the kiosk user's only (0700)
@@ -29,6 +34,7 @@ PUB=
 ARCHIVE=
 START=yes
 REPLACE_KEY=no
+UPDATE_ROOT=
 
 fail() { echo "install: $*" >&2; exit 1; }
 say() { echo "install: $*"; }
@@ -39,7 +45,8 @@ while [ $# -gt 0 ]; do
         --pub) PUB=${2:?--pub needs the release public key}; shift 2 ;;
         --no-start) START=no; shift ;;
         --replace-key) REPLACE_KEY=yes; shift ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --update-root) UPDATE_ROOT=${2:?--update-root needs the root metadata file}; shift 2 ;;
+        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) fail "unknown option $1 (see --help)" ;;
         *) [ -z "$ARCHIVE" ] || fail "one archive at a time ($ARCHIVE, $1)"; ARCHIVE=$1; shift ;;
     esac
@@ -48,6 +55,10 @@ done
 [ -n "$PUB" ] || fail "give the release public key with --pub FILE"
 [ -f "$ARCHIVE" ] || fail "$ARCHIVE does not exist"
 [ -f "$PUB" ] || fail "the release public key $PUB does not exist"
+if [ -n "$UPDATE_ROOT" ]; then
+    [ -f "$UPDATE_ROOT" ] || fail "the update repository's root metadata $UPDATE_ROOT does not exist"
+    grep -q '"_type": *"root"' "$UPDATE_ROOT" || fail "$UPDATE_ROOT is not TUF root metadata (made by \`main.py release-repo init\`)"
+fi
 [ "$(id -u)" = 0 ] || fail "run as root (sudo), to create the kiosk's user and its folders"
 for program in tar gzip sha256sum openssl useradd find sort comm; do
     command -v "$program" >/dev/null || fail "$program is needed (apt-get install coreutils tar gzip openssl passwd findutils)"
@@ -124,6 +135,14 @@ if [ -f "$R/etc/$APP/release.pub" ] && ! cmp -s "$PUB" "$R/etc/$APP/release.pub"
     say "replacing the pinned release key"
 fi
 install -m 0644 -o root -g root "$PUB" "$R/etc/$APP/release.pub"
+if [ -n "$UPDATE_ROOT" ]; then
+    if [ -f "$R/etc/$APP/update-root.json" ] && ! cmp -s "$UPDATE_ROOT" "$R/etc/$APP/update-root.json"; then
+        # A kiosk follows the repository's key rotations by itself; another repository is a deliberate change.
+        [ "$REPLACE_KEY" = yes ] || fail "this kiosk trusts another update repository ($R/etc/$APP/update-root.json); to change it on purpose, add --replace-key"
+        say "replacing the trusted update repository root"
+    fi
+    install -m 0644 -o root -g root "$UPDATE_ROOT" "$R/etc/$APP/update-root.json"
+fi
 
 # --- 5. the system user ----------------------------------------------------------------------------------------------
 PREFIX_OPTION=()
@@ -150,6 +169,12 @@ fi
 mv "$UNPACKED" "$PREFIX/$VERSION"
 ln -sfn "$VERSION" "$PREFIX/.current-new"
 mv -T "$PREFIX/.current-new" "$PREFIX/current"
+# The kiosk stages updates beside the installed versions and moves the links itself: the folder is its group's, with
+# the sticky bit, so it can add versions and replace the links it owns, never remove or change what root installed.
+chown root:"$GROUP_ID" "$PREFIX"
+chmod 1775 "$PREFIX"
+chown -h "$USER_ID:$GROUP_ID" "$PREFIX/current"
+[ ! -L "$PREFIX/previous" ] || chown -h "$USER_ID:$GROUP_ID" "$PREFIX/previous"
 
 # --- 7. the data folders, the unit, the PAM service, the command line ------------------------------------------------
 for folder in "/var/lib/$APP" "/var/lib/$APP-secrets" "/var/cache/$APP"; do
@@ -160,6 +185,7 @@ done
 install -D -m 0644 -o root -g root "$HERE/timeclock-kiosk.service" "$R/etc/systemd/system/$APP.service"
 install -D -m 0644 -o root -g root "$HERE/pam-timeclock-kiosk" "$R/etc/pam.d/$APP"
 install -D -m 0755 -o root -g root "$HERE/timeclock-kiosk.sh" "$R/usr/local/bin/$APP"
+install -D -m 0755 -o root -g root "$HERE/timeclock-kiosk-launch" "$R/usr/local/lib/$APP/launch"
 if [ ! -f "$R/etc/$APP/kiosk.env" ]; then
     printf '%s\n' "# Options of the kiosk service: the camera (device index, video file or stream URL)." \
         "KIOSK_OPTIONS=--camera 0" >"$R/etc/$APP/kiosk.env"

@@ -32,7 +32,7 @@ if [ -z "$R" ] && [ -d /run/systemd/system ]; then
     systemctl disable --now "$APP.service" 2>/dev/null || true
 fi
 rm -rf "$R/opt/$APP" "$R/etc/systemd/system/$APP.service" "$R/etc/systemd/system/$APP.service.d" \
-    "$R/etc/pam.d/$APP" "$R/usr/local/bin/$APP"
+    "$R/etc/pam.d/$APP" "$R/usr/local/bin/$APP" "$R/usr/local/lib/$APP"
 if [ -z "$R" ] && [ -d /run/systemd/system ]; then
     systemctl daemon-reload
 fi

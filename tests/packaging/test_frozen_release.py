@@ -180,7 +180,7 @@ class CagedKiosk:
         for line in unit.splitlines():
             if line.startswith("Environment="):
                 name, _, value = line.removeprefix("Environment=").partition("=")
-                env[name] = str(self.root) + value if value.startswith(("/var/", "/etc/")) else value
+                env[name] = str(self.root) + value if value.startswith(("/var/", "/etc/", "/opt/")) else value
         # cage on the headless backend with the software renderer. With a normal output transform, cage hands a
         # full-screen window's buffer straight to the headless output (direct scan-out), and the screenshot protocol
         # then copies black; turned 180 degrees (-r -r) it composites, and grim turns the picture back upright.
@@ -212,12 +212,18 @@ class CagedKiosk:
         return time.monotonic() - started
 
     def kiosk_pid(self) -> int:
+        """The kiosk's process: under cage, below the launcher."""
         assert self.process is not None
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        for child in children:
-            if Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[0].endswith(APP.encode()):
-                return int(child)
-        raise AssertionError(f"no kiosk process under cage ({children})")
+        waiting, seen = [self.process.pid], []
+        while waiting:
+            pid = waiting.pop()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            for child in children:
+                seen.append(child)
+                if Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[0].endswith(APP.encode()):
+                    return int(child)
+                waiting.append(int(child))
+        raise AssertionError(f"no kiosk process under cage ({seen})")
 
     def screenshot(self, target: Path) -> np.ndarray:
         """What the screen shows, taken with grim as the kiosk's user."""

@@ -110,8 +110,8 @@ def expected_layout(version: str) -> dict[str, tuple[str, str, str]]:
         f"/etc/{APP}/kiosk.env": root_file,
         f"/etc/{APP}/release.pub": root_file,
         "/opt": root_dir,
-        f"/opt/{APP}": root_dir,
-        f"/opt/{APP}/current": ("l", "root", "root"),
+        f"/opt/{APP}": ("d 0o1775", "root", APP),
+        f"/opt/{APP}/current": ("l", APP, APP),
         release: root_dir,
         f"{release}/MANIFEST": root_file,
         f"{release}/MANIFEST.sig": root_file,
@@ -127,6 +127,9 @@ def expected_layout(version: str) -> dict[str, tuple[str, str, str]]:
         "/usr/local": root_dir,
         "/usr/local/bin": root_dir,
         f"/usr/local/bin/{APP}": ("f 0o755", "root", "root"),
+        "/usr/local/lib": root_dir,
+        f"/usr/local/lib/{APP}": root_dir,
+        f"/usr/local/lib/{APP}/launch": ("f 0o755", "root", "root"),
         "/var": root_dir,
         "/var/cache": root_dir,
         f"/var/cache/{APP}": kiosk_dir,
@@ -147,7 +150,7 @@ def test_the_unit_passes_systemd_analyze_verify() -> None:
 
 def test_the_unit_runs_the_kiosk_under_cage_at_boot_and_restarts_it() -> None:
     text = UNIT.read_text()
-    assert "ExecStart=/usr/bin/cage -d -- /opt/timeclock-kiosk/current/timeclock-kiosk $KIOSK_OPTIONS" in text
+    assert "ExecStart=/usr/bin/cage -d -- /usr/local/lib/timeclock-kiosk/launch $KIOSK_OPTIONS" in text
     assert "Restart=always" in text and "StartLimitIntervalSec=0" in text
     assert "User=timeclock-kiosk" in text and "WantedBy=multi-user.target" in text
     assert "Environment=QT_QPA_PLATFORM=wayland" in text
@@ -270,7 +273,8 @@ def test_uninstall_keeps_the_data_unless_purged(tmp_path: Path, keys: tuple[Path
     assert kept.returncode == 0, kept.stderr
     assert sorted(layout(root)) == sorted([
         "/etc", "/etc/pam.d", "/etc/systemd", "/etc/systemd/system", f"/etc/{APP}", f"/etc/{APP}/kiosk.env",
-        f"/etc/{APP}/release.pub", "/opt", "/usr", "/usr/local", "/usr/local/bin", "/var", "/var/cache", "/var/lib",
+        f"/etc/{APP}/release.pub", "/opt", "/usr", "/usr/local", "/usr/local/bin", "/usr/local/lib", "/var",
+        "/var/cache", "/var/lib",
         f"/var/lib/{APP}", f"/var/lib/{APP}/kiosk.db", f"/var/lib/{APP}-secrets",
     ])  # fmt: skip
     assert f"{APP}:" in (root / "etc" / "passwd").read_text()
@@ -279,3 +283,54 @@ def test_uninstall_keeps_the_data_unless_purged(tmp_path: Path, keys: tuple[Path
     assert not (root / "var" / "lib" / APP).exists() and not (root / "etc" / APP).exists()
     assert f"{APP}:" not in (root / "etc" / "passwd").read_text()
     shutil.rmtree(root)
+
+
+def test_the_update_root_is_pinned_and_another_one_needs_replace_key(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    from kiosk.services.update_repository import UpdateRepository
+
+    root = tmp_path / "root"
+    root.mkdir()
+    archive = release_archive(tmp_path / "one", keys[0], "1.2.3")
+    repository = UpdateRepository.create(tmp_path / "repository", tmp_path / "tuf-keys", now=BUILT)
+    trusted = tmp_path / "root.json"
+    trusted.write_bytes(repository.root_bytes())
+    not_root = repository.metadata_dir / "timestamp.json"
+    refused = install(root, keys[1], archive, "--update-root", str(not_root))
+    assert refused.returncode == 1
+    assert "is not TUF root metadata" in refused.stderr
+    assert not (root / "opt").exists()
+    assert install(root, keys[1], archive, "--update-root", str(trusted)).returncode == 0
+    assert (root / "etc" / APP / "update-root.json").read_bytes() == trusted.read_bytes()
+    other = UpdateRepository.create(tmp_path / "other", tmp_path / "other-keys", now=BUILT)
+    other_root = tmp_path / "other-root.json"
+    other_root.write_bytes(other.root_bytes())
+    again = install(root, keys[1], archive, "--update-root", str(other_root))
+    assert again.returncode == 1
+    assert "trusts another update repository" in again.stderr
+    assert (root / "etc" / APP / "update-root.json").read_bytes() == trusted.read_bytes()
+
+
+def test_the_kiosk_user_can_stage_and_switch_but_not_touch_what_root_installed(
+    tmp_path: Path, keys: tuple[Path, Path]
+) -> None:
+    require_programs("setpriv", packages="util-linux")
+    root = tmp_path / "root"
+    root.mkdir()
+    tmp_path.chmod(0o755)  # the kiosk's user must reach the temporary root
+    assert install(root, keys[1], release_archive(tmp_path / "one", keys[0], "1.2.3")).returncode == 0
+    user = next(line for line in (root / "etc" / "passwd").read_text().splitlines() if line.startswith(f"{APP}:"))
+    uid, gid = user.split(":")[2:4]
+    prefix = root / "opt" / APP
+
+    def as_kiosk(script: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "sh", "-c", script],
+            cwd=prefix, capture_output=True, text=True, check=False, timeout=30,
+        )  # fmt: skip
+
+    staged = as_kiosk("mkdir 1.3.0 && ln -s 1.3.0 .current-new && mv -T .current-new current")
+    assert staged.returncode == 0, staged.stderr
+    assert os.readlink(prefix / "current") == "1.3.0"
+    for attack in ("rm -rf 1.2.3", "mv 1.2.3 moved", "touch 1.2.3/timeclock-kiosk"):
+        assert as_kiosk(attack).returncode != 0, attack
+    assert (prefix / "1.2.3" / "MANIFEST").is_file()

@@ -12,13 +12,14 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 
 from kiosk.domain.errors import EnvironmentProblem
 from kiosk.domain.punches import IdentifiedBy, Punch, PunchKind
 from kiosk.store import repository
-from kiosk.store.database import Database, alembic_config
+from kiosk.store.database import Database, NewerDatabase, alembic_config, stored_revision
 from kiosk.store.repository import CompanyRecord
 from kiosk.store.schema import Base, SyncState
 from tests.support import make_world
@@ -65,12 +66,33 @@ def test_reopening_a_current_database_changes_nothing(tmp_path: Path) -> None:
 
 def test_an_older_database_is_backed_up_before_it_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.db"
+    config = alembic_config()
+    first = next(
+        script.revision for script in ScriptDirectory.from_config(config).walk_revisions() if not script.down_revision
+    )
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:  # the file an earlier version left
+        config.attributes["connection"] = connection
+        command.upgrade(config, first)
+    engine.dispose()
     Database(path).close()
-    with sqlite3.connect(path) as connection:  # pretend the file was left by an earlier version
-        connection.execute("UPDATE alembic_version SET version_num = 'older'")
-    with pytest.raises(Exception, match="older"):
+    backups = list(tmp_path.glob("kiosk.db.before-*.bak"))
+    assert len(backups) == 1
+    assert stored_revision(backups[0]) == first
+    assert stored_revision(path) == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_database_of_an_unknown_revision_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.db"
+    Database(path).close()
+    with sqlite3.connect(path) as connection:  # pretend a newer version migrated it
+        connection.execute("UPDATE alembic_version SET version_num = 'newer'")
+    before = path.read_bytes()
+    with pytest.raises(NewerDatabase, match="migrated by a newer version of the kiosk"):
         Database(path)  # an unknown revision is refused, not guessed at
-    assert list(tmp_path.glob("kiosk.db.before-*.bak"))
+    assert stored_revision(path) == "newer"
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("kiosk.db.before-*.bak"))
 
 
 def test_punch_facts_cannot_be_changed_or_deleted(database: Database) -> None:
