@@ -31,9 +31,16 @@ BUILT = datetime(2026, 11, 2, 8, 30, 15, tzinfo=UTC)
 
 
 def small_release(
-    parent: Path, version: str, release_key: Path, *, selftest: str = "pass", run: str = "normal"
+    parent: Path,
+    version: str,
+    release_key: Path,
+    *,
+    selftest: str = "pass",
+    run: str = "normal",
+    payload_bytes: int = 256 * 1024,
 ) -> Path:
-    """A signed, packed small release; `selftest` is "pass" or "fail", `run` "normal" or "crash"."""
+    """A signed, packed small release; `selftest` is "pass" or "fail", `run` "normal" or "crash"; `payload_bytes` of
+    incompressible data stand in for the libraries and models of a real one."""
     folder = parent / f"timeclock-kiosk-{version}"
     folder.mkdir(parents=True)
     program = folder / "timeclock-kiosk"
@@ -48,7 +55,7 @@ def small_release(
     program.chmod(0o755)
     (folder / "_internal").mkdir()
     # Some weight, so that a cut download and the bytes downloaded mean something.
-    (folder / "_internal" / "payload.bin").write_bytes(os.urandom(256 * 1024))
+    (folder / "_internal" / "payload.bin").write_bytes(os.urandom(payload_bytes))
     (folder / "_internal" / "payload.so").symlink_to("payload.bin")
     sign_folder(folder, load_private_key(release_key), version=version, platform=PLATFORM, built=BUILT)
     archive = parent / f"timeclock-kiosk-{version}-{PLATFORM}.tar.gz"

@@ -1,7 +1,8 @@
 """The running kiosk's side of updates: a check in the background, the switch at an idle moment inside the window.
 
-The check (metadata, download, hashing, unpacking, verifying) runs on a thread of its own at the machine's lowest
-priority, so the camera screen keeps its CPU; it runs shortly after the start and then every `interval` seconds.
+The check (metadata, download, hashing, unpacking, verifying) runs in a process of its own at the machine's lowest
+priority, so the camera screen keeps its CPU and its interpreter lock; a thread starts that process shortly after
+the kiosk starts and then every `interval` seconds, and waits for it.
 The screen asks `try_switch` whenever it is idle; the switch happens only when a version is staged, nobody is using
 the kiosk, and the site's clock is inside the device's update window. A new version on trial calls `confirm` once it
 has kept its idle screen for `SETTLE_SECONDS`.
@@ -10,6 +11,7 @@ has kept its idle screen for `SETTLE_SECONDS`.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import random
 import threading
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain.releases import UpdateWindow
-from kiosk.services.updates import KioskUpdater, UpdateProblem, lower_thread_priority
+from kiosk.services.updates import KioskUpdater, UpdateProblem, check_at_low_priority
 from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.device_settings import DeviceSettings, load_device_settings
@@ -80,22 +82,30 @@ class UpdateService:
         self._thread.start()
 
     def _run(self) -> None:
-        lower_thread_priority()
         delay = random.uniform(*self._first_check)  # noqa: S311 - spreading load, not security
         while not self._stop.wait(delay):
             self.check_now()
             delay = self._interval
 
     def check_now(self) -> None:
-        """One check, with the source as the device settings say now (head office may have changed it)."""
+        """One check, with the source as the device settings say now (head office may have changed it), in a
+        spawned process at the lowest priority; returns when it is done."""
         try:
             settings, zone = self._settings()
             self._window, self._zone = UpdateWindow.parse(settings.update_window), zone
             self.updater.set_source(settings.update_source)
             if settings.update_source is not None:
-                self.updater.check()
-        except UpdateProblem:
-            pass  # recorded in the status, reported at the next sync
+                process = multiprocessing.get_context("spawn").Process(
+                    target=check_at_low_priority, args=(self.updater.spec(),), name="update-check", daemon=True
+                )
+                process.start()
+                while process.is_alive() and not self._stop.is_set():
+                    process.join(timeout=1.0)
+                if process.is_alive():  # the kiosk is closing: the check is tried again at the next start
+                    process.terminate()
+                    process.join(timeout=5)
+                elif process.exitcode != 0:
+                    log.error("the update check process ended with %s", process.exitcode)
         except Exception:
             log.exception("the update check failed")
         finally:

@@ -18,9 +18,11 @@ database (`settle_after_rollback`), and the failure is reported at the next sync
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -36,6 +38,7 @@ from urllib.request import url2pathname
 import urllib3
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, Root, Targets
 from tuf.ngclient import Updater
@@ -187,6 +190,44 @@ class HttpFetcher(Urllib3Fetcher):
         return counted()
 
 
+@dataclass(frozen=True)
+class UpdaterSpec:
+    """The facts an updater is built from, as plain values a spawned process can be handed."""
+
+    data_dir: Path
+    running: RunningRelease
+    release_key: bytes  # raw Ed25519 public key
+    source: str | None
+    pinned_root: Path | None
+    platform: str
+
+    def build(self) -> KioskUpdater:
+        return KioskUpdater(
+            data_dir=self.data_dir,
+            running=self.running,
+            release_key=Ed25519PublicKey.from_public_bytes(self.release_key),
+            source=self.source,
+            pinned_root=self.pinned_root,
+            platform=self.platform,
+        )
+
+
+def check_at_low_priority(spec: UpdaterSpec) -> None:
+    """A whole check in this process, made the machine's least urgent work first.
+
+    The kiosk runs this in a process of its own: downloading, hashing and unpacking a release then never takes the
+    camera screen's CPU, nor Python's interpreter lock from the kiosk's screen. The outcome is in the status file.
+    """
+    if hasattr(os, "nice"):
+        os.nice(19)
+    ionice = shutil.which("ionice")
+    if ionice is not None:  # Linux: its disk work waits for everyone else's too
+        subprocess.run([ionice, "-c", "3", "-p", str(os.getpid())], check=False, capture_output=True, timeout=10)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    with contextlib.suppress(UpdateProblem):  # recorded in the status
+        spec.build().check()
+
+
 @dataclass(frozen=True, slots=True)
 class CheckOutcome:
     """What a check found: `staged` names a version now ready to switch to; `message` says it in a sentence."""
@@ -230,6 +271,17 @@ class KioskUpdater:
         self.state = UpdateStateFiles(data_dir)
         self.fetcher: FolderFetcher | HttpFetcher | None = None  # the last check's, which counts the bytes read
         self._lock = threading.Lock()
+
+    def spec(self) -> UpdaterSpec:
+        """What another process needs to build this same updater (the background check runs in one)."""
+        return UpdaterSpec(
+            data_dir=self.data_dir,
+            running=self.running,
+            release_key=self.release_key.public_bytes(Encoding.Raw, PublicFormat.Raw),
+            source=self.source,
+            pinned_root=self.pinned_root,
+            platform=self.platform,
+        )
 
     def set_source(self, source: str | None) -> None:
         """Where updates come from from now on (head office may change it at a sync)."""
@@ -560,16 +612,6 @@ def _duration(delta: timedelta) -> str:
     if seconds < 172800:
         return f"{seconds // 3600} h"
     return f"{seconds // 86400} days"
-
-
-def lower_thread_priority() -> None:
-    """Make the calling thread the machine's least urgent work (Linux: its own nice value), so that a download and
-    its hashing never take the CPU from the camera screen."""
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except OSError as error:
-            log.warning("cannot lower the update thread's priority: %s", error)
 
 
 UPDATE_ROOT_VARIABLE = "TIMECLOCK_UPDATE_ROOT"

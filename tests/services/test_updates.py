@@ -22,6 +22,7 @@ from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.domain.releases import UpdateWindow, normalise_update_source
 from kiosk.services.release import load_public_key
 from kiosk.services.update_repository import UpdateRepository, UpdateRepositoryProblem
+from kiosk.services.update_service import UpdateService
 from kiosk.services.updates import (
     Installation,
     KioskUpdater,
@@ -30,6 +31,7 @@ from kiosk.services.updates import (
     settle_after_rollback,
 )
 from kiosk.store.database import Database, NewerDatabase
+from kiosk.store.device_settings import load_device_settings, save_device_settings
 from kiosk.store.update_state import UpdateStateFiles
 from tests.support import make_world, open_world
 from tests.system import require_programs
@@ -417,3 +419,27 @@ def test_a_timestamp_signed_with_a_retired_key_is_refused(site: Site) -> None:
     assert isinstance(site.repository.snapshot().signed, Snapshot)
     with serve(site.repository.folder) as (url, _faults):
         assert_refused_and_untouched(site, site.updater(url), "not signed by a trusted key")
+
+
+def test_the_background_check_runs_in_a_process_of_its_own_with_the_source_of_the_device_settings(
+    site: Site,
+) -> None:
+    site.publish("1.1.0")
+    database = Database(site.data / "kiosk.db")
+    try:
+        with serve(site.repository.folder) as (url, faults):
+            with database.write() as session:
+                save_device_settings(
+                    session, load_device_settings(session).replace(update_source=url), datetime.now(UTC)
+                )
+            service = UpdateService(site.updater("http://127.0.0.1:9"), database, first_check=(0.0, 0.0))
+            service.start()
+            assert service.wait_for_check(120)
+            service.close()
+        assert sum(path.endswith(".tar.gz") for path in faults.requests) == 1
+    finally:
+        database.close()
+    status = UpdateStateFiles(site.data).read_status()
+    assert status.staged_version == "1.1.0", status
+    assert (site.base / "1.1.0" / "MANIFEST").is_file()
+    assert site.current() == "1.0.0"
