@@ -52,11 +52,11 @@ class Site:
     base: Path
     data: Path
 
-    def archive(self, version: str, **build: str) -> Path:
-        return small_release(self.tmp / "builds" / version, version, self.release_key, **build)
+    def archive(self, version: str, *, selftest: str = "pass", run: str = "normal") -> Path:
+        return small_release(self.tmp / "builds" / version, version, self.release_key, selftest=selftest, run=run)
 
-    def publish(self, version: str, **build: str) -> Path:
-        archive = self.archive(version, **build)
+    def publish(self, version: str, *, selftest: str = "pass", run: str = "normal") -> Path:
+        archive = self.archive(version, selftest=selftest, run=run)
         self.repository.publish(archive, load_public_key(self.release_pub), now=datetime.now(UTC))
         return archive
 
