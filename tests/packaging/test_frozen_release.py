@@ -10,6 +10,7 @@ Run with `python3 run.py test -m slow tests/packaging/test_frozen_release.py`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -21,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -29,12 +31,16 @@ import pytest
 
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.services.clock import SystemTimeSource
-from kiosk.services.release import make_key_pair
+from kiosk.services.release import load_public_key, make_key_pair
 from kiosk.services.timeclock import TimeClock
+from kiosk.services.update_repository import UpdateRepository
+from kiosk.services.updates import Installation, KioskUpdater, running_release
 from kiosk.store import repository
 from kiosk.store.database import Database
 from kiosk.store.device_settings import load_device_settings
+from kiosk.store.update_state import UpdateStateFiles
 from tests.system import require_programs
+from tests.update_support import PLATFORM, install, serve, small_release
 from tests.vision.conftest import faces_root
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -323,3 +329,61 @@ def test_the_frozen_kiosk_runs_under_cage_survives_sigkill_and_keeps_every_punch
     finally:
         kiosk.stop()
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_the_real_release_is_published_staged_switched_to_and_confirms_itself_through_the_launcher(
+    release: Release, tmp_path: Path
+) -> None:
+    """A kiosk running a small older release takes the real build from a TUF repository on the loopback address;
+    the launcher runs the frozen app's own selftest, starts it, and the frozen kiosk confirms itself once it has kept
+    its idle screen (3 minutes)."""
+    now = datetime.now(UTC)
+    repository = UpdateRepository.create(tmp_path / "repository", tmp_path / "tuf-keys", now=now)
+    (tmp_path / "root.json").write_bytes(repository.root_bytes())
+    published = repository.publish(release.archive, load_public_key(release.public_key), now=now)
+    base, data = tmp_path / "opt", tmp_path / "data"
+    data.mkdir()
+    install(base, small_release(tmp_path / "old", "0.0.1", release.private_key), "0.0.1")
+    with serve(repository.folder) as (url, _faults):
+        updater = KioskUpdater(
+            data_dir=data,
+            running=running_release(base / "0.0.1" / APP),
+            release_key=load_public_key(release.public_key),
+            source=url,
+            pinned_root=tmp_path / "root.json",
+            platform=PLATFORM,
+        )
+        assert updater.check().staged == published.version
+    assert updater.switch() == published.version
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "QT_QPA_PLATFORM": "offscreen",
+        "TIMECLOCK_INSTALL_BASE": str(base),
+        "TIMECLOCK_DATA_DIR": str(data),
+        "TIMECLOCK_RELEASE_PUB": str(release.public_key),
+        "TIMECLOCK_UPDATE_ROOT": str(tmp_path / "root.json"),
+    }
+    log = tmp_path / "launch.log"
+    with log.open("wb") as output:
+        launcher = subprocess.Popen(
+            ["bash", str(LINUX / "timeclock-kiosk-launch"), "--no-camera", "--demo"],
+            env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    state = UpdateStateFiles(data)
+    try:
+        deadline = time.monotonic() + 900
+        while state.read_trial() is not None:
+            assert launcher.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.pid, signal.SIGTERM)
+        launcher.wait(timeout=60)
+    assert Installation(base).current_version() == published.version
+    assert state.read_failed() is None, log.read_text(errors="replace")
