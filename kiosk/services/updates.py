@@ -104,6 +104,22 @@ class Installation:
     def previous_version(self) -> str | None:
         return self._link("previous")
 
+    def prune(self) -> list[str]:
+        """Remove the versions that are neither current nor previous (each release takes hundreds of megabytes);
+        returns those removed. Versions root installed stay: the folder's sticky bit keeps them from the kiosk."""
+        keep = {self.current_version(), self.previous_version()}
+        removed = []
+        for folder in sorted(self.base.iterdir()):
+            if folder.name in keep or folder.is_symlink() or not (folder / MANIFEST_NAME).is_file():
+                continue
+            try:
+                shutil.rmtree(folder)
+            except OSError as error:
+                log.info("keeping %s (%s)", folder, error.strerror)
+                continue
+            removed.append(folder.name)
+        return removed
+
     def switch_to(self, version: str) -> str | None:
         """Make `version` current and the current one previous, each link replaced in one step."""
         current = self.current_version()
@@ -557,6 +573,8 @@ class KioskUpdater:
         self.state.clear_failed()
         self._record(error=None, error_at=None)
         log.info("version %s confirmed after its trial", self.running.version)
+        if self.running.installation is not None:
+            self.running.installation.prune()
         return True
 
 

@@ -155,6 +155,15 @@ def test_version_n_to_n_plus_1_is_verified_staged_switched_and_runs_through_the_
     assert not any(path.name.startswith(".incoming") for path in site.base.iterdir())
 
 
+def test_a_confirmed_version_keeps_itself_and_the_previous_one_only(site: Site) -> None:
+    for version in ("1.1.0", "1.2.0"):
+        site.publish(version)
+        with serve(site.repository.folder) as (url, _faults):
+            assert site.launch(url).returncode == 0
+    assert Installation(site.base).current_version() == "1.2.0"
+    assert sorted(path.name for path in site.base.iterdir()) == ["1.1.0", "1.2.0", "current", "previous"]
+
+
 def test_a_folder_share_serves_as_well_as_https(site: Site) -> None:
     site.publish("1.1.0")
     updater = site.updater(str(site.repository.folder))
