@@ -310,11 +310,7 @@ def verify_folder(folder: Path, public_key: Ed25519PublicKey) -> Verified:
     Raises:
         ReleaseProblem: the signature is not by `public_key`, or the files differ (named in the message).
     """
-    if not folder.is_dir():
-        raise ReleaseProblem(f"{folder} is not a folder")
-    manifest_data = _read_member_file(folder / MANIFEST_NAME, folder)
-    signature = _read_member_file(folder / SIGNATURE_NAME, folder)
-    manifest = _check_signature(manifest_data, signature, public_key, str(folder))
+    manifest = verify_signed_manifest(folder, public_key)
     found_files: dict[str, str] = {}
     found_links: dict[str, str] = {}
     odd: list[str] = []
@@ -331,6 +327,19 @@ def verify_folder(folder: Path, public_key: Ed25519PublicKey) -> Verified:
             odd.append(relative)
     _compare(manifest, found_files, found_links, odd, str(folder))
     return Verified(manifest, fingerprint(public_key))
+
+
+def verify_signed_manifest(folder: Path, public_key: Ed25519PublicKey) -> Manifest:
+    """The manifest of a release folder, checked against its signature only (its files are not read).
+
+    Raises:
+        ReleaseProblem: the folder, its manifest or its signature is missing, or the signature is not by `public_key`.
+    """
+    if not folder.is_dir():
+        raise ReleaseProblem(f"{folder} is not a folder")
+    manifest_data = _read_member_file(folder / MANIFEST_NAME, folder)
+    signature = _read_member_file(folder / SIGNATURE_NAME, folder)
+    return _check_signature(manifest_data, signature, public_key, str(folder))
 
 
 def verify_archive(archive: Path, public_key: Ed25519PublicKey) -> Verified:

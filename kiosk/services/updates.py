@@ -36,7 +36,6 @@ from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
 
 import urllib3
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tuf.api import exceptions as tuf_errors
@@ -49,7 +48,6 @@ from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.releases import UpdateWindow, normalise_update_source, release_version_key
 from kiosk.services.release import (
     MANIFEST_NAME,
-    SIGNATURE_NAME,
     Manifest,
     ReleaseProblem,
     current_platform,
@@ -57,6 +55,7 @@ from kiosk.services.release import (
     pinned_public_key_path,
     verify_archive,
     verify_folder,
+    verify_signed_manifest,
 )
 from kiosk.store.database import backup_database, known_revisions, stored_revision
 from kiosk.store.update_state import UpdateStateFiles, UpdateStatus, iso
@@ -579,13 +578,7 @@ class KioskUpdater:
 
 
 def _check_manifest(folder: Path, release_key: Ed25519PublicKey, version: str) -> None:
-    manifest_data = (folder / MANIFEST_NAME).read_bytes() if (folder / MANIFEST_NAME).is_file() else b""
-    signature = folder / SIGNATURE_NAME
-    try:
-        release_key.verify(signature.read_bytes() if signature.is_file() else b"", manifest_data)
-    except InvalidSignature as error:
-        raise ReleaseProblem(f"{folder}: its manifest is not signed by the release key") from error
-    manifest = Manifest.parse(manifest_data, str(folder / MANIFEST_NAME))
+    manifest = verify_signed_manifest(folder, release_key)
     program = next((path for path in manifest.files if path in ("timeclock-kiosk", "timeclock-kiosk.exe")), None)
     if manifest.version != version or program is None or not (folder / program).is_file():
         raise ReleaseProblem(f"{folder} is not release {version} with its program")

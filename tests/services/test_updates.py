@@ -452,3 +452,17 @@ def test_the_background_check_runs_in_a_process_of_its_own_with_the_source_of_th
     assert status.staged_version == "1.1.0", status
     assert (site.base / "1.1.0" / "MANIFEST").is_file()
     assert site.current() == "1.0.0"
+
+
+def test_a_staged_version_changed_after_staging_is_not_switched_to(site: Site) -> None:
+    site.publish("1.1.0")
+    with serve(site.repository.folder) as (url, _faults):
+        updater = site.updater(url)
+        assert updater.check().staged == "1.1.0"
+    manifest = site.base / "1.1.0" / "MANIFEST"
+    manifest.write_bytes(manifest.read_bytes().replace(b"version 1.1.0", b"version 1.1.1"))
+    with pytest.raises(UpdateProblem, match="no longer verifies"):
+        updater.switch()
+    assert site.current() == "1.0.0"
+    assert UpdateStateFiles(site.data).read_trial() is None
+    assert updater.status().staged_version is None
