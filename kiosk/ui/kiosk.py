@@ -138,11 +138,7 @@ class Kiosk(QObject):
         self._status_timer.timeout.connect(self._show_camera_status)
         self._status_timer.timeout.connect(self._faces_from_sync)
         self._status_timer.start(STATUS_REFRESH_MS)
-        # A language chosen by one person on the idle screen goes back to the kiosk's own after the idle time.
-        self._language_timer = QTimer(self.idle)
-        self._language_timer.setSingleShot(True)
-        self._language_timer.timeout.connect(self._back_to_default_language)
-        self._watch_for_updates()
+        self._start_timers()
         self._show_camera_status()
         if settings.is_set_up:
             self._open(settings)
@@ -390,7 +386,12 @@ class Kiosk(QObject):
             return translate("IdleScreen", "online, {count} waiting to sync").format(count=status.pending)
         return translate("IdleScreen", "online, all synced")
 
-    def _watch_for_updates(self) -> None:
+    def _start_timers(self) -> None:
+        """The timers of the person's language and of updates."""
+        # A language chosen by one person on the idle screen goes back to the kiosk's own after the idle time.
+        self._language_timer = QTimer(self.idle)
+        self._language_timer.setSingleShot(True)
+        self._language_timer.timeout.connect(self._back_to_default_language)
         # A face attempt on the idle screen (liveness, matching) is someone starting to punch.
         self._last_attempt = -ATTEMPT_QUIET_SECONDS
         self._update_timer = QTimer(self.idle)
