@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from kiosk.commands import (
     fetch_models,
+    kept_state,
     kiosk,
     mail,
     provision,
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     secrets.register(subparsers)
     release_key.register(subparsers)
     verify.register(subparsers)
+    kept_state.register(subparsers)
     shared_options.add_verbose(parser)  # last: it reaches every command registered above
     return parser
 

@@ -343,14 +343,23 @@ class Difference:
     detail: str
 
 
+def _employees_to_check(session: Session, company_id: str) -> list[str]:
+    kept_employees = set(
+        session.scalars(select(KeptSession.employee_id).where(KeptSession.company_id == company_id).distinct())
+    )
+    return sorted(set(_employees_with_facts(session, company_id)) | kept_employees)
+
+
+def employees_checked(session: Session, company_id: str) -> int:
+    """How many employees `differences` derives: those with facts or with kept sessions."""
+    return len(_employees_to_check(session, company_id))
+
+
 def differences(session: Session, company_id: str) -> list[Difference]:
     """Derive every employee of the company from all their facts and compare with what is kept."""
     rules = rules_of(session, company_id)
     found = []
-    kept_employees = set(
-        session.scalars(select(KeptSession.employee_id).where(KeptSession.company_id == company_id).distinct())
-    )
-    for employee_id in sorted(set(_employees_with_facts(session, company_id)) | kept_employees):
+    for employee_id in _employees_to_check(session, company_id):
         punches, corrections = _facts_from(session, employee_id, None)
         derived = list(derive_from(employee_id, punches, corrections, None, tz=rules.zone, policy=rules.policy))
         kept = kept_sessions_of(session, employee_id)

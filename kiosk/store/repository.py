@@ -58,7 +58,8 @@ def _note_fact(session: Session, company_id: str, employee_id: str, punch_id: uu
     session.info.setdefault(AFFECTED, []).append((company_id, employee_id, str(punch_id), at))
 
 
-def _note_rebuild(session: Session, company_id: str) -> None:
+def note_rebuild(session: Session, company_id: str) -> None:
+    """Have the company's kept state derived again as a whole before this transaction commits."""
     session.info.setdefault(REBUILD, set()).add(company_id)
 
 
@@ -303,7 +304,7 @@ def put_company(session: Session, company: CompanyRecord, at: datetime) -> None:
         held.missed_clockout_enabled != company.missed_clockout_enabled
         or held.open_session_limit_minutes != limit_minutes
     ):
-        _note_rebuild(session, company.id)
+        note_rebuild(session, company.id)
     session.merge(
         Company(
             id=company.id,
@@ -331,7 +332,7 @@ def put_site(session: Session, site: SiteRecord, at: datetime) -> None:
     """Insert or replace a site (a change of its time zone derives its company's kept state again)."""
     held = session.get(Site, site.id)
     if held is not None and held.timezone != site.timezone:
-        _note_rebuild(session, site.company_id)
+        note_rebuild(session, site.company_id)
     session.merge(
         Site(
             id=site.id,
