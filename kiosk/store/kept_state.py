@@ -41,21 +41,25 @@ class Rules:
 def rules_of(session: Session, company_id: str) -> Rules:
     """The time zone of this kiosk's site (of the company's first site when this kiosk has none of the company)
     and the company's session policy."""
-    company = repository.get_company(session, company_id)
-    if company is None:
-        raise LookupError(f"there is no company {company_id!r}")
-    policy = MissedClockoutSettings(
-        missed_clockout_enabled=company.missed_clockout_enabled,
-        block_reports_on_pending=company.block_reports_on_pending,
-        open_session_limit=company.open_session_limit,
-    ).session_policy()
-    site_id = repository.device_values(session).get("site_id")
+    site_id = repository.device_value(session, "site_id")
     site = repository.get_site(session, site_id) if isinstance(site_id, str) else None
     if site is None or site.company_id != company_id:
         name = session.scalar(select(Site.timezone).where(Site.company_id == company_id).order_by(Site.id).limit(1))
     else:
         name = site.timezone
-    return Rules(ZoneInfo(name or "UTC"), policy)
+    return Rules(ZoneInfo(name or "UTC"), policy_of(session, company_id))
+
+
+def policy_of(session: Session, company_id: str) -> SessionPolicy:
+    """The session policy the company's missed clock-out settings mean."""
+    company = repository.get_company(session, company_id)
+    if company is None:
+        raise LookupError(f"there is no company {company_id!r}")
+    return MissedClockoutSettings(
+        missed_clockout_enabled=company.missed_clockout_enabled,
+        block_reports_on_pending=company.block_reports_on_pending,
+        open_session_limit=company.open_session_limit,
+    ).session_policy()
 
 
 # --- rows and sessions -----------------------------------------------------------------------------------------------
@@ -308,12 +312,15 @@ def current_sessions(
             latest[row.employee_id] = item
         else:
             older.setdefault(row.employee_id, []).append(item)
-    if now is not None and latest:
+    if now is not None:
+        policy: SessionPolicy | None = None
         rules: Rules | None = None
         for key, item in list(latest.items()):
-            if rules is None:
-                rules = rules_of(session, company_id)
-            if needs_refresh(item, rules.policy, now):
+            if not item.is_open:
+                continue
+            policy = policy or policy_of(session, company_id)
+            if needs_refresh(item, policy, now):
+                rules = rules or rules_of(session, company_id)
                 punches, corrections = _facts_from(session, key, item.clock_in)
                 fresh = derive_from(
                     key, punches, corrections, item.clock_in, tz=rules.zone, policy=rules.policy, as_of=now

@@ -676,6 +676,12 @@ def device_values(session: Session) -> dict[str, Any]:
     return {row.key: json.loads(row.value) for row in session.scalars(select(DeviceSetting))}
 
 
+def device_value(session: Session, key: str) -> Any:
+    """One stored setting's plain JSON value, None when it is not stored."""
+    stored = session.scalar(select(DeviceSetting.value).where(DeviceSetting.key == key))
+    return None if stored is None else json.loads(stored)
+
+
 def put_device_values(session: Session, values: dict[str, Any], at: datetime) -> None:
     for key, value in values.items():
         session.merge(DeviceSetting(key=key, value=json.dumps(value), updated_at=at))
