@@ -17,9 +17,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.domain.incidents import MissedClockoutSettings
@@ -103,8 +104,11 @@ def _str(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
-def session_from_row(row: KeptSession) -> WorkSession:
-    """The work session a kept row holds."""
+_KEPT_COLUMNS = select(*KeptSession.__table__.columns)  # plain rows: mapped objects cost more than the query
+
+
+def session_from_row(row: KeptSession | Row[Any]) -> WorkSession:
+    """The work session a kept row holds (its mapped object, or a plain row of its columns)."""
     breaks = []
     for break_type, start, end, start_id, end_id in json.loads(row.breaks):
         started = _instant(start)
@@ -299,19 +303,18 @@ def current_sessions(
     With `now`, a latest session that the open-session limit has changed since it was kept is derived again as of
     `now` (what a full derivation as of now gives), without writing anything.
     """
-    query = select(KeptSession).where(
-        KeptSession.company_id == company_id, or_(KeptSession.latest, KeptSession.is_open)
+    # Two queries, each answered by its index; one with OR would read every session the company ever kept.
+    latest_rows = _KEPT_COLUMNS.where(KeptSession.company_id == company_id, KeptSession.latest.is_(True))
+    open_rows = _KEPT_COLUMNS.where(
+        KeptSession.company_id == company_id, KeptSession.is_open.is_(True), KeptSession.latest.is_(False)
     )
     if employee_id is not None:
-        query = query.where(KeptSession.employee_id == employee_id)
-    latest: dict[str, WorkSession] = {}
+        latest_rows = latest_rows.where(KeptSession.employee_id == employee_id)
+        open_rows = open_rows.where(KeptSession.employee_id == employee_id)
+    latest = {row.employee_id: session_from_row(row) for row in session.execute(latest_rows)}
     older: dict[str, list[WorkSession]] = {}
-    for row in session.scalars(query.order_by(KeptSession.employee_id, KeptSession.clock_in)):
-        item = session_from_row(row)
-        if row.latest:
-            latest[row.employee_id] = item
-        else:
-            older.setdefault(row.employee_id, []).append(item)
+    for row in session.execute(open_rows.order_by(KeptSession.employee_id, KeptSession.clock_in)):
+        older.setdefault(row.employee_id, []).append(session_from_row(row))
     if now is not None:
         policy: SessionPolicy | None = None
         rules: Rules | None = None

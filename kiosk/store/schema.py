@@ -204,6 +204,7 @@ class PunchRow(Base):
 
     __table_args__ = (
         Index("ix_punches_employee_time", "employee_id", "occurred_at"),
+        Index("ix_punches_site_time", "site_id", "occurred_at"),  # today's punches at the site
         Index("ix_punches_sync_state", "sync_state"),
     )
 

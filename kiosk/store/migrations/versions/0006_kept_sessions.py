@@ -1,4 +1,5 @@
-"""kept sessions and day summaries, derived in the same transaction as each fact; corrections by their target
+"""kept sessions and day summaries, derived in the same transaction as each fact; corrections by their target,
+punches by site and time
 
 Revision ID: 0006
 Revises: 0005
@@ -52,9 +53,11 @@ def upgrade() -> None:
     )
     op.create_index('ix_employee_days_company_date', 'employee_days', ['company_id', 'business_date'], unique=False)
     op.create_index('ix_corrections_target_punch_id', 'corrections', ['target_punch_id'], unique=False)
+    op.create_index('ix_punches_site_time', 'punches', ['site_id', 'occurred_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_punches_site_time', table_name='punches')
     op.drop_index('ix_corrections_target_punch_id', table_name='corrections')
     op.drop_table('employee_days')
     op.drop_table('kept_sessions')
