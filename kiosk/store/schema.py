@@ -205,6 +205,7 @@ class PunchRow(Base):
     __table_args__ = (
         Index("ix_punches_employee_time", "employee_id", "occurred_at"),
         Index("ix_punches_site_time", "site_id", "occurred_at"),  # today's punches at the site
+        Index("ix_punches_company_time", "company_id", "occurred_at"),  # a period's timesheet
         Index("ix_punches_sync_state", "sync_state"),
     )
 
@@ -322,8 +323,9 @@ class KeptSession(Base):
 
     __table_args__ = (
         Index("ix_kept_sessions_employee_clock_in", "employee_id", "clock_in"),
-        Index("ix_kept_sessions_company_latest", "company_id", "latest"),
-        Index("ix_kept_sessions_company_open", "company_id", "is_open"),
+        # The company's current sessions, or one employee's, straight from the index.
+        Index("ix_kept_sessions_company_latest", "company_id", "latest", "employee_id"),
+        Index("ix_kept_sessions_company_open", "company_id", "is_open", "employee_id"),
     )
 
 

@@ -1,5 +1,5 @@
 """kept sessions and day summaries, derived in the same transaction as each fact; corrections by their target,
-punches by site and time
+punches by site and time and by company and time
 
 Revision ID: 0006
 Revises: 0005
@@ -35,8 +35,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('clock_in_punch_id', name=op.f('pk_kept_sessions'))
     )
     op.create_index('ix_kept_sessions_employee_clock_in', 'kept_sessions', ['employee_id', 'clock_in'], unique=False)
-    op.create_index('ix_kept_sessions_company_latest', 'kept_sessions', ['company_id', 'latest'], unique=False)
-    op.create_index('ix_kept_sessions_company_open', 'kept_sessions', ['company_id', 'is_open'], unique=False)
+    op.create_index(
+        'ix_kept_sessions_company_latest', 'kept_sessions', ['company_id', 'latest', 'employee_id'], unique=False
+    )
+    op.create_index(
+        'ix_kept_sessions_company_open', 'kept_sessions', ['company_id', 'is_open', 'employee_id'], unique=False
+    )
     op.create_table('employee_days',
     sa.Column('employee_id', sa.String(length=64), nullable=False),
     sa.Column('business_date', sa.String(length=10), nullable=False),
@@ -54,9 +58,11 @@ def upgrade() -> None:
     op.create_index('ix_employee_days_company_date', 'employee_days', ['company_id', 'business_date'], unique=False)
     op.create_index('ix_corrections_target_punch_id', 'corrections', ['target_punch_id'], unique=False)
     op.create_index('ix_punches_site_time', 'punches', ['site_id', 'occurred_at'], unique=False)
+    op.create_index('ix_punches_company_time', 'punches', ['company_id', 'occurred_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_punches_company_time', table_name='punches')
     op.drop_index('ix_punches_site_time', table_name='punches')
     op.drop_index('ix_corrections_target_punch_id', table_name='corrections')
     op.drop_table('employee_days')
