@@ -220,21 +220,21 @@ def replace_sessions(
     if anchor is not None:
         condition.append(KeptSession.clock_in >= anchor)
     days = set(session.scalars(select(KeptSession.business_date).where(*condition)))
+    # The latest session is at or after the anchor (the anchor is the latest clock-in before the change), so it
+    # goes with the rest; the last session derived takes its mark.
     session.execute(delete(KeptSession).where(*condition))
-    session.execute(
-        update(KeptSession).where(KeptSession.employee_id == employee_id, KeptSession.latest).values(latest=False)
-    )
-    session.add_all(_row(item, company_id, False) for item in derived)
+    session.add_all(_row(item, company_id, index == len(derived) - 1) for index, item in enumerate(derived))
     days |= {item.business_date.isoformat() for item in derived}
     session.flush()
-    last = session.scalar(
-        select(KeptSession.clock_in_punch_id)
-        .where(KeptSession.employee_id == employee_id)
-        .order_by(KeptSession.clock_in.desc(), KeptSession.clock_in_punch_id.desc())
-        .limit(1)
-    )
-    if last is not None:
-        session.execute(update(KeptSession).where(KeptSession.clock_in_punch_id == last).values(latest=True))
+    if not derived:
+        last = session.scalar(
+            select(KeptSession.clock_in_punch_id)
+            .where(KeptSession.employee_id == employee_id)
+            .order_by(KeptSession.clock_in.desc(), KeptSession.clock_in_punch_id.desc())
+            .limit(1)
+        )
+        if last is not None:
+            session.execute(update(KeptSession).where(KeptSession.clock_in_punch_id == last).values(latest=True))
     _summarize(session, company_id, employee_id, days)
 
 
