@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from kiosk.commands import (
     fetch_models,
+    kept_state,
     kiosk,
     mail,
     provision,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.register(subparsers)
     release_repo.register(subparsers)
     update.register(subparsers)
+    kept_state.register(subparsers)
     shared_options.add_verbose(parser)  # last: it reaches every command registered above
     return parser
 

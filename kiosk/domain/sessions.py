@@ -684,6 +684,14 @@ def _apply_corrections(
     return voided, moved_to, closes
 
 
+def effective_times(punches: Iterable[Punch], corrections: Iterable[Correction]) -> dict[uuid.UUID, datetime]:
+    """Each punch's time once the corrections are applied, as `derive` sees it: moved punches at their new time,
+    voided punches left out."""
+    by_id = {punch.id.int: punch for punch in punches}
+    voided, moved_to, _closes = _apply_corrections(by_id, corrections, [])
+    return {punch.id: moved_to.get(key, punch.occurred_at) for key, punch in by_id.items() if key not in voided}
+
+
 def derive(
     punches: Iterable[Punch],
     corrections: Iterable[Correction],

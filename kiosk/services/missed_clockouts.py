@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.domain.errors import RuleViolation
@@ -28,7 +28,7 @@ from kiosk.domain.sessions import WorkSession
 from kiosk.services import mail
 from kiosk.services.clock import trusted_now
 from kiosk.services.timeclock import PunchOutcome, PunchStatus, TimeClock
-from kiosk.store import repository
+from kiosk.store import kept_state, repository
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord
 
@@ -118,8 +118,7 @@ class MissedClockouts:
         with self._db.write() as session:
             employee = self._clock.employee(session, employee_id)
             zone = self._clock.zone(session)
-            known = self._clock.employee_facts(session, employee_id, now)
-            state = known.state(now)
+            state = self._clock.current_state(session, employee_id, now)
             if not state.open_sessions:
                 raise RuleViolation("no_open_session", f"{employee.full_name} has no open session to explain")
             open_session = state.open_sessions[0]  # the oldest one not yet explained
@@ -138,7 +137,8 @@ class MissedClockouts:
                 clock=facts,
             )
             self._clock.store_punch(session, punch, actor=employee_id, now=now)
-            after = replace(known, explained=known.explained | {incident.clock_in_punch_id}).state(now, punch)
+            kept_state.apply(session)
+            after = self._clock.current_state(session, employee_id, now)
             repository.audit(
                 session,
                 at=now,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import IncidentStatus, MissedClockoutIncident, MissedClockoutSettings, claim_required
+from kiosk.domain.kept import state_from_kept
 from kiosk.domain.punches import (
     DUPLICATE_TAP_WINDOW,
     BreakType,
@@ -27,10 +28,18 @@ from kiosk.domain.punches import (
     Punch,
     PunchKind,
 )
-from kiosk.domain.sessions import Derivation, EmployeeState, SessionPolicy, WorkSession, derive, state_of
+from kiosk.domain.sessions import (
+    Derivation,
+    EmployeeState,
+    EmployeeStatus,
+    SessionPolicy,
+    WorkSession,
+    derive,
+    state_of,
+)
 from kiosk.domain.validation import allowed_actions, find_duplicate_tap, validate_punch_time, validate_transition
 from kiosk.services.clock import TimeSource, trusted_now
-from kiosk.store import repository
+from kiosk.store import kept_state, repository
 from kiosk.store.database import Database
 from kiosk.store.repository import CompanyRecord, EmployeeRecord, SiteRecord
 
@@ -38,8 +47,8 @@ log = logging.getLogger(__name__)
 
 Action = tuple[PunchKind, BreakType | None]
 
-# How far back the kiosk looks to know where an employee stands. A session left open longer ago than this is
-# still in every timesheet (as an open session), but the kiosk no longer asks the employee to explain it.
+# How far back the kiosk's derivations for one employee's screens look (`derive_employee`). Where an employee stands
+# comes from the kept sessions instead, which follow the whole history.
 STATE_HISTORY = timedelta(days=62)
 
 
@@ -79,11 +88,25 @@ class EmployeeFacts:
         """The employee's state (with `extra` punches added), leaving out older sessions whose missed clock-out the
         employee already explained: they wait for the supervisor, and must not make the kiosk ask for the same
         claim at every tap."""
-        state = state_of(self.derive(now, *extra), self.employee_id)
-        if not self.explained:
-            return state
-        kept = tuple(session for session in state.unresolved if session.clock_in_punch_id not in self.explained)
-        return replace(state, unresolved=kept)
+        return without_explained(state_of(self.derive(now, *extra), self.employee_id), self.explained)
+
+
+def without_explained(state: EmployeeState, explained: frozenset[uuid.UUID]) -> EmployeeState:
+    """The state without the older open sessions whose missed clock-out the employee already explained: they wait
+    for the supervisor, and must not make the kiosk ask for the same claim at every tap."""
+    if not explained:
+        return state
+    kept = tuple(session for session in state.unresolved if session.clock_in_punch_id not in explained)
+    return replace(state, unresolved=kept)
+
+
+def explained_sessions(session: Session, employee_id: str) -> frozenset[uuid.UUID]:
+    """Clock-ins of the employee's open sessions whose missed clock-out has a claim (or a resolution)."""
+    return frozenset(
+        incident.clock_in_punch_id
+        for incident in repository.incidents_of(session, employee_id)
+        if incident.status is not IncidentStatus.PENDING
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +195,7 @@ class TimeClock:
             employee_id=employee_id,
             punches=tuple(repository.punches_of(session, employee_id, since=since)),
             corrections=tuple(repository.corrections_of(session, employee_id, since=since)),
-            explained=frozenset(
-                incident.clock_in_punch_id
-                for incident in repository.incidents_of(session, employee_id)
-                if incident.status is not IncidentStatus.PENDING
-            ),
+            explained=explained_sessions(session, employee_id),
             zone=self.zone(session),
             policy=self.missed_clockout_settings(session).session_policy(),
         )
@@ -185,7 +204,12 @@ class TimeClock:
         return self.employee_facts(session, employee_id, now).derive(now)
 
     def current_state(self, session: Session, employee_id: str, now: datetime) -> EmployeeState:
-        return self.employee_facts(session, employee_id, now).state(now)
+        """Where the employee stands now, from the kept sessions (the whole history, without deriving it again)."""
+        found = kept_state.current_sessions(session, self.company_id, employee_id=employee_id, now=now).get(employee_id)
+        if found is None:
+            return EmployeeState(EmployeeStatus.OFF)
+        state = state_from_kept(employee_id, found.latest, found.older_open)
+        return without_explained(state, explained_sessions(session, employee_id))
 
     def derive_employee_now(self, employee_id: str) -> Derivation:
         """The derivation of one employee's sessions as of now (for screens and reports)."""
@@ -259,9 +283,9 @@ class TimeClock:
         with self._db.write() as session:
             employee = self.employee(session, employee_id)
             zone = self.zone(session)
-            known = self.employee_facts(session, employee_id, now)
-            state = known.state(now)
-            earlier = find_duplicate_tap(known.punches, employee_id, kind, now, DUPLICATE_TAP_WINDOW)
+            state = self.current_state(session, employee_id, now)
+            recent = repository.punches_of(session, employee_id, since=now - DUPLICATE_TAP_WINDOW)
+            earlier = find_duplicate_tap(recent, employee_id, kind, now, DUPLICATE_TAP_WINDOW)
             if earlier is not None:
                 return PunchOutcome(
                     PunchStatus.DUPLICATE, employee, earlier, earlier.occurred_at.astimezone(zone), state
@@ -284,7 +308,8 @@ class TimeClock:
                 clock=facts,
             )
             self.store_punch(session, punch, actor=actor or employee_id, now=now)
-            after = known.state(now, punch)
+            kept_state.apply(session)
+            after = self.current_state(session, employee_id, now)
         if self._on_recorded is not None:
             self._on_recorded(punch)
         return PunchOutcome(PunchStatus.RECORDED, employee, punch, punch.occurred_at.astimezone(zone), after)

@@ -27,9 +27,11 @@ from kiosk.store.schema import (
     CorrectionRow,
     Department,
     Employee,
+    EmployeeDay,
     EmployeePinLockout,
     FaceTemplate,
     IncidentRow,
+    KeptSession,
     PunchRow,
     Site,
 )
@@ -93,6 +95,10 @@ def move_records(
     if old_site is not None:
         session.execute(delete(Site).where(Site.id == old_site))
     session.execute(delete(Company).where(Company.id == old_company))
+    # The kept sessions were derived under the old ids and the old site's rules: derive them again under the new.
+    session.execute(delete(KeptSession).where(KeptSession.company_id == old_company))
+    session.execute(delete(EmployeeDay).where(EmployeeDay.company_id == old_company))
+    repository.note_rebuild(session, new_company)
     repository.audit(
         session,
         at=at,

@@ -19,10 +19,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.domain.errors import EnvironmentProblem
+from kiosk.store import kept_state
+from kiosk.store.schema import Company, KeptSession, PunchRow
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,8 @@ class Database:
         self.engine: Engine = create_engine(f"sqlite:///{path}", future=True)
         event.listen(self.engine, "connect", _set_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The kept sessions follow the facts in the same transaction, whoever adds them.
+        event.listen(self._sessions, "before_commit", kept_state.apply)
         self._write_lock = threading.Lock()
         self._check_durability()
         self._migrate()
@@ -149,6 +153,18 @@ class Database:
             finally:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+        self._keep_state_from_history()
+
+    def _keep_state_from_history(self) -> None:
+        """A database migrated from before kept sessions existed derives them once, from all its facts."""
+        with self.write() as session:
+            if session.scalar(select(KeptSession.clock_in_punch_id).limit(1)) is not None:
+                return
+            if session.scalar(select(PunchRow.id).limit(1)) is None:
+                return
+            for company_id in session.scalars(select(Company.id).order_by(Company.id)):
+                derived = kept_state.rebuild(session, company_id)
+                log.info("derived the kept sessions of %d employees of %s", derived, company_id)
 
     def _backup(self, label: str) -> Path:
         """Copy the database aside with SQLite's online backup, so a failed migration loses nothing."""

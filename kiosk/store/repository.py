@@ -47,6 +47,21 @@ from kiosk.store.schema import (
 
 # --- punches -------------------------------------------------------------------------------------------------------
 
+AFFECTED = "kept_state.affected"
+"""Key of the transaction's notes for the kept state: (company, employee, punch id, fallback time) of each fact
+added, read by `kept_state.apply` before the commit."""
+REBUILD = "kept_state.rebuild"
+"""Key of the companies whose kept state must be derived again as a whole (their policy or time zone changed)."""
+
+
+def _note_fact(session: Session, company_id: str, employee_id: str, punch_id: uuid.UUID, at: datetime) -> None:
+    session.info.setdefault(AFFECTED, []).append((company_id, employee_id, str(punch_id), at))
+
+
+def note_rebuild(session: Session, company_id: str) -> None:
+    """Have the company's kept state derived again as a whole before this transaction commits."""
+    session.info.setdefault(REBUILD, set()).add(company_id)
+
 
 def punch_from_row(row: PunchRow | Row[Any]) -> Punch:
     """A punch from its ORM row or from a plain result row of the punches table (the faster path for bulk reads)."""
@@ -106,11 +121,17 @@ def add_punch(
             sync_state=sync_state,
         )
     )
+    _note_fact(session, company_id, punch.employee_id, punch.id, punch.occurred_at)
 
 
 def get_punch(session: Session, punch_id: uuid.UUID) -> Punch | None:
     row = session.get(PunchRow, str(punch_id))
     return None if row is None else punch_from_row(row)
+
+
+def punches_by_id(session: Session, ids: Iterable[str]) -> list[Punch]:
+    """The punches with these ids (those that exist), oldest first."""
+    return _punches(session, _PUNCH_COLUMNS.where(PunchRow.id.in_(list(ids))))
 
 
 def punches_of(session: Session, employee_id: str, since: datetime | None = None) -> list[Punch]:
@@ -181,6 +202,13 @@ def add_correction(
             reason=correction.reason,
             sync_state=sync_state,
         )
+    )
+    _note_fact(
+        session,
+        company_id,
+        correction.employee_id,
+        correction.target_punch_id,
+        correction.effective_at or correction.made_at,
     )
 
 
@@ -269,14 +297,21 @@ def _company(row: Company) -> CompanyRecord:
 
 
 def put_company(session: Session, company: CompanyRecord, at: datetime) -> None:
-    """Insert or replace a company and its settings."""
+    """Insert or replace a company and its settings (a change of its session policy derives its kept state again)."""
+    held = session.get(Company, company.id)
+    limit_minutes = int(company.open_session_limit.total_seconds() // 60)
+    if held is not None and (
+        held.missed_clockout_enabled != company.missed_clockout_enabled
+        or held.open_session_limit_minutes != limit_minutes
+    ):
+        note_rebuild(session, company.id)
     session.merge(
         Company(
             id=company.id,
             name=company.name,
             missed_clockout_enabled=company.missed_clockout_enabled,
             block_reports_on_pending=company.block_reports_on_pending,
-            open_session_limit_minutes=int(company.open_session_limit.total_seconds() // 60),
+            open_session_limit_minutes=limit_minutes,
             pin_punching_allowed=company.pin_punching_allowed,
             kiosk_may_deactivate=company.kiosk_may_deactivate,
             updated_at=at,
@@ -294,6 +329,10 @@ def companies(session: Session) -> list[CompanyRecord]:
 
 
 def put_site(session: Session, site: SiteRecord, at: datetime) -> None:
+    """Insert or replace a site (a change of its time zone derives its company's kept state again)."""
+    held = session.get(Site, site.id)
+    if held is not None and held.timezone != site.timezone:
+        note_rebuild(session, site.company_id)
     session.merge(
         Site(
             id=site.id,
@@ -635,6 +674,12 @@ def count_incidents(session: Session, company_id: str, statuses: Iterable[Incide
 def device_values(session: Session) -> dict[str, Any]:
     """The kiosk's stored settings as plain JSON values by key (the typed schema is the services' business)."""
     return {row.key: json.loads(row.value) for row in session.scalars(select(DeviceSetting))}
+
+
+def device_value(session: Session, key: str) -> Any:
+    """One stored setting's plain JSON value, None when it is not stored."""
+    stored = session.scalar(select(DeviceSetting.value).where(DeviceSetting.key == key))
+    return None if stored is None else json.loads(stored)
 
 
 def put_device_values(session: Session, values: dict[str, Any], at: datetime) -> None:

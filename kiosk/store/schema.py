@@ -204,6 +204,8 @@ class PunchRow(Base):
 
     __table_args__ = (
         Index("ix_punches_employee_time", "employee_id", "occurred_at"),
+        Index("ix_punches_site_time", "site_id", "occurred_at"),  # today's punches at the site
+        Index("ix_punches_company_time", "company_id", "occurred_at"),  # a period's timesheet
         Index("ix_punches_sync_state", "sync_state"),
     )
 
@@ -224,6 +226,8 @@ class CorrectionRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     sync_state: Mapped[SyncState] = mapped_column(String(12), default=SyncState.PENDING)
     sync_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_corrections_target_punch_id", "target_punch_id"),)
 
 
 class IncidentRow(Base):
@@ -293,6 +297,56 @@ class BiometricErasure(Base):
     made_by: Mapped[str] = mapped_column(String(100))
     sync_state: Mapped[SyncState] = mapped_column(String(12), default=SyncState.PENDING, index=True)
     sync_error: Mapped[str | None] = mapped_column(Text)
+
+
+class KeptSession(Base):
+    """A work session as the derivation gives it, kept up to date in the same transaction as each fact
+    (kiosk/store/kept_state.py): what the screens read instead of deriving the history again. Never the truth:
+    `main.py kept-state` derives everything again and repairs any difference. `latest` marks each employee's last
+    session, which is their current state."""
+
+    __tablename__ = "kept_sessions"
+
+    clock_in_punch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    company_id: Mapped[str] = mapped_column(String(64))
+    employee_id: Mapped[str] = mapped_column(String(64))
+    business_date: Mapped[str] = mapped_column(String(10))  # ISO date at the site
+    clock_in: Mapped[datetime]
+    clock_out: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(12))
+    clock_out_punch_id: Mapped[str | None] = mapped_column(String(36))
+    closing_correction_id: Mapped[str | None] = mapped_column(String(36))
+    breaks: Mapped[str] = mapped_column(Text, default="[]")  # JSON: type, start, end, start and end punch ids
+    anomalies: Mapped[str] = mapped_column(Text, default="")  # codes, comma-separated
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    latest: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_kept_sessions_employee_clock_in", "employee_id", "clock_in"),
+        # The company's current sessions, or one employee's, straight from the index.
+        Index("ix_kept_sessions_company_latest", "company_id", "latest", "employee_id"),
+        Index("ix_kept_sessions_company_open", "company_id", "is_open", "employee_id"),
+    )
+
+
+class EmployeeDay(Base):
+    """One employee's business day, summarised from the kept sessions of that day and kept with them."""
+
+    __tablename__ = "employee_days"
+
+    employee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    company_id: Mapped[str] = mapped_column(String(64))
+    sessions: Mapped[int] = mapped_column(Integer)
+    open_sessions: Mapped[int] = mapped_column(Integer)
+    first_in: Mapped[datetime]
+    last_out: Mapped[datetime | None]
+    total_seconds: Mapped[int] = mapped_column(Integer)
+    break_seconds: Mapped[int] = mapped_column(Integer)
+    working_seconds: Mapped[int] = mapped_column(Integer)
+    anomalies: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_employee_days_company_date", "company_id", "business_date"),)
 
 
 class AuditEntry(Base):

@@ -96,6 +96,24 @@ def test_a_bad_record_is_set_aside_and_the_rest_goes_through(
     assert central_count(central, [unknown_employee.id, other_site["id"]]) == 0  # type: ignore[list-item]
 
 
+def test_a_record_the_staging_copy_refuses_is_set_aside_and_the_rest_goes_through(
+    central: CentralDatabase, kiosks: dict[str, CentralProfile], lab_engine: Engine
+) -> None:
+    lab = kiosks["lab"]
+    batch = [make_punch(lab, central.employee_id("umbrella", "umbrella-E003"), 100 + i) for i in range(4)]
+    records = rows_of(lab, batch)
+    mangled = dict(records[1], kind="clock_in_and_out_again")  # longer than the column: COPY itself refuses it
+    records[1] = mangled
+    with lab_engine.begin() as connection:
+        outcome = send_batch(connection, punches, records)
+        again = send_batch(connection, punches, [r for r in records if r is not mangled])
+    assert sorted(outcome.stored) == sorted(p.id for i, p in enumerate(batch) if i != 1)
+    assert list(outcome.rejected) == [batch[1].id]
+    assert "ck_punches_kind" in outcome.rejected[batch[1].id]
+    assert (again.stored, sorted(again.already_there)) == ([], sorted(outcome.stored))  # once, in one transaction too
+    assert central_count(central, [p.id for p in batch]) == 3
+
+
 def test_same_id_with_another_payload_is_a_conflict_never_an_overwrite(
     central: CentralDatabase, kiosks: dict[str, CentralProfile], lab_engine: Engine
 ) -> None:

@@ -21,10 +21,10 @@ from kiosk.services.kiosk_setup import KioskSetup
 from kiosk.services.local_kiosk import this_kiosks_time_clock
 from kiosk.services.reports import Reports
 from kiosk.services.roster import Roster
-from kiosk.store import repository
+from kiosk.store import kept_state, repository
 from kiosk.store.database import Database
 from kiosk.store.location import database_path
-from kiosk.store.schema import PunchRow, SyncState
+from kiosk.store.schema import KeptSession, PunchRow, SyncState
 from kiosk.store.secrets import SecretStore
 from sync.credentials import ProfileStore
 from sync.kiosk_sync import KioskSync
@@ -129,6 +129,11 @@ def test_a_month_on_its_own_then_provisioned_gives_the_same_timesheet(
             assert [c.id for c in repository.companies(session)] == ["acme"]  # the made-up company is gone
             staff = {e.number: e for e in repository.employees(session, "acme")}
             states = {row.sync_state for row in session.scalars(select(PunchRow))}
+            # The kept sessions follow the punches to their new ids: what deriving them all again gives.
+            assert kept_state.differences(session, "acme") == []
+            worked = {row.employee_id for row in session.scalars(select(PunchRow))}
+            assert {row.employee_id for row in session.scalars(select(KeptSession))} == worked
+            assert worked <= {e.id for e in staff.values()}
         assert sorted(staff) == ["E001", "E002", "E003"]
         assert staff["E001"].id == known_e001  # matched by number: head office's id
         assert states == {SyncState.SENT}
