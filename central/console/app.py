@@ -118,7 +118,8 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
             with engine.connect() as connection:
                 current = load_user(connection, uuid.UUID(user_id))
         if current is None:
-            session.clear()
+            if user_id is not None:  # deactivated or removed since: their session ends here
+                session.clear()
             return redirect(url_for("login", next=request.full_path if request.method == "GET" else None))
         g.user = current
         g.db = engine.connect()
