@@ -40,10 +40,8 @@ class KioskHealth:
 
 def _problems(row: dict[str, object], last_sync: datetime | None, now: datetime) -> tuple[str, ...]:
     found = []
-    if row["provisioned_at"] is None:
-        found.append("not provisioned yet")
-    elif last_sync is None:
-        found.append("never synced")
+    if last_sync is None:
+        found.append("not provisioned yet" if row["provisioned_at"] is None else "never synced")
     elif now - last_sync > SILENT_AFTER:
         hours = (now - last_sync) / timedelta(hours=1)
         found.append(f"silent for {hours:.1f} h")
