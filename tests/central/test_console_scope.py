@@ -80,9 +80,11 @@ def test_a_supervisor_cannot_resolve_another_sites_claim(
     central: CentralDatabase, two_companies: dict[str, uuid.UUID]
 ) -> None:
     supervisor = console_user(central, "acme", ConsoleRole.SUPERVISOR, "north")
-    with console_transaction(central.engine, supervisor) as connection:
-        with pytest.raises(RuleViolation, match="no missed clock-out incident"):
-            resolve(
+    with (
+        console_transaction(central.engine, supervisor) as connection,
+        pytest.raises(RuleViolation, match="no missed clock-out incident"),
+    ):
+        resolve(
                 connection, two_companies["acme/south"], approve=True, resolved_by=supervisor.email, notes="ok",
                 logout_time=None, now=datetime.now(UTC),
             )  # fmt: skip
@@ -94,11 +96,12 @@ def test_payroll_may_read_but_not_resolve_or_edit(
     central: CentralDatabase, two_companies: dict[str, uuid.UUID]
 ) -> None:
     payroll = console_user(central, "acme", ConsoleRole.PAYROLL)
-    with (
-        pytest.raises(DBAPIError, match="row-level security"),
-        console_transaction(central.engine, payroll) as connection,
-    ):
+    with console_transaction(central.engine, payroll) as connection:
         assert len(list_incidents(connection)) == 2
+    with (
+        console_transaction(central.engine, payroll) as connection,
+        pytest.raises(DBAPIError, match="row-level security"),
+    ):
         resolve(
             connection, two_companies["acme/north"], approve=True, resolved_by=payroll.email, notes="ok",
             logout_time=None, now=datetime.now(UTC),

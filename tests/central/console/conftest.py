@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -104,7 +105,7 @@ def submit(browser: webdriver.Chrome, button: WebElement) -> None:
 def _stale(element: WebElement) -> bool:
     try:
         element.is_enabled()
-    except Exception:  # noqa: BLE001 - selenium's StaleElementReferenceException, the sign the page changed
+    except StaleElementReferenceException:  # the sign that the page changed
         return True
     return False
 

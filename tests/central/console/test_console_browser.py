@@ -93,7 +93,9 @@ def test_the_admin_sees_the_banner_and_every_site(browser: webdriver.Chrome, con
     for page_name in ("Employees", "Departments", "Kiosks", "Settings", "Users", "Audit log"):
         browser.find_element(By.LINK_TEXT, page_name).click()
         assert "Not allowed" not in text_of(browser), page_name
-    assert "North gate" in browser.page_source or True
+    browser.get(f"{console.url}/kiosks")
+    fleet = text_of(browser)
+    assert "North gate" in fleet and "South gate" in fleet and "Main gate" not in fleet
 
 
 def test_the_supervisor_sees_their_site_only(browser: webdriver.Chrome, console: Console, world: World) -> None:
@@ -140,7 +142,9 @@ def test_a_wrong_csrf_token_is_refused_and_changes_nothing(
     assert resolutions(central) == before
 
 
-def test_notes_are_required(central: CentralDatabase, browser: webdriver.Chrome, console: Console, world: World) -> None:
+def test_notes_are_required(
+    central: CentralDatabase, browser: webdriver.Chrome, console: Console, world: World
+) -> None:
     log_in(browser, console, "admin@acme.example")
     browser.get(f"{console.url}/incidents/{world.south_incident}")
     browser.find_element(By.CSS_SELECTOR, "input[value=approve]").click()
