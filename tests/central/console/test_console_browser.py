@@ -19,6 +19,7 @@ from kiosk.store import repository
 from tests.central.console.conftest import PASSWORD, Console, log_in, submit, text_of
 from tests.central.test_incidents_admin import claimed_incident, send_incident
 from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
+from wire.console import incident_url
 from wire.schema import audit_log, employees, incident_resolutions
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -80,6 +81,18 @@ def test_a_wrong_password_is_refused(browser: webdriver.Chrome, console: Console
     assert "wrong email or password" in text_of(browser)
     browser.get(f"{console.url}/")
     assert browser.current_url.startswith(f"{console.url}/login")
+
+
+def test_the_review_emails_link_opens_the_claim_after_logging_in(
+    browser: webdriver.Chrome, console: Console, world: World
+) -> None:
+    browser.get(incident_url(console.url, world.kiosk_incident))
+    assert browser.current_url.startswith(f"{console.url}/login")
+    browser.find_element(By.NAME, "email").send_keys("admin@acme.example")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert browser.current_url == incident_url(console.url, world.kiosk_incident)
+    assert "Missed clock-out of Worker Number1" in text_of(browser)
 
 
 def test_the_admin_sees_the_banner_and_every_site(browser: webdriver.Chrome, console: Console, world: World) -> None:
