@@ -465,9 +465,17 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
             "employee_form.html", existing=existing, departments=_departments(), problem=problem, form=request.form
         ), 400 if problem else 200
 
-    @app.post("/employees/<number>/deactivate")
+    @app.route("/employees/<number>/deactivate", methods=["GET", "POST"])
     @requires(ConsoleRole.ADMIN)
-    def employee_deactivate(number: str) -> BaseResponse:
+    def employee_deactivate(number: str) -> str | BaseResponse:
+        existing = database().execute(
+            select(employees).where(employees.c.company_id == user().company_id, employees.c.number == number)
+        ).first()
+        if existing is None:
+            abort(404)
+        if request.method == "GET":
+            # Revoking faces on every kiosk cannot be undone: the person is asked to confirm first.
+            return render_template("deactivate.html", employee=existing)
         revoked: list[int] = []
 
         def change() -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from central.users import add_user
 from kiosk.domain.incidents import IncidentStatus
@@ -20,7 +20,7 @@ from tests.central.console.conftest import PASSWORD, Console, log_in, submit, te
 from tests.central.test_incidents_admin import claimed_incident, send_incident
 from tests.central_database import CentralDatabase, KioskUnderTest, open_kiosk
 from wire.console import incident_url
-from wire.schema import audit_log, employees, incident_resolutions
+from wire.schema import audit_log, employees, face_templates, incident_resolutions
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -129,7 +129,9 @@ def test_payroll_reads_but_cannot_resolve(browser: webdriver.Chrome, console: Co
     assert "The claim" in text_of(browser)
     assert not browser.find_elements(By.NAME, "decision"), "payroll is offered the resolution form"
     browser.get(f"{console.url}/employees")
-    assert not browser.find_elements(By.XPATH, "//button[text()='Deactivate']")
+    assert not browser.find_elements(By.LINK_TEXT, "Deactivate")
+    browser.get(f"{console.url}/employees/acme-E003/deactivate")
+    assert "Not allowed" in text_of(browser)
 
 
 def test_another_companys_incident_is_refused_by_url(browser: webdriver.Chrome, console: Console, world: World) -> None:
@@ -222,10 +224,22 @@ def test_an_admin_rejects_with_a_time_in_the_sites_zone(
 def test_the_admin_deactivates_an_employee(
     central: CentralDatabase, browser: webdriver.Chrome, console: Console, world: World
 ) -> None:
+    template = uuid.uuid4()
+    with central.engine.begin() as connection:
+        connection.execute(
+            insert(face_templates).values(
+                id=template, company_id="acme", employee_id=central.employee_id("acme", "acme-E004"),
+                sealed=b"sealed template", pose="front", created_at=NOW,
+            )
+        )  # fmt: skip
     log_in(browser, console, "admin@acme.example")
     browser.get(f"{console.url}/employees?q=acme-E004")
-    submit(browser, browser.find_element(By.XPATH, "//button[text()='Deactivate']"))
+    submit(browser, browser.find_element(By.LINK_TEXT, "Deactivate"))
+    assert "face data will be deleted" in text_of(browser)
+    submit(browser, browser.find_element(By.XPATH, "//button[contains(., 'Deactivate')]"))
     assert "Employee acme-E004 deactivated" in text_of(browser)
     with central.engine.connect() as connection:
         active = connection.execute(select(employees.c.active).where(employees.c.number == "acme-E004")).scalar_one()
+        face = connection.execute(select(face_templates).where(face_templates.c.id == template)).mappings().one()
     assert active is False
+    assert face["sealed"] is None and face["revoked_at"] is not None
