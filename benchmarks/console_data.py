@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
@@ -106,12 +107,15 @@ WHERE i.company_id = CAST(:company AS varchar)
 """
 
 
-def fill(engine: Engine, *, company: str, sites: int, employees: int, days: int, now: datetime) -> None:
-    """Create the company with its sites (one kiosk each), a department, employees, punches, claims and users."""
+def fill(
+    engine: Engine, *, company: str, sites: int, employees: int, days: int, now: datetime, zone: str = ZONE
+) -> None:
+    """Create the company with its sites (one kiosk each, all in `zone`), a department, employees, punches, claims
+    and users."""
     upsert_company(engine, company, "Giovanni Construction", missed_clockout_enabled=True)
     upsert_department(engine, company, "eng", "ENGINEER SA SITE", undertime=True)
     for number in range(1, sites + 1):
-        upsert_site(engine, company, f"site-{number:03d}", f"Site {number:03d}", ZONE)
+        upsert_site(engine, company, f"site-{number:03d}", f"Site {number:03d}", zone)
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -142,8 +146,10 @@ def fill(engine: Engine, *, company: str, sites: int, employees: int, days: int,
             ),
             {"company": company},
         )
-        window = {"company": company, "zone": ZONE, "now": now, "sites": sites}
-        first, last = (now - timedelta(days=days)).date(), now.date()
+        window = {"company": company, "zone": zone, "now": now, "sites": sites}
+        # Days of the sites' own calendar: today there may already be tomorrow in UTC terms, or still yesterday.
+        today = now.astimezone(ZoneInfo(zone)).date()
+        first, last = today - timedelta(days=days), today
         connection.execute(text(_PUNCHES), {**window, "first": first, "last": last})
         connection.execute(text(_INCIDENTS), window)
         connection.execute(text(_CLAIMS), window)

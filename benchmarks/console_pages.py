@@ -5,9 +5,11 @@
 
 The company (200 sites, 10,000 employees, `days` days of weekday punches, about one session in 150 left open and
 claimed; see benchmarks/console_data.py) is generated once into the database `timeclock_console_bench` and
-reused by later runs with the same sizes. Without --database-url a PostgreSQL cluster with durable settings is
-kept for the purpose under benchmarks/out/console-pg (its superuser password beside it, readable by root only),
-started for each run and stopped after.
+reused by later runs with the same sizes. Its sites are put in the time zone where it is a weekday afternoon at
+generation, the dashboard's heaviest moment (everyone on site, the day's punches in the chart); a later run
+measures whatever local time it is then, which the script prints with how many people are on site. Without
+--database-url a PostgreSQL cluster with durable settings is kept for the purpose under benchmarks/out/console-pg
+(its superuser password beside it, readable by root only), started for each run and stopped after.
 
 The console runs as `python -m central serve` in its own process; the requests come from this process over HTTP.
 First one user asks for each page `rounds` times in turn; then `users` logged-in users (admins, who see every site)
@@ -31,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import requests
@@ -38,6 +41,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from benchmarks.console_data import PASSWORD, fill
+from central.dashboard import on_site_now
 from central.database import admin_engine, migrate
 from central.users import add_user
 from tests.pg import LocalPostgres, create_database
@@ -100,7 +104,9 @@ def prepare(url: str, *, sites: int, employees: int, days: int, users: int) -> s
         if tuple(found) == (0, 0):
             started = time.perf_counter()
             print(f"generating {sites} sites, {employees} employees, {days} days of punches ...", flush=True)
-            fill(engine, company=COMPANY, sites=sites, employees=employees, days=days, now=datetime.now(UTC))
+            zone = afternoon_zone(datetime.now(UTC))
+            print(f"sites in {zone}", flush=True)
+            fill(engine, company=COMPANY, sites=sites, employees=employees, days=days, now=datetime.now(UTC), zone=zone)
             print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
         elif tuple(found) != (sites, employees):
             raise SystemExit(f"{DATABASE} holds {found[0]} sites and {found[1]} employees; drop it to change sizes")
@@ -122,16 +128,53 @@ def prepare(url: str, *, sites: int, employees: int, days: int, users: int) -> s
     return target
 
 
+# Whole-hour zones around the world, one of which is mid-afternoon at any moment.
+ZONES = (
+    "Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Chicago",
+    "America/New_York", "America/Halifax", "America/Sao_Paulo", "Atlantic/South_Georgia", "Atlantic/Cape_Verde",
+    "UTC", "Africa/Lagos", "Africa/Johannesburg", "Europe/Moscow", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka",
+    "Asia/Bangkok", "Asia/Manila", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea", "Pacific/Tarawa",
+    "Pacific/Tongatapu",
+)  # fmt: skip
+
+
+def afternoon_zone(now: datetime) -> str:
+    """The zone of ZONES whose local time is nearest 15:30 on a weekday (shift workers in, lunch over)."""
+
+    def distance(zone: str) -> float:
+        local = now.astimezone(ZoneInfo(zone))
+        minutes = abs(local.hour * 60 + local.minute - 15 * 60 - 30)
+        return minutes + (10_000 if local.weekday() >= 5 else 0)
+
+    return min(ZONES, key=distance)
+
+
+def presence(database_url: str) -> str:
+    """The sites' local time now and how many people are on site, as the dashboard computes it."""
+    engine = admin_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            zone = connection.execute(text("SELECT min(timezone) FROM sites WHERE company_id = :c"), {"c": COMPANY})
+            name = zone.scalar_one()
+            present = sum(len(site.people) for site in on_site_now(connection, COMPANY, datetime.now(UTC)))
+    finally:
+        engine.dispose()
+    return f"{datetime.now(ZoneInfo(name)):%a %H:%M} at the sites ({name}), {present:,} people on site"
+
+
 @contextmanager
 def console(database_url: str) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    server_log = (CLUSTER.parent / "console-serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "central", "--database-url", database_url, "serve", "--port", str(port)],
         cwd=ROOT,
         env={**os.environ, "TIMECLOCK_CONSOLE_SECRET_KEY": "benchmark"},
         stdout=subprocess.DEVNULL,
+        # waitress warns of its queue under load; kept apart so that the figures stay readable.
+        stderr=server_log,
     )
     try:
         deadline = time.monotonic() + 60
@@ -147,6 +190,7 @@ def console(database_url: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        server_log.close()
 
 
 def logged_in(base: str, email: str) -> requests.Session:
@@ -195,6 +239,7 @@ def main() -> int:
     args = parser.parse_args()
     with server_url(args.database_url) as url:
         target = prepare(url, sites=args.sites, employees=args.employees, days=args.days, users=args.users)
+        print(presence(target), flush=True)
         with console(target) as base:
             alone: dict[str, list[float]] = defaultdict(list)
             visit(logged_in(base, "bench000@sample.example"), base, args.rounds, alone)

@@ -486,3 +486,4 @@ console_user_sites = Table(
 # The console's incident list and dashboard read a company's rows by time.
 Index("ix_incidents_company_login", missed_clockout_incidents.c.company_id, missed_clockout_incidents.c.login_time)
 Index("ix_punches_company_time", punches.c.company_id, punches.c.occurred_at)
+Index("ix_punches_kiosk_received", punches.c.kiosk_id, punches.c.received_at)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from central.audit import record
-from central.dashboard import on_site_now, punches_per_hour
+from central.dashboard import PresenceCache, punches_per_hour
 from central.fleet import fleet
 from central.incidents import (
     IncidentFilter,
@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 50
 SESSION_LIFETIME = timedelta(hours=8)
 INSUFFICIENT_PRIVILEGE = "42501"
+NOT_ALLOWED = ("Not allowed", "Your role does not allow this; nothing was changed.")
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -97,6 +98,7 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         WTF_CSRF_TIME_LIMIT=int(SESSION_LIFETIME.total_seconds()),
     )
     CSRFProtect(app)
+    presence_cache = PresenceCache()
     app.jinja_env.filters["local"] = _local
     app.jinja_env.filters["hours"] = _hours
 
@@ -155,39 +157,34 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    def refusal(title: str, message: str, status: int) -> tuple[str, int]:
+        g.failed = True  # whatever the request wrote before it was refused is rolled back
+        return render_template("error.html", title=title, message=message), status
+
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError) -> tuple[str, int]:
-        g.failed = True
         log.warning("refused a form without a valid CSRF token: %s", error.description)
-        return render_template(
-            "error.html",
-            title="Form refused",
-            message="This form was not sent from this console or has expired; nothing was changed. "
+        return refusal(
+            "Form refused",
+            "This form was not sent from this console or has expired; nothing was changed. "
             "Go back, reload the page and try again.",
-        ), 400
+            400,
+        )
 
     @app.errorhandler(403)
     def forbidden(error: Exception) -> tuple[str, int]:
-        g.failed = True
-        return render_template(
-            "error.html", title="Not allowed", message="Your role does not allow this; nothing was changed."
-        ), 403
+        return refusal(*NOT_ALLOWED, 403)
 
     @app.errorhandler(404)
     def not_found(error: Exception) -> tuple[str, int]:
-        g.failed = True
-        return render_template(
-            "error.html", title="Not found", message="There is no such page, or it is not one you may see."
-        ), 404
+        return refusal("Not found", "There is no such page, or it is not one you may see.", 404)
 
     @app.errorhandler(DBAPIError)
     def database_refused(error: DBAPIError) -> tuple[str, int]:
-        g.failed = True
         if getattr(error.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
             log.warning("the database refused %s %s for %s: %s", request.method, request.path, g.user.email, error.orig)
-            return render_template(
-                "error.html", title="Not allowed", message="Your role does not allow this; nothing was changed."
-            ), 403
+            return refusal(*NOT_ALLOWED, 403)
+        g.failed = True
         raise error
 
     def requires(*roles: ConsoleRole) -> Callable[[View], View]:
@@ -256,17 +253,19 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
     def dashboard() -> str:
         moment = now()
         company = user().company_id
-        presence = on_site_now(database(), company, moment)
+        scope = "*" if user().all_sites else ",".join(user().site_ids)
+        presence = presence_cache.get(database(), company, scope, moment)
         hours = punches_per_hour(database(), company, moment)
         attention = [kiosk for kiosk in fleet(database(), company, moment) if kiosk.needs_attention]
         peak = max((hour.total for hour in hours), default=0)
         return render_template(
             "dashboard.html",
-            presence=presence,
+            presence=presence.sites,
+            as_of=presence.as_of,
             hours=hours,
             scale=_chart_scale(peak),
             attention=attention,
-            on_site=sum(len(site.people) for site in presence),
+            on_site=sum(len(site.people) for site in presence.sites),
         )
 
     # --- missed clock-outs ---------------------------------------------------------------------------------------
@@ -367,7 +366,9 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         notes = request.form.get("notes", "").strip()
         problem = None
         logout_time = None
-        if decision not in {"approve", "reject"}:
+        if not found.is_unresolved:
+            problem = "This claim was resolved while you were reviewing it; that decision stands. Nothing was changed."
+        elif decision not in {"approve", "reject"}:
             problem = "choose Approve or Reject"
         elif not notes:
             problem = "notes are required: say why"
@@ -468,9 +469,11 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
     @app.route("/employees/<number>/deactivate", methods=["GET", "POST"])
     @requires(ConsoleRole.ADMIN)
     def employee_deactivate(number: str) -> str | BaseResponse:
-        existing = database().execute(
-            select(employees).where(employees.c.company_id == user().company_id, employees.c.number == number)
-        ).first()
+        existing = (
+            database()
+            .execute(select(employees).where(employees.c.company_id == user().company_id, employees.c.number == number))
+            .first()
+        )
         if existing is None:
             abort(404)
         if request.method == "GET":

@@ -130,6 +130,8 @@ def upgrade() -> None:
     # The incident list filters and sorts by these.
     op.create_index("ix_incidents_company_login", "missed_clockout_incidents", ["company_id", "login_time"])
     op.create_index("ix_punches_company_time", "punches", ["company_id", "occurred_at"])
+    # The fleet page's last punch received from each kiosk.
+    op.create_index("ix_punches_kiosk_received", "punches", ["kiosk_id", "received_at"])
 
     op.execute(
         """
@@ -226,6 +228,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS report_kiosk_status(text, double precision, integer, text, text)")
     for name in ("console_company()", "console_role()", "console_user()", "console_site_visible(text)"):
         op.execute(f"DROP FUNCTION IF EXISTS {name}")
+    op.drop_index("ix_punches_kiosk_received", table_name="punches")
     op.drop_index("ix_punches_company_time", table_name="punches")
     op.drop_index("ix_incidents_company_login", table_name="missed_clockout_incidents")
     op.drop_table("console_user_sites")

@@ -243,3 +243,50 @@ def test_the_admin_deactivates_an_employee(
         face = connection.execute(select(face_templates).where(face_templates.c.id == template)).mappings().one()
     assert active is False
     assert face["sealed"] is None and face["revoked_at"] is not None
+
+
+def test_a_resolution_made_at_a_kiosk_meanwhile_is_shown_not_overwritten(
+    central: CentralDatabase,
+    browser: webdriver.Chrome,
+    console: Console,
+    world: World,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    kiosk = open_kiosk(
+        tmp_path_factory.mktemp("dock") / "dock.db", central.add_kiosk("acme", "north", "North dock"),
+        now=NOW - timedelta(hours=21),
+    )  # fmt: skip
+    try:
+        opened = kiosk.punch("acme-E003", PunchKind.CLOCK_IN)
+        kiosk.time.advance(hours=21)
+        incident = kiosk.missed.create_and_submit_clockout_claim(
+            kiosk.employee_id("acme-E003"), opened.occurred_at + timedelta(hours=9), "Forgot",
+            identified_by=IdentifiedBy.FACE,
+        ).incident  # fmt: skip
+        kiosk.sync.run_once()
+        # Head office opens the claim while the site's supervisor, at the kiosk, settles it on other terms.
+        log_in(browser, console, "admin@acme.example")
+        browser.get(f"{console.url}/incidents/{incident.id}")
+        kiosk_time = opened.occurred_at + timedelta(hours=7)
+        kiosk.missed.resolve_missed_clockout(
+            incident.id, approve=False, resolved_by="Dock supervisor", notes="left with the dock crew",
+            logout_time=kiosk_time,
+        )  # fmt: skip
+        kiosk.sync.run_once()
+        browser.find_element(By.CSS_SELECTOR, "input[value=approve]").click()
+        browser.find_element(By.NAME, "notes").send_keys("claimed 9 hours")
+        submit(browser, browser.find_element(By.XPATH, "//button[text()='Resolve']"))
+        page = text_of(browser)
+        assert "resolved while you were reviewing it" in page
+        assert "Resolved at the kiosk North dock" in page and "Dock supervisor" in page
+        with central.engine.connect() as connection:
+            kept = (
+                connection.execute(
+                    select(incident_resolutions).where(incident_resolutions.c.incident_id == incident.id)
+                )
+                .mappings()
+                .one()
+            )
+        assert (kept["status"], kept["admin_set_logout_time"]) == ("rejected", kiosk_time)
+    finally:
+        kiosk.close()
