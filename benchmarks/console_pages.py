@@ -52,6 +52,7 @@ DATABASE = "timeclock_console_bench"
 COMPANY = "bench"
 PAGES = {
     "dashboard": "/",
+    "who is on one site": "/on-site/site-001",
     "incidents (unresolved)": "/incidents?status=unresolved",
     "incidents (all, newest page)": "/incidents",
     "incidents (one employee)": "/incidents?employee=Santos",

@@ -59,6 +59,7 @@ def pages(incident_open: uuid.UUID, incident_closed: uuid.UUID) -> dict[str, lis
     """Per role (email), the pages to draw: (file name, path)."""
     admin = [
         ("dashboard", "/"),
+        ("on-site", "/on-site/site-001"),
         ("incidents", "/incidents?status=unresolved"),
         ("incidents-filtered", "/incidents?site=site-001&status=approved&employee=Santos"),
         ("incidents-bad-filter", "/incidents?from=yesterday"),

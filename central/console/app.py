@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from central.audit import record
-from central.dashboard import PresenceCache, punches_per_hour
+from central.dashboard import Presence, PresenceCache, punches_per_hour
 from central.fleet import fleet
 from central.incidents import (
     IncidentFilter,
@@ -253,8 +253,7 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
     def dashboard() -> str:
         moment = now()
         company = user().company_id
-        scope = "*" if user().all_sites else ",".join(user().site_ids)
-        presence = presence_cache.get(database(), company, scope, moment)
+        presence = presence_now(moment)
         hours = punches_per_hour(database(), company, moment)
         attention = [kiosk for kiosk in fleet(database(), company, moment) if kiosk.needs_attention]
         peak = max((hour.total for hour in hours), default=0)
@@ -267,6 +266,18 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
             attention=attention,
             on_site=sum(len(site.people) for site in presence.sites),
         )
+
+    def presence_now(moment: datetime) -> Presence:
+        scope = "*" if user().all_sites else ",".join(user().site_ids)
+        return presence_cache.get(database(), user().company_id, scope, moment)
+
+    @app.get("/on-site/<site_code>")
+    def on_site(site_code: str) -> str:
+        presence = presence_now(now())
+        site = next((site for site in presence.sites if site.code == site_code), None)
+        if site is None:
+            abort(404)
+        return render_template("on_site.html", site=site, as_of=presence.as_of)
 
     # --- missed clock-outs ---------------------------------------------------------------------------------------
 

@@ -100,6 +100,9 @@ def test_the_admin_sees_the_banner_and_every_site(browser: webdriver.Chrome, con
     page = text_of(browser)
     assert "2 Unresolved Missed Clock-Outs" in page
     assert "On site now: 1" in page  # the employee who claimed was clocked in again by the claim
+    submit(browser, browser.find_element(By.LINK_TEXT, "Who is there"))
+    assert "On site at north site: 1" in text_of(browser) and "Worker Number1" in text_of(browser)
+    browser.get(f"{console.url}/")
     submit(browser, browser.find_element(By.LINK_TEXT, "Review now"))
     listed = text_of(browser)
     assert "2 found" in listed and "north" in listed and "south" in listed
@@ -121,6 +124,8 @@ def test_the_supervisor_sees_their_site_only(browser: webdriver.Chrome, console:
     assert "Not found" in text_of(browser)
     browser.get(f"{console.url}/users")
     assert "Not allowed" in text_of(browser)
+    browser.get(f"{console.url}/on-site/south")
+    assert "Not found" in text_of(browser)
 
 
 def test_payroll_reads_but_cannot_resolve(browser: webdriver.Chrome, console: Console, world: World) -> None:
