@@ -115,17 +115,18 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         if request.endpoint in {"login", "static"}:
             return None
         user_id = session.get("user_id")
-        current = None
-        if user_id is not None:
-            with engine.connect() as connection:
-                current = load_user(connection, uuid.UUID(user_id))
-        if current is None:
-            if user_id is not None:  # deactivated or removed since: their session ends here
-                session.clear()
+        if user_id is None:
             return redirect(url_for("login", next=request.full_path if request.method == "GET" else None))
-        g.user = current
-        g.db = engine.connect()
-        g.transaction = g.db.begin()
+        connection = engine.connect()
+        transaction = connection.begin()
+        # Who is asking is read as the owner, in the request's own transaction, before it is confined to them.
+        current = load_user(connection, uuid.UUID(user_id))
+        if current is None:  # deactivated or removed since: their session ends here
+            transaction.rollback()
+            connection.close()
+            session.clear()
+            return redirect(url_for("login"))
+        g.user, g.db, g.transaction = current, connection, transaction
         enter_scope(g.db, current)
         g.company_name = g.db.execute(select(companies.c.name).where(companies.c.id == current.company_id)).scalar()
         g.unresolved = pending_count(g.db, company_id=current.company_id)

@@ -12,7 +12,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, insert, select, text
 
-from central.users import add_user
+from central.users import add_user, change_user
 from kiosk.domain.incidents import IncidentStatus
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.store import repository
@@ -295,3 +295,22 @@ def test_a_resolution_made_at_a_kiosk_meanwhile_is_shown_not_overwritten(
         assert (kept["status"], kept["admin_set_logout_time"]) == ("rejected", kiosk_time)
     finally:
         kiosk.close()
+
+
+def test_a_user_whose_access_is_removed_is_logged_out_at_once(
+    central: CentralDatabase, browser: webdriver.Chrome, console: Console, world: World
+) -> None:
+    user_id = add_user(
+        central.engine, company_id="acme", email="temp@acme.example", role="payroll", password=PASSWORD,
+        actor="test", now=NOW,
+    )  # fmt: skip
+    log_in(browser, console, "temp@acme.example")
+    assert "Dashboard" in text_of(browser)
+    change_user(
+        central.engine, company_id="acme", user_id=user_id, role="payroll", site_codes=(), active=False,
+        actor="test", now=NOW,
+    )  # fmt: skip
+    browser.get(f"{console.url}/incidents")
+    assert browser.current_url.startswith(f"{console.url}/login")
+    log_in(browser, console, "temp@acme.example")
+    assert "wrong email or password" in text_of(browser)
