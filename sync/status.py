@@ -1,6 +1,6 @@
 """What a kiosk tells head office about itself at the end of each sync: the console's fleet page reads it.
 
-One call of the central function `report_kiosk_status` (migration 0009), which keeps one row per kiosk; the kiosk
+One call of the central function `report_kiosk_status` (migration 0011), which keeps one row per kiosk; the kiosk
 writes nothing else it could not insert as a fact.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,24 @@ class KioskStatus:
     camera_status: str | None
 
 
+UNDEFINED_FUNCTION = "42883"
+
+
 def report_status(connection: Connection, status: KioskStatus) -> None:
-    """Send the report in its own short transaction on `connection`."""
+    """Send the report in its own short transaction on `connection`.
+
+    A head office that has not been upgraded yet has no `report_kiosk_status`: the kiosk then syncs as before and
+    says so in its log, since a status report must never stop punches from going up.
+    """
+    try:
+        _send(connection, status)
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != UNDEFINED_FUNCTION:
+            raise
+        log.warning("head office does not take kiosk status reports yet (its schema is older than this kiosk)")
+
+
+def _send(connection: Connection, status: KioskStatus) -> None:
     with connection.begin():
         connection.execute(
             text("SELECT report_kiosk_status(:version, :offset, :waiting, :error, :camera)"),

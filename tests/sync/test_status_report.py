@@ -69,3 +69,12 @@ def test_the_fleet_flags_a_silent_kiosk_and_a_bad_camera(company: CentralDatabas
     assert fresh["gate"].app_version == app_version()
     assert "silent for 1.1 h" in later["gate"].problems
     assert fresh["never provisioned"].problems == ("not provisioned yet",)
+
+
+def test_a_head_office_without_status_reports_still_syncs(company: CentralDatabase, gate: KioskUnderTest) -> None:
+    with company.engine.begin() as connection:
+        connection.execute(text("DROP FUNCTION report_kiosk_status(text, double precision, integer, text, text)"))
+    gate.punch("wayne-E001", PunchKind.CLOCK_IN)
+    pushed, _ = gate.sync.run_once()
+    assert pushed.delivered == 1
+    assert gate.sync.pending_count() == 0
