@@ -9,9 +9,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, select, text
 
 from central.commands import main
+from central.database import _alembic_config
 from central.users import MAX_FAILED_LOGINS, LoginRefused, authenticate
 from tests.central_database import ROOT, CentralDatabase
 from wire.schema import audit_log, console_user_sites, console_users
@@ -158,3 +161,23 @@ def test_reset_of_an_unknown_user_changes_nothing(company: CentralDatabase) -> N
         stdin=PASSWORD,
     )  # fmt: skip
     assert done.returncode == 1 and "has no console user ghost@acme.example" in done.stderr
+
+
+def test_the_console_tables_and_role_go_down_and_up_again(fresh_central: CentralDatabase) -> None:
+    fresh_central.add_company("acme", sites={"yard": "Asia/Manila"})
+    with fresh_central.engine.begin() as connection:
+        config = _alembic_config(connection)
+        [revision] = [
+            r
+            for r in ScriptDirectory.from_config(config).walk_revisions()
+            if (r.doc or "").startswith("The web console's")
+        ]
+        assert isinstance(revision.down_revision, str)
+        command.downgrade(config, revision.down_revision)
+        assert connection.scalar(text("SELECT to_regclass('console_users')")) is None
+        assert connection.scalar(text("SELECT count(*) FROM pg_policies WHERE policyname LIKE 'console_%'")) == 0
+        command.upgrade(config, "head")
+    assert central_cli(
+        fresh_central, "add-user", "--company", "acme", "--email", "a@acme.example", "--role", "admin",
+        "--password-stdin", stdin=PASSWORD,
+    ).returncode == 0  # fmt: skip
