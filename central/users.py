@@ -9,6 +9,7 @@ database's row-level policies (see `central.console.database`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import uuid
@@ -66,6 +67,8 @@ class ConsoleUser:
     site_ids: tuple[str, ...]
     active: bool = True
     locked_until: datetime | None = None
+    # Changes with the password: a session made with an earlier password ends when it is reset.
+    credential_stamp: str = ""
 
     @property
     def all_sites(self) -> bool:
@@ -234,6 +237,7 @@ def _user(connection: Connection, row: object) -> ConsoleUser:
         site_ids=site_ids,
         active=values["active"],
         locked_until=values["locked_until"],
+        credential_stamp=hashlib.sha256(values["password_hash"].encode()).hexdigest()[:32],
     )
 
 

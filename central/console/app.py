@@ -121,7 +121,8 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         transaction = connection.begin()
         # Who is asking is read as the owner, in the request's own transaction, before it is confined to them.
         current = load_user(connection, uuid.UUID(user_id))
-        if current is None:  # deactivated or removed since: their session ends here
+        if current is None or current.credential_stamp != session.get("stamp"):
+            # Deactivated, removed or given a new password since: this session ends here.
             transaction.rollback()
             connection.close()
             session.clear()
@@ -235,6 +236,7 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
                 session.clear()
                 session.permanent = True
                 session["user_id"] = str(found.id)
+                session["stamp"] = found.credential_stamp
                 target = request.args.get("next") or ""
                 # Only a path of this console: never an address elsewhere.
                 if not target.startswith("/") or target.startswith("//"):
@@ -653,6 +655,10 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
                         actor=user().email, now=now(),
                     )
                 )  # fmt: skip
+            if problem is None and existing is not None and existing[0].id == user().id and form.get("password"):
+                # One's own new password keeps one's own session (every other session of the account ends).
+                refreshed = load_user(database(), user().id)
+                session["stamp"] = refreshed.credential_stamp if refreshed is not None else None
             if problem is None:
                 flash("Console user saved.")
                 return redirect(url_for("user_list"))

@@ -12,7 +12,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, insert, select, text
 
-from central.users import add_user, change_user
+from central.users import add_user, change_user, reset_password
 from kiosk.domain.incidents import IncidentStatus
 from kiosk.domain.punches import IdentifiedBy, PunchKind
 from kiosk.store import repository
@@ -314,3 +314,23 @@ def test_a_user_whose_access_is_removed_is_logged_out_at_once(
     assert browser.current_url.startswith(f"{console.url}/login")
     log_in(browser, console, "temp@acme.example")
     assert "wrong email or password" in text_of(browser)
+
+
+def test_a_password_reset_ends_the_sessions_made_with_the_old_one(
+    central: CentralDatabase, browser: webdriver.Chrome, console: Console, world: World
+) -> None:
+    add_user(
+        central.engine, company_id="acme", email="reset@acme.example", role="payroll", password=PASSWORD,
+        actor="test", now=NOW,
+    )  # fmt: skip
+    log_in(browser, console, "reset@acme.example")
+    browser.get(f"{console.url}/incidents")
+    assert "Missed clock-outs" in text_of(browser)
+    reset_password(
+        central.engine, company_id="acme", email="reset@acme.example", password="a brand new password",
+        actor="test", now=NOW,
+    )  # fmt: skip
+    browser.get(f"{console.url}/incidents")
+    assert browser.current_url.startswith(f"{console.url}/login")
+    log_in(browser, console, "reset@acme.example", "a brand new password")
+    assert "Dashboard" in text_of(browser)
