@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from selenium import webdriver
@@ -211,7 +212,7 @@ def test_an_admin_rejects_with_a_time_in_the_sites_zone(
         login = connection.execute(
             text("SELECT login_time FROM missed_clockout_incidents WHERE id = :id"), {"id": world.south_incident}
         ).scalar_one()
-    local = (login + timedelta(hours=8)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Manila"))
+    local = (login + timedelta(hours=8)).astimezone(ZoneInfo("Asia/Manila"))
     field = browser.find_element(By.NAME, "time")
     browser.execute_script("arguments[0].value = arguments[1]", field, local.strftime("%Y-%m-%dT%H:%M"))
     browser.find_element(By.NAME, "notes").send_keys("badge shows 8 hours")
@@ -334,3 +335,21 @@ def test_a_password_reset_ends_the_sessions_made_with_the_old_one(
     assert browser.current_url.startswith(f"{console.url}/login")
     log_in(browser, console, "reset@acme.example", "a brand new password")
     assert "Dashboard" in text_of(browser)
+
+
+def test_the_incident_filters_and_their_bad_values(browser: webdriver.Chrome, console: Console, world: World) -> None:
+    log_in(browser, console, "admin@acme.example")
+    for query, message in (
+        ("from=yesterday", "from: 'yesterday' is not a date (YYYY-MM-DD)"),
+        ("status=lost", "unknown status 'lost'"),
+        ("site=east", "there is no site 'east' among yours"),
+        ("from=2026-12-02&to=2026-12-01", "the first day is after the last day"),
+    ):
+        browser.get(f"{console.url}/incidents?{query}")
+        assert message in text_of(browser), query
+        assert "0 found" in text_of(browser)
+    day = world.clock_in.astimezone(ZoneInfo("Asia/Manila")).date().isoformat()
+    browser.get(f"{console.url}/incidents?site=north&employee=acme-E001&from={day}&to={day}")
+    assert "1 found" in text_of(browser)
+    browser.get(f"{console.url}/incidents?site=north&employee=Nobody")
+    assert "0 found" in text_of(browser)
