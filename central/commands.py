@@ -401,6 +401,7 @@ def _serve(args: argparse.Namespace, engine: Engine) -> int:
         kiosk_host=args.kiosk_host,
         kiosk_port=args.kiosk_port,
         secure_cookies=args.secure_cookies,
+        head_office_key=_key_file(args),
     )
     return 0
 
@@ -817,6 +818,7 @@ def _add_console_commands(command: Command) -> None:
     serve.add_argument(
         "--secure-cookies", action="store_true", help="send the session cookie over HTTPS only (behind a TLS proxy)"
     )
+    _key_option(serve)
 
     for name, handler, text in (
         ("add-user", _add_user, "add a console user to a company (the password is read from standard input)"),

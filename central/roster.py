@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
-from central.keys import record_erasure
 from central.database import transaction
+from central.keys import record_erasure
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
 from kiosk.domain.roster import parse_code, parse_daily_rate, parse_person_name

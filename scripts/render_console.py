@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from benchmarks.console_data import PASSWORD, USERS, fill, sample_incident  # noqa: E402
 from central.console.app import create_app  # noqa: E402
 from central.database import admin_engine, migrate  # noqa: E402
+from central.keys import HeadOfficeKey  # noqa: E402
 from central.users import change_user  # noqa: E402
 from tests.central.console.conftest import chromium, submit  # noqa: E402
 from tests.pg import LocalPostgres, create_database, drop_database  # noqa: E402
@@ -111,11 +112,12 @@ def main() -> int:
                 sample_incident(engine, COMPANY, resolved=True),
             )
             _supervise_site_of(engine, claimed, now)
-            server = waitress.create_server(
-                create_app(engine, secret_key=b"render", now=lambda: now, kiosk_host="db.sample.example"),
-                host="127.0.0.1",
-                port=0,
+            key_file = Path(tempfile.mkdtemp(prefix="timeclock-render-key-")) / "head-office.key"
+            HeadOfficeKey.create(key_file)
+            app = create_app(
+                engine, secret_key=b"render", now=lambda: now, kiosk_host="db.sample.example", head_office_key=key_file
             )
+            server = waitress.create_server(app, host="127.0.0.1", port=0)
             thread = threading.Thread(target=server.run, daemon=True)
             thread.start()
             console = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
@@ -123,6 +125,7 @@ def main() -> int:
                 _draw(console, out, pages(claimed, closed))
             finally:
                 server.close()
+                shutil.rmtree(key_file.parent, ignore_errors=True)
         finally:
             engine.dispose()
             drop_database(_dsn(url), name)

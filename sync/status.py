@@ -1,6 +1,6 @@
 """What a kiosk tells head office about itself at the end of each sync: the console's fleet page reads it.
 
-One call of the central function `report_kiosk_status` (migration 0011), which keeps one row per kiosk; the kiosk
+One call of the central function `report_kiosk_status` (migration 0012), which keeps one row per kiosk; the kiosk
 writes nothing else it could not insert as a fact.
 """
 

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ from central.incidents import (
     resolving_kiosk,
     search_incidents,
 )
+from central.keys import HeadOfficeKey, default_key_file
 from central.kiosks import add_kiosk
 from central.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee
 from central.scope import enter_scope
@@ -77,6 +79,7 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
     kiosk_host: str | None = None,
     kiosk_port: int | None = None,
     secure_cookies: bool = False,
+    head_office_key: Path | None = None,
 ) -> Flask:
     """The console application.
 
@@ -87,6 +90,8 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         kiosk_host: the server name new kiosks dial (default: the engine's host).
         kiosk_port: the server port new kiosks dial (default: the engine's port).
         secure_cookies: send the session cookie over HTTPS only (set when the console is served behind TLS).
+        head_office_key: head office's key file, which provisioning a kiosk needs to wrap the company's key set for
+            it (default: `central.keys.default_key_file()`); read when a kiosk is provisioned, never kept in memory.
     """
     app = Flask(__name__)
     app.config.update(
@@ -590,12 +595,13 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
                 problem = "the port is a number from 1 to 65535"
             else:
                 try:
+                    key = HeadOfficeKey.load(head_office_key or default_key_file())
                     # A kiosk needs a login role of its own, which only the owner may create: this one call runs
                     # as the owner, for a site this user's scope was just seen to hold.
                     registration = add_kiosk(
                         engine, company_id=user().company_id, site_code=site_code, name=form.get("name", ""),
                         host=form.get("host") or kiosk_host, port=port or kiosk_port,
-                        ca_pem=form.get("ca_pem") or None, require_tls=not form.get("no_tls"),
+                        ca_pem=form.get("ca_pem") or None, require_tls=not form.get("no_tls"), head_office=key,
                     )  # fmt: skip
                 except RuleViolation as error:
                     problem = error.message

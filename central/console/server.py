@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from pathlib import Path
 
 import waitress
 from sqlalchemy import Engine
@@ -26,6 +27,7 @@ def serve_console(
     kiosk_host: str | None = None,
     kiosk_port: int | None = None,
     secure_cookies: bool = False,
+    head_office_key: Path | None = None,
 ) -> None:
     """Serve the console until interrupted.
 
@@ -38,7 +40,12 @@ def serve_console(
     else:
         key = secret_key.encode()
     app = create_app(
-        engine, secret_key=key, kiosk_host=kiosk_host, kiosk_port=kiosk_port, secure_cookies=secure_cookies
+        engine,
+        secret_key=key,
+        kiosk_host=kiosk_host,
+        kiosk_port=kiosk_port,
+        secure_cookies=secure_cookies,
+        head_office_key=head_office_key,
     )
     print(f"head-office console on http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
     waitress.serve(app, host=host, port=port, threads=THREADS, ident="timeclock-console")

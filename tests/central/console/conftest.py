@@ -9,10 +9,11 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -39,11 +40,23 @@ class Console:
     process: subprocess.Popen[str]
 
 
-def start_console(central: CentralDatabase) -> Console:
+def start_console(central: CentralDatabase, key_file: Path) -> Console:
     port = free_port()
+    central.head_office.write(key_file)
     env = {**os.environ, "TIMECLOCK_CONSOLE_SECRET_KEY": "test secret key of this run"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "central", "--database-url", central.url, "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "central",
+            "--database-url",
+            central.url,
+            "serve",
+            "--port",
+            str(port),
+            "--head-office-key",
+            str(key_file),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -64,8 +77,8 @@ def start_console(central: CentralDatabase) -> Console:
 
 
 @pytest.fixture(scope="module")
-def console(central: CentralDatabase) -> Iterator[Console]:
-    started = start_console(central)
+def console(central: CentralDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    started = start_console(central, tmp_path_factory.mktemp("head-office") / "head-office.key")
     yield started
     started.process.terminate()
     started.process.wait(timeout=20)
@@ -100,12 +113,14 @@ def submit(browser: webdriver.Chrome, button: WebElement) -> None:
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
     WebDriverWait(browser, 30).until(lambda _: _stale(page))
+    WebDriverWait(browser, 30).until(lambda _: browser.execute_script("return document.readyState") == "complete")
 
 
 def _stale(element: WebElement) -> bool:
     try:
         element.is_enabled()
-    except StaleElementReferenceException:  # the sign that the page changed
+    except WebDriverException:
+        # Stale, or "does not belong to the document" while the new page replaces it: either way it changed.
         return True
     return False
 
