@@ -54,6 +54,8 @@ TEST_SYSTEM_PACKAGES = (
     "gnome-keyring", "dbus", "systemd", "util-linux", "swtpm", "libtss2-tcti-swtpm0", "libtss2-esys-3.0.2-0",
     # Releases: the install script's checks and user, the kiosk compositor and a Wayland screenshot of it.
     "openssl", "passwd", "cage", "xwayland", "grim",
+    # The head-office console's browser tests: a real Chromium driven through its WebDriver.
+    "chromium", "chromium-driver",
 )  # fmt: skip
 """Debian packages some tests use. Elsewhere (not root, not Debian) a test that needs a missing one fails with the
 `apt-get install` line that adds it."""

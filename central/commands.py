@@ -51,6 +51,7 @@ from central.scheduled_reports import (
     run_scheduler,
     set_report_admins,
 )
+from central.users import add_user, reset_password
 from kiosk.domain.errors import RuleViolation, TimeclockError
 from kiosk.domain.incidents import IncidentStatus
 from kiosk.domain.roster import parse_code
@@ -388,6 +389,64 @@ def _report_file(files: ExitStack, name: str, mode: str) -> Any:
     return opened
 
 
+def _password_from_stdin(args: argparse.Namespace) -> str:
+    if not args.password_stdin:
+        raise TimeclockError("give the password on standard input with --password-stdin (never on the command line)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise TimeclockError("no password on standard input")
+    return password
+
+
+def _add_user(args: argparse.Namespace, engine: Engine) -> int:
+    password = _password_from_stdin(args)
+    add_user(
+        engine,
+        company_id=args.company,
+        email=args.email,
+        role=args.role,
+        password=password,
+        site_codes=args.site or (),
+        actor="python -m central add-user",
+        now=datetime.now(UTC),
+    )
+    print(f"console user {args.email.strip().lower()} added")
+    return 0
+
+
+def _reset_password(args: argparse.Namespace, engine: Engine) -> int:
+    password = _password_from_stdin(args)
+    reset_password(
+        engine,
+        company_id=args.company,
+        email=args.email,
+        password=password,
+        actor="python -m central reset-password",
+        now=datetime.now(UTC),
+    )
+    print(f"password of {args.email.strip().lower()} set; any lockout lifted")
+    return 0
+
+
+def _serve(args: argparse.Namespace, engine: Engine) -> int:
+    # The web stack loads for this command only, so the other commands start as fast as before.
+    from central.console.server import SECRET_KEY_ENV, serve_console  # noqa: PLC0415
+
+    if not 0 < args.port < 65536:
+        raise RuleViolation("bad_port", f"--port: {args.port} is not a port number (1 to 65535)")
+    serve_console(
+        engine,
+        host=args.host,
+        port=args.port,
+        secret_key=os.environ.get(SECRET_KEY_ENV),
+        kiosk_host=args.kiosk_host,
+        kiosk_port=args.kiosk_port,
+        secure_cookies=args.secure_cookies,
+        head_office_key=_key_file(args),
+    )
+    return 0
+
+
 def _pending_count(args: argparse.Namespace, engine: Engine) -> int:
     with engine.connect() as connection:
         print(pending_count(connection, company_id=args.company))
@@ -603,6 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_incident_commands(command)
     _add_report_commands(command)
     _add_fleet_commands(command)
+    _add_console_commands(command)
     return parser
 
 
@@ -805,6 +865,30 @@ def _add_report_commands(command: Command) -> None:
     scheduler.add_argument("--once", action="store_true", help="one round, then exit (for cron or a timer)")
     scheduler.add_argument("--interval", type=float, default=60, metavar="SECONDS", help="between rounds (60)")
     scheduler.add_argument("--now", metavar="TIME", help="with --once: run the round as at TIME (ISO 8601)")
+
+
+def _add_console_commands(command: Command) -> None:
+    serve = command("serve", _serve, "serve the head-office web console")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument("--kiosk-host", help="server name new kiosks dial (default: the URL's host)")
+    serve.add_argument("--kiosk-port", type=int, help="server port new kiosks dial (default: the URL's port)")
+    serve.add_argument(
+        "--secure-cookies", action="store_true", help="send the session cookie over HTTPS only (behind a TLS proxy)"
+    )
+    _key_option(serve)
+
+    for name, handler, text in (
+        ("add-user", _add_user, "add a console user to a company (the password is read from standard input)"),
+        ("reset-password", _reset_password, "set a console user's password and lift a lockout (from standard input)"),
+    ):
+        user = command(name, handler, text)
+        user.add_argument("--company", required=True)
+        user.add_argument("--email", required=True)
+        user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        if name == "add-user":
+            user.add_argument("--role", required=True, choices=["admin", "payroll", "supervisor"])
+            user.add_argument("--site", action="append", help="a site code a supervisor sees (repeat for more)")
 
 
 def _no_subcommand(args: argparse.Namespace, engine: Engine) -> int:

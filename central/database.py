@@ -7,6 +7,8 @@ they log in with their own role through `sync.connection`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -73,3 +75,14 @@ def check_server(engine: Engine) -> None:
             connection.execute(text("SELECT 1"))
     except DBAPIError as error:
         raise EnvironmentProblem(f"cannot reach the central database: {error.orig}") from error
+
+
+@contextmanager
+def transaction(target: Engine | Connection) -> Iterator[Connection]:
+    """A connection in a transaction: a new one committed at the end for an engine, or the caller's own connection
+    (whose transaction the caller commits; the web console runs each request in one) as it is."""
+    if isinstance(target, Engine):
+        with target.begin() as connection:
+            yield connection
+    else:
+        yield target

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
+from central.database import transaction
 from central.keys import record_erasure
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.pay import DepartmentRules
@@ -32,7 +33,7 @@ def new_id() -> str:
 
 
 def upsert_company(
-    engine: Engine,
+    engine: Engine | Connection,
     company_id: str,
     name: str,
     *,
@@ -60,11 +61,11 @@ def upsert_company(
     statement = statement.on_conflict_do_update(
         index_elements=[companies.c.id], set_={k: statement.excluded[k] for k in values if k != "id"}
     )
-    with engine.begin() as connection:
+    with transaction(engine) as connection:
         connection.execute(statement)
 
 
-def upsert_site(engine: Engine, company_id: str, site_code: str, name: str, timezone: str) -> str:
+def upsert_site(engine: Engine | Connection, company_id: str, site_code: str, name: str, timezone: str) -> str:
     """Create or change the company's site with this code; its time zone must be a known IANA name. Returns the
     site's internal id."""
     site_code = parse_code(site_code, "site code")
@@ -73,7 +74,7 @@ def upsert_site(engine: Engine, company_id: str, site_code: str, name: str, time
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
         raise RuleViolation("unknown_timezone", f"unknown time zone {timezone!r}: use an IANA name") from error
     values = {"name": name.strip() or site_code, "timezone": timezone, "updated_at": func.now()}
-    with engine.begin() as connection:
+    with transaction(engine) as connection:
         _require_company(connection, company_id)
         site_id = site_id_of(connection, company_id, site_code, missing_ok=True)
         if site_id is None:
@@ -106,7 +107,7 @@ def _parse_clock(value: str, what: str) -> time:
 
 
 def upsert_department(
-    engine: Engine,
+    engine: Engine | Connection,
     company_id: str,
     department_code: str,
     name: str,
@@ -145,7 +146,7 @@ def upsert_department(
         "half_day_hours": checked.half_day_hours,
         "regular_hours": checked.regular_hours,
     }
-    with engine.begin() as connection:
+    with transaction(engine) as connection:
         _require_company(connection, company_id)
         department_id = department_id_of(connection, company_id, department_code, missing_ok=True)
         try:
@@ -193,7 +194,7 @@ def department_id_of(
 
 
 def upsert_employee(
-    engine: Engine,
+    engine: Engine | Connection,
     company_id: str,
     number: str,
     first_name: str,
@@ -208,7 +209,7 @@ def upsert_employee(
     number = parse_code(number, "employee number")
     first, last = parse_person_name(first_name, "first name"), parse_person_name(last_name, "last name")
     rate = parse_daily_rate(daily_rate)
-    with engine.begin() as connection:
+    with transaction(engine) as connection:
         _require_company(connection, company_id)
         department_id = None
         if department is not None:
@@ -255,10 +256,10 @@ def employee_numbers(connection: Connection, company_id: str | None = None) -> d
     return {row.id: row.number for row in connection.execute(query)}
 
 
-def deactivate_employee(engine: Engine, company_id: str, number: str) -> int:
+def deactivate_employee(engine: Engine | Connection, company_id: str, number: str) -> int:
     """Mark the company's employee with this number inactive and revoke (empty) their face templates; returns how
     many were revoked."""
-    with engine.begin() as connection:
+    with transaction(engine) as connection:
         _require_company(connection, company_id)
         employee_id = employee_id_of(connection, company_id, number)
         connection.execute(

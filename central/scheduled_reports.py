@@ -46,6 +46,7 @@ from central.reports import TimesheetScope, company_row, report_zone, write_cent
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.roster import parse_code
 from kiosk.domain.timesheet import Period, ReportsBlocked
+from wire.console import parse_console_url, unresolved_incidents_url
 from wire.mail import SmtpServer, check_recipients, open_smtp, retry_pause
 from wire.schema import (
     central_outbox,
@@ -162,10 +163,8 @@ def configure_mail(
         RuleViolation: `console_url_invalid` for an address that is not http(s)://..., `field_invalid`.
     """
     changed_by = _text(changed_by, "who changes the settings", 100)
-    if console_url is not None and not (
-        console_url.startswith(("https://", "http://")) and len(console_url) <= 300 and " " not in console_url
-    ):
-        raise RuleViolation("console_url_invalid", f"{console_url!r} is not a web address such as https://hr.example")
+    if console_url is not None:
+        console_url = parse_console_url(console_url)
     values: dict[str, Any] = {
         MAIL_KEY: None
         if server is None
@@ -178,7 +177,7 @@ def configure_mail(
             "ca_file": server.ca_file,
             "timeout_seconds": server.timeout_seconds,
         },
-        CONSOLE_URL_KEY: console_url.rstrip("/") if console_url else None,
+        CONSOLE_URL_KEY: console_url,
     }
     with engine.begin() as connection:
         for key, value in values.items():
@@ -771,7 +770,7 @@ def held_message(
     """Subject and body of the notice that a report is held back until missed clock-outs are resolved."""
     noun = "missed clock-out" if unresolved == 1 else "missed clock-outs"
     where = (
-        f"{console_url}/incidents"
+        unresolved_incidents_url(console_url)
         if console_url
         else f"the head-office console, or python -m central incidents list --company {company['id']}"
     )

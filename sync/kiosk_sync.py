@@ -50,6 +50,7 @@ from sync.clock import AnchoredClock
 from sync.connection import CentralConnector
 from sync.errors import link_errors
 from sync.push import BatchOutcome, send_batch
+from sync.status import KioskStatus, app_version, report_status
 from sync.updates import exchange_update_facts
 from wire import schema as central
 from wire.provisioning import CentralProfile
@@ -107,6 +108,7 @@ class KioskSync:
         clock: the anchored clock to update at each sync (optional).
         batch_size: records per central transaction.
         running_version: the kiosk's version, reported with its update status at each sync.
+        camera_status: tells the camera's state ("ok", "reconnecting", ...) for the status report (optional).
     """
 
     def __init__(
@@ -117,12 +119,14 @@ class KioskSync:
         clock: AnchoredClock | None = None,
         batch_size: int = BATCH_SIZE,
         running_version: str | None = None,
+        camera_status: Callable[[], str | None] | None = None,
     ) -> None:
         self.database = database
         self.running_version = running_version
         self.profile = profile
         self.clock = clock
         self.batch_size = batch_size
+        self._camera_status = camera_status
         self._connector = CentralConnector(profile)
         self._engine: Engine = self._connector.engine()
         # Set by the app: seals face templates again where needed (kiosk.services.enrolment), before each push.
@@ -155,7 +159,27 @@ class KioskSync:
             pushed = self._push(connection)
             pulled = self._pull(connection)
             exchange_update_facts(connection, self.database, self.running_version)
+            report_status(connection, self._status(pushed))
         return pushed, pulled
+
+    def _status(self, pushed: PushReport) -> KioskStatus:
+        offset = None
+        if self.clock is not None:
+            facts = self.clock.clock_facts()
+            if facts.anchored_time is not None:
+                offset = (facts.anchored_time - facts.pc_time).total_seconds()
+        refused = {**pushed.conflicts, **pushed.rejected}
+        error = None
+        if refused:
+            key, reason = next(iter(refused.items()))
+            error = f"{len(refused)} record(s) refused by head office, e.g. {key}: {reason}"
+        return KioskStatus(
+            app_version=self.running_version or app_version(),
+            clock_offset_seconds=offset,
+            punches_waiting=self.pending_count(),
+            last_error=error,
+            camera_status=self._camera_status() if self._camera_status is not None else None,
+        )
 
     def push(self) -> PushReport:
         """Push everything pending."""

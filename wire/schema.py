@@ -441,7 +441,7 @@ kiosk_key_wraps = Table(
 biometric_erasures = Table(
     "biometric_erasures",
     metadata,
-    # An employee's face data forgotten, at a kiosk (kiosk_id) or at head office (NULL); see migration 0011.
+    # An employee's face data forgotten, at a kiosk (kiosk_id) or at head office (NULL); see migration 0007.
     Column("id", UUID(as_uuid=True), primary_key=True),
     _company(),
     Column("employee_id", String(64), ForeignKey("employees.id"), nullable=False),
@@ -450,3 +450,51 @@ biometric_erasures = Table(
     Column("made_by", String(100), nullable=False),
     _change_txid(),
 )
+
+kiosk_status = Table(
+    "kiosk_status",
+    metadata,
+    # What each kiosk last said of itself at the end of a sync (one row per kiosk, written by `report_kiosk_status`).
+    Column("kiosk_id", UUID(as_uuid=True), ForeignKey("kiosks.id"), primary_key=True),
+    _company(),
+    Column("reported_at", TZ, nullable=False),
+    Column("app_version", String(40), nullable=False),
+    # Server time minus the kiosk PC's clock, in seconds, when the kiosk last anchored its clock.
+    Column("clock_offset_seconds", Float),
+    Column("punches_waiting", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("camera_status", String(40)),
+)
+
+console_users = Table(
+    "console_users",
+    metadata,
+    # People who log in to the head-office web console; one company each.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _company(),
+    Column("email", String(254), nullable=False),
+    Column("role", String(12), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("failed_logins", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", TZ),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+    Column("updated_at", TZ, nullable=False, server_default=text("now()")),
+    CheckConstraint("role IN ('admin', 'payroll', 'supervisor')", name="role"),
+    CheckConstraint("email = lower(email) AND email LIKE '%_@_%'", name="email"),
+    UniqueConstraint("email", name="uq_console_users_email"),
+)
+
+console_user_sites = Table(
+    "console_user_sites",
+    metadata,
+    # The sites a site supervisor may see; admins and payroll see every site of their company.
+    Column("user_id", UUID(as_uuid=True), ForeignKey("console_users.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", String(64), ForeignKey("sites.id"), primary_key=True),
+    _company(),
+)
+
+# The console's incident list and dashboard read a company's rows by time.
+Index("ix_incidents_company_login", missed_clockout_incidents.c.company_id, missed_clockout_incidents.c.login_time)
+Index("ix_punches_company_time", punches.c.company_id, punches.c.occurred_at)
+Index("ix_punches_kiosk_received", punches.c.kiosk_id, punches.c.received_at)

@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     configure.add_argument(
         "--password-stdin", action="store_true", help="read the SMTP password from standard input (one line)"
     )
+    configure.add_argument(
+        "--console-url", metavar="URL", help="head office's web console: the review email links to the claim there"
+    )
     configure.add_argument("--off", action="store_true", help="remove the SMTP server: mail waits in the outbox")
     add_shared(configure, DATA_DIR, _DATA_DIR_HELP)
     configure.set_defaults(handler=_configure)
@@ -86,6 +89,8 @@ def _show(args: argparse.Namespace) -> int:
     print(f"to: {', '.join(settings.to_addresses)}")
     if settings.ca_file:
         print(f"extra certificate authorities: {settings.ca_file}")
+    if settings.console_url:
+        print(f"review links to: {settings.console_url}")
     print(f"waiting: {waiting} message(s)")
     return 0
 
@@ -94,7 +99,7 @@ def _configure(args: argparse.Namespace) -> int:
     from kiosk.services.mail import MailSettings
 
     if args.off:
-        given = [args.host, args.user, args.from_address, args.ca_file, *args.to_addresses]
+        given = [args.host, args.user, args.from_address, args.ca_file, args.console_url, *args.to_addresses]
         if any(value is not None for value in given):
             raise RuleViolation("options_conflict", "--off removes the SMTP server; give no other settings with it")
         settings = MailSettings()
@@ -110,6 +115,7 @@ def _configure(args: argparse.Namespace) -> int:
             starttls=not args.no_starttls,
             ca_file=args.ca_file,
             timeout_seconds=args.timeout,
+            console_url=args.console_url,
         )
     password = None
     if args.password_stdin:

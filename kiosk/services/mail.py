@@ -31,6 +31,7 @@ from kiosk.store.database import Database
 from kiosk.store.mail_outbox import QueuedMail
 from kiosk.store.repository import CompanyRecord, SiteRecord
 from kiosk.store.secrets import SMTP_PASSWORD, SecretStore
+from wire.console import incident_url, parse_console_url
 from wire.mail import SmtpServer, check_recipients, check_smtp_fields, open_smtp, retry_pause
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class MailSettings:
     starttls: bool = True
     ca_file: str | None = None
     timeout_seconds: int = 20
+    console_url: str | None = None  # head office's web console, for the review email's link
 
     def __post_init__(self) -> None:
         check_smtp_fields(
@@ -69,6 +71,11 @@ class MailSettings:
         check_recipients(self.to_addresses)
         if self.host is not None and (self.from_address is None or not self.to_addresses):
             raise RuleViolation("mail_setting_invalid", "with an SMTP host, give the sender and at least one recipient")
+        if self.console_url is not None:
+            try:
+                parse_console_url(self.console_url)
+            except RuleViolation as error:
+                raise RuleViolation("mail_setting_invalid", error.message) from error
 
     def server(self) -> SmtpServer:
         """The SMTP server of configured settings."""
@@ -129,6 +136,8 @@ def missed_clockout_review_message(
     incident: MissedClockoutIncident,
     zone: ZoneInfo,
     employee_number: str,
+    *,
+    console_url: str | None = None,
 ) -> tuple[str, str]:
     """Subject and body of the email telling supervisors that a missed clock-out claim waits for their review; the
     employee is named with their employee number, as the supervisor knows them."""
@@ -146,10 +155,12 @@ def missed_clockout_review_message(
         lines.append(f"Reason: {incident.employee_reason.label}")
     if incident.employee_note:
         lines.append(f"Note: {incident.employee_note}")
+    lines.append("")
+    if console_url is not None:
+        lines += [f"Review it here: {incident_url(console_url, incident.id)}", ""]
     lines += [
-        "",
         "Where to review it: in the kiosk's admin mode (Review now, on the Unresolved Missed Clock-Outs banner),",
-        "or at head office with: python -m central incidents list",
+        "in head office's web console, or at head office with: python -m central incidents list",
         "",
         f"Incident {incident.id}",
     ]
@@ -168,7 +179,8 @@ def queue_missed_clockout_review(
     """Queue the review email inside the caller's transaction (the claim's); returns the message id."""
     employee = repository.get_employee(session, incident.employee_id)
     number = employee.number if employee is not None else "not on this kiosk's roster"
-    subject, body = missed_clockout_review_message(company, site, incident, zone, number)
+    console_url = load_mail_settings(session).console_url
+    subject, body = missed_clockout_review_message(company, site, incident, zone, number, console_url=console_url)
     return mail_outbox.queue_mail(
         session, kind=MISSED_CLOCKOUT_REVIEW, subject=subject, body=body, related_id=str(incident.id), at=now
     )

@@ -222,3 +222,24 @@ def test_retry_pauses_double_up_to_an_hour(world: KioskWorld) -> None:
     ]
     with world.database.read() as session:
         assert mail_outbox.count_unsent(session) == 0
+
+
+def test_the_review_email_links_to_the_claim_in_head_offices_console(
+    world: KioskWorld, mailer: Mailer, server: MailServer
+) -> None:
+    mailer.configure(
+        settings_for(server, console_url="https://hq.giovanni.example/console/"), changed_by="s", password=PASSWORD
+    )
+    submit_claim(world)
+    (queued,) = mailer.outbox()
+    (incident,) = world.missed.get_missed_clockout_incidents()
+    assert f"Review it here: https://hq.giovanni.example/console/incidents/{incident.id}" in queued.body
+
+
+@pytest.mark.parametrize("url", ["hq.giovanni.example", "ftp://hq.example", "https://hq.example/x?a=1", "https:// x"])
+def test_a_console_address_that_is_not_one_is_refused(
+    world: KioskWorld, mailer: Mailer, server: MailServer, url: str
+) -> None:
+    with pytest.raises(RuleViolation, match="is not a web address"):
+        mailer.configure(settings_for(server, console_url=url), changed_by="s", password=PASSWORD)
+    assert mailer.settings() == MailSettings()

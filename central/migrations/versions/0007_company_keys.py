@@ -10,8 +10,8 @@
   revokes every template of the employee and writes the audit log (templates enrolled before it that arrive later
   arrive revoked); every kiosk deletes its copies and withdraws the consent it holds when it pulls the erasure.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-29 22:50:00
 """
 
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0011"
-down_revision = "0010"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ Only head office reads and writes these tables (the kiosks' role has no grant). 
 notifies `incident_resolved`, so a scheduler waiting on reports held back for it wakes at once. Reports read a
 company's punches employee by employee: an index serves that.
 
-Revision ID: 0010
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-29 22:40:00
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0010"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

@@ -5,8 +5,8 @@ them at its next sync. At every sync the kiosk reports its running version, the 
 update check, how old its newest verified update metadata is, and its last update error, through a function that
 writes only the calling kiosk's own row (kiosks may update no table themselves).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 22:50:00
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0012"
-down_revision = "0011"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
