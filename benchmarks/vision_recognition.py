@@ -3,13 +3,15 @@
     .venv/bin/python -m benchmarks.vision_recognition [--faces DIR] [--skip-lfw] [--workers N]
 
 * Encoding: the median time of one 128-d encoding on the MediaPipe face box of a 640x480 frame (target < 200 ms),
-  and, for information, of the landmark pass that finds the box.
+  of SFace's features (with YuNet's points) and of both fused (target < 150 ms), and, for information, of the
+  landmark pass that finds the box.
 * 1:N search: galleries of 1k / 10k / 100k templates (5 per employee) made from real LFW encodings with a little
   noise; `TemplateGallery.identify` (distances, best per employee, threshold and margin decision) against
   `face_recognition.face_distance` on the same templates as one float64 array, which only computes the distances
   (target: 100k under 5 ms and at least 20x faster).
 * LFW: the threshold chosen on pairsDevTrain, the margin trial, then pairsDevTest at that threshold and the 10-fold
-  protocol of pairs.txt (face_recognition publishes 99.38 %). Encodings are cached in benchmarks/out/.
+  protocol of pairs.txt (face_recognition publishes 99.38 %), with dlib alone and with dlib and SFace fused
+  (`kiosk.vision.encodings.fuse`). Encodings are cached in benchmarks/out/.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from kiosk.evaluation.lfw import (
     FALSE_ACCEPT_COST,
     VERIFICATION_THRESHOLD,
     EncodingCache,
+    Recogniser,
     best_threshold,
     choose_threshold_and_margin,
     encode_files,
@@ -38,11 +41,12 @@ from kiosk.evaluation.lfw import (
     read_pairs,
     verify_at,
 )
-from kiosk.vision.encodings import FaceEncoder, encode_face, load_still_image
+from kiosk.vision.encodings import FaceEncoder, SFaceRecogniser, encode_face, fuse, load_still_image
 from kiosk.vision.matcher import DEFAULT_MARGIN, DEFAULT_THRESHOLD, MatchPolicy, TemplateGallery
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks/out/lfw_encodings.npz"
+FUSED_CACHE = ROOT / "benchmarks/out/lfw_fused_encodings.npz"
 TEMPLATES_PER_EMPLOYEE = 5
 
 
@@ -78,10 +82,21 @@ def bench_encoding(faces: Path) -> None:
         box = sample.observation.box
         encode_times = timed(lambda: encode_face(frame, box), 30)
         detect_times = timed(lambda: encoder.detector.detect(frame), 30)
+        sface = SFaceRecogniser()
+        sface_times = timed(lambda: sface.features(frame, sample.observation), 30)
+        fused_times = timed(lambda: fuse(encode_face(frame, box), sface.features(frame, sample.observation)), 30)
     print("== one encoding (640x480 frame, face box", box, ")")
     print(
         f"  encoding on the MediaPipe box: median {statistics.median(encode_times):7.1f} ms"
         f"   p95 {p95(encode_times):7.1f} ms   (target < 200 ms)"
+    )
+    print(
+        f"  SFace (YuNet's points):        median {statistics.median(sface_times):7.1f} ms"
+        f"   p95 {p95(sface_times):7.1f} ms"
+    )
+    print(
+        f"  fused (dlib + SFace):          median {statistics.median(fused_times):7.1f} ms"
+        f"   p95 {p95(fused_times):7.1f} ms   (target < 150 ms)"
     )
     print(
         f"  landmark pass (IMAGE mode):    median {statistics.median(detect_times):7.1f} ms"
@@ -191,6 +206,16 @@ def bench_lfw(faces: Path, workers: int | None) -> None:
         f"{folds.verification.failures} pairs without a face"
     )
     print(f"    per fold: {per_fold}")
+    fused_cache = EncodingCache(FUSED_CACHE, Recogniser.FUSED)
+    start = time.perf_counter()
+    fused = encode_files((images / ref.relative_path for ref in view2.images), fused_cache, workers=workers)
+    fused_folds = evaluate_pairs(view2, pair_distances(view2, images, fused), VERIFICATION_THRESHOLD)
+    print(
+        f"  pairs.txt 10-fold, dlib and SFace fused ({time.perf_counter() - start:.0f} s): accuracy "
+        f"{fused_folds.verification.accuracy:.4f} +- {fused_folds.accuracy_std:.4f}; mean fold threshold "
+        f"{fused_folds.verification.threshold:.4f}; {fused_folds.verification.failures} pairs without a face"
+    )
+    print(f"    per fold: {' '.join(f'{fold.accuracy:.4f}' for fold in fused_folds.folds)}")
 
 
 def main() -> int:

@@ -206,6 +206,13 @@ def register_verify_pairs(vision_subparsers: SubParsers) -> None:
         help="keep encodings in this .npz file between runs (default: compute every image once per run)",
     )
     verify.add_argument("--workers", type=int, default=None, metavar="N", help="encoding processes (default: CPUs)")
+    verify.add_argument(
+        "--recogniser",
+        choices=("dlib", "fused"),
+        default="dlib",
+        help="dlib: face_recognition's encodings, as the kiosk's templates hold (default); fused: those and OpenCV's "
+        "SFace features together",
+    )
     verify.set_defaults(handler=_run_verify_pairs)
 
 
@@ -213,6 +220,7 @@ def _run_verify_pairs(args: argparse.Namespace) -> int:
     from kiosk.evaluation.lfw import (
         VERIFICATION_THRESHOLD,
         EncodingCache,
+        Recogniser,
         encode_files,
         evaluate_pairs,
         pair_distances,
@@ -226,9 +234,18 @@ def _run_verify_pairs(args: argparse.Namespace) -> int:
     if not args.images.is_dir():
         raise RuleViolation("images_missing", f"no such image folder: {args.images}")
     pair_list = read_pairs(args.pairs)
+    recogniser = Recogniser(args.recogniser)
+    if recogniser is Recogniser.FUSED and pair_list.fold_count == 0 and args.threshold is None:
+        raise RuleViolation(
+            "threshold_needed",
+            "a list without folds is scored at a fixed threshold, and the fused distance has none chosen yet: "
+            "give --threshold T, or score a list with folds (pairs.txt), whose folds choose it",
+        )
     images: Path = args.images
     encodings = encode_files(
-        (images / ref.relative_path for ref in pair_list.images), EncodingCache(args.cache), workers=args.workers
+        (images / ref.relative_path for ref in pair_list.images),
+        EncodingCache(args.cache, recogniser),
+        workers=args.workers,
     )
     distances = pair_distances(pair_list, images, encodings)
     result = evaluate_pairs(pair_list, distances, threshold)

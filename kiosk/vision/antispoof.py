@@ -48,13 +48,21 @@ BgrImage = npt.NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class FaceBox:
-    """A YuNet face box in frame pixels: left, top, width, height and the detector's score."""
+    """A YuNet face box in frame pixels: left, top, width, height, the detector's score and its five points (x, y
+    of the person's right eye, left eye, nose tip, right and left mouth corner; empty when not known)."""
 
     x: float
     y: float
     width: float
     height: float
     score: float
+    points: tuple[float, ...] = ()
+
+    def as_yunet_row(self) -> npt.NDArray[np.float32]:
+        """The 1 x 15 row YuNet gives for this face, the form OpenCV's `FaceRecognizerSF.alignCrop` takes."""
+        if len(self.points) != 10:
+            raise ValueError("this face box has no five points")
+        return np.array([[self.x, self.y, self.width, self.height, *self.points, self.score]], dtype=np.float32)
 
     def overlap(self, left: float, top: float, right: float, bottom: float) -> float:
         """Intersection over union with the box (left, top, right, bottom)."""
@@ -126,9 +134,21 @@ class YuNetFaces:
                 float(row[2]) / scale,
                 float(row[3]) / scale,
                 float(row[14]),
+                tuple(float(value) / scale for value in row[4:14]),
             )
             for row in found
         ]
+
+    def face_for(self, image_bgr: BgrImage, face: FaceObservation) -> FaceBox | None:
+        """YuNet's box of the face MediaPipe observed (the one that overlaps it most), None when YuNet misses it."""
+        top, right, bottom, left = face.box
+        best: FaceBox | None = None
+        best_overlap = BOX_OVERLAP_MIN
+        for box in self.detect(image_bgr):
+            overlap = box.overlap(left, top, right, bottom)
+            if overlap >= best_overlap:
+                best, best_overlap = box, overlap
+        return best
 
 
 class PresentationAttackModel:
@@ -168,14 +188,7 @@ class PassiveFaceScorer:
 
     def box_for(self, image_bgr: BgrImage, face: FaceObservation) -> FaceBox | None:
         """The YuNet box of the user's face, None when YuNet does not see that face."""
-        top, right, bottom, left = face.box
-        best: FaceBox | None = None
-        best_overlap = BOX_OVERLAP_MIN
-        for box in self.faces.detect(image_bgr):
-            overlap = box.overlap(left, top, right, bottom)
-            if overlap >= best_overlap:
-                best, best_overlap = box, overlap
-        return best
+        return self.faces.face_for(image_bgr, face)
 
     def score(self, image_bgr: BgrImage, face: FaceObservation) -> float | None:
         """P(real) of `face` in the frame, or None when YuNet does not find it."""

@@ -15,6 +15,7 @@ encoding and the quality gates see the picture's own pixels.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,3 +209,78 @@ class FaceEncoder:
             NoFaceFound: no face in it.
         """
         return self.sample_from_image(load_still_image(path), str(path), pose)
+
+
+SFACE_SIZE = 128
+
+
+class SFaceRecogniser:
+    """OpenCV's SFace face recogniser (`cv2.FaceRecognizerSF`, see `kiosk.vision.models.SFACE_MODEL`).
+
+    It is aligned as it was trained: on the five points of YuNet's face (the detector whose box the
+    presentation-attack model already takes, `kiosk.vision.antispoof.YuNetFaces`), the one overlapping the face
+    MediaPipe observed; OpenCV's `alignCrop` maps them onto its 112 x 112 template by a similarity. The same five
+    points taken from MediaPipe's landmarks (iris centres, nose tip, mouth corners) gave 98.9 % on 655 LFW pairs
+    against 99.5 % with YuNet's. The 128 values are returned scaled to length 1, so that the Euclidean distance of
+    two is sqrt(2 - 2 cos), the cosine OpenCV scores with. About 25 ms a face on one core, and 5 ms for YuNet.
+    """
+
+    def __init__(self, model_path: Path | None = None, yunet_path: Path | None = None) -> None:
+        """Args:
+        model_path: the SFace model file; the verified copy in resources/models/ when None.
+        yunet_path: the YuNet model file; likewise.
+
+        Raises:
+            EnvironmentProblem: a file is missing or not the pinned model (with the command that fixes it).
+        """
+        import cv2  # noqa: PLC0415
+
+        from kiosk.vision.antispoof import YuNetFaces  # noqa: PLC0415
+        from kiosk.vision.models import SFACE_MODEL, require_pinned  # noqa: PLC0415
+
+        self._net = cv2.FaceRecognizerSF.create(str(require_pinned(SFACE_MODEL, model_path)), "")
+        self._faces = YuNetFaces(yunet_path)
+
+    def features(self, image_rgb: ImageArray, observation: FaceObservation) -> Encoding:
+        """The 128 unit-length values of the face MediaPipe observed in an RGB picture.
+
+        Raises:
+            NoFaceFound: YuNet does not find that face (too small, too turned, cut by the frame).
+        """
+        import cv2  # noqa: PLC0415
+
+        bgr = np.ascontiguousarray(cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2BGR), dtype=np.uint8)
+        face = self._faces.face_for(bgr, observation)
+        if face is None:
+            raise NoFaceFound("the picture (for SFace's alignment)")
+        values = np.asarray(self._net.feature(self._net.alignCrop(bgr, face.as_yunet_row())), dtype=np.float32)
+        values = values.reshape(-1)
+        norm = float(np.linalg.norm(values))
+        if values.shape != (SFACE_SIZE,) or norm <= 0.0 or not math.isfinite(norm):
+            raise RuleViolation("sface_features", f"SFace gave no usable features ({values.shape}, norm {norm})")
+        return values / norm
+
+
+DLIB_PAIR_THRESHOLD = 0.6
+"""face_recognition's documented distance under which two dlib encodings are the same person."""
+
+SFACE_PAIR_THRESHOLD = 1.128
+"""OpenCV's published L2 distance under which two unit SFace feature vectors are the same person (LFW)."""
+
+SFACE_SCALE = DLIB_PAIR_THRESHOLD / SFACE_PAIR_THRESHOLD
+"""SFace's part of a fused encoding is scaled by this, so each model's distance counts alike at its own threshold."""
+
+FUSED_SIZE = 2 * SFACE_SIZE
+
+
+def fuse(dlib_encoding: npt.ArrayLike, sface_features: npt.ArrayLike) -> Encoding:
+    """One vector of both models' views of a face: the dlib encoding, then SFace's unit vector times `SFACE_SCALE`.
+
+    The Euclidean distance of two fused vectors is sqrt(d_dlib^2 + (SFACE_SCALE * d_sface)^2): both distances
+    count, each measured on its own threshold's scale, and the search stays one vectorised Euclidean pass.
+    """
+    dlib = as_encoding(dlib_encoding)
+    sface = np.asarray(sface_features, dtype=np.float32).reshape(-1)
+    if sface.shape != (SFACE_SIZE,) or not np.all(np.isfinite(sface)):
+        raise RuleViolation("sface_features", f"SFace features have {SFACE_SIZE} finite values, got {sface.size}")
+    return np.concatenate([dlib, np.float32(SFACE_SCALE) * sface]).astype(np.float32)

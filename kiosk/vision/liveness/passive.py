@@ -47,11 +47,17 @@ Each check below says what it catches and what it misses; the figures are from t
     screens filmed out of focus or from far away, high-resolution screens, and most of replay_monitor's first 14 s.
 
 `frame_around_face`
-    Straight edges on three or four sides around the face (a phone's bezel, a monitor's window, a photo's border),
-    longer than the face, found by Hough lines in at least `frame_share_min` of the sampled frames. Catches: the
-    synthetic tilted print, the screen recording in silent_face/demo.gif. Misses: a picture that fills the view or
-    is held so its borders are outside it, and edges the camera does not resolve; it fired on 3 % of the monitor
-    replay's frames and 17 % of the phone replay's, under the threshold.
+    A frame around the face (a phone's bezel, a monitor's window, a photo's border): straight edges longer than the
+    face just outside it on three or four sides, where the edges of neighbouring sides meet at a corner, found by
+    Hough lines in at least `frame_share_min` of the sampled frames. The corners are what tell a frame from a room:
+    the ceiling panels, door posts and glass walls of an office behind a live person (focus_blink/soniya_test_5) give
+    long straight edges above and beside the face too, but they run on past one another or stop far apart. Measured
+    over the first 8 s of each clip, every third frame with a face: live clips 0 % (soniya_test_5 was 18 %, and 3 of
+    7 frames in a kiosk attempt, before corners were asked for), the monitor and phone replays 0 %, a clip re-shown
+    on a rendered monitor 41 %, a still on a rendered phone 68 % (tests/vision/synthetic.py). Misses: a picture
+    that fills the view or is held so its corners are outside it, a phone held by its edges, and edges the camera
+    does not resolve (the phone in silent_face/demo.gif). A live person standing in front of a picture frame or in a
+    doorway close behind them is framed too: that case is genuinely ambiguous for this check.
 
 Not used, because the data does not separate live from replayed faces: specular glare (the live Hamilton clip has
 more of it than the replays) and a frame-rate beat in the face's brightness (the live head-turn clip shows a stronger
@@ -78,6 +84,16 @@ RIGID_LANDMARKS = (
     *(127, 356, 98, 327, 2),
 )
 RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
+# How far from a corner, in face sizes, the two edges of a frame may stop or run on and still make that corner.
+FRAME_CORNER_TOLERANCE = 0.35
+# How far beside the face, in face widths, a frame's upright edge is looked for: a face shown small on a monitor
+# has its bezel 1.6 face widths away. Corners keep the room's edges out, so the search may reach that far.
+FRAME_REACH = 2.0
+# Past a corner, an edge that goes on (at least this share of the points looked at, from this far past the crossing,
+# where the other edge's own pixels end) makes a crossing, not a corner.
+_CROSSING_GAP_PX = 6.0
+_RUN_ON_SHARE = 0.5
+_RUN_ON_POINTS_MIN = 4
 
 
 @dataclass(frozen=True)
@@ -127,8 +143,57 @@ def high_frequency_share(gray: npt.NDArray[np.uint8]) -> float:
     return high / middle if middle > 0 else 0.0
 
 
+def _segment_end_near(segment: npt.NDArray[np.float64], point: npt.NDArray[np.float64]) -> float:
+    """Distance from `point` to the nearer end of `segment` (x1, y1, x2, y2)."""
+    return float(min(np.linalg.norm(segment[:2] - point), np.linalg.norm(segment[2:] - point)))
+
+
+def _runs_on(edges: npt.NDArray[np.uint8], segment: npt.NDArray[np.float64], corner: npt.NDArray[np.float64]) -> bool:
+    """Whether the edge of `segment` goes on past `corner`: most of the points beyond it, along the segment's line
+    for the segment's own length at most, lie on an edge of the picture. Hough lines break where two edges cross,
+    so the picture's edges, not the segments, tell a crossing from a corner."""
+    ends = segment.reshape(2, 2)
+    far = ends[np.argmax(np.linalg.norm(ends - corner, axis=1))]
+    direction = corner - far
+    length = float(np.linalg.norm(direction))
+    if length < 1.0:
+        return False
+    direction /= length
+    height, width = edges.shape
+    steps = np.arange(_CROSSING_GAP_PX, _CROSSING_GAP_PX + min(length, 0.5 * max(height, width)), 2.0)
+    points = corner + steps[:, None] * direction
+    inside = (points[:, 0] >= 0) & (points[:, 0] < width) & (points[:, 1] >= 0) & (points[:, 1] < height)
+    if inside.sum() < _RUN_ON_POINTS_MIN:
+        return False
+    columns, rows = points[inside, 0].astype(np.intp), points[inside, 1].astype(np.intp)
+    return float((edges[rows, columns] > 0).mean()) >= _RUN_ON_SHARE
+
+
+def _corner(
+    first: npt.NDArray[np.float64], second: npt.NDArray[np.float64], edges: npt.NDArray[np.uint8], tolerance: float
+) -> bool:
+    """Whether two segments end together at a corner: their lines cross within `tolerance` of an end of each, and
+    neither edge goes on past the crossing.
+
+    A picture's border turns at its corners; the edges of a room (a ceiling's panels, a door post, a window's bars)
+    run on past one another or stop far apart, so they make no corner around the face.
+    """
+    p, r = first[:2], first[2:] - first[:2]
+    q, s = second[:2], second[2:] - second[:2]
+    cross = float(r[0] * s[1] - r[1] * s[0])
+    if abs(cross) < 1e-9:
+        return False
+    t = float((q - p)[0] * s[1] - (q - p)[1] * s[0]) / cross
+    crossing = p + t * r
+    if _segment_end_near(first, crossing) > tolerance or _segment_end_near(second, crossing) > tolerance:
+        return False
+    return not (_runs_on(edges, first, crossing) or _runs_on(edges, second, crossing))
+
+
 def framing_sides(gray: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> int:
-    """How many sides of the face (0..4) have a straight edge longer than the face just outside it."""
+    """How many sides of the face (0..4) are closed off by a frame: a straight edge longer than the face just
+    outside it that meets the edge of a neighbouring side at a corner (a phone's bezel, a screen, a photo's border).
+    """
     top, right, bottom, left = box
     face_h, face_w = bottom - top, right - left
     if face_h < 16 or face_w < 16:
@@ -137,23 +202,32 @@ def framing_sides(gray: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -
     lines = cv2.HoughLinesP(edges, 1, np.pi / 180, threshold=60, minLineLength=int(0.9 * face_h), maxLineGap=8)
     if lines is None:
         return 0
-    cx, cy = (left + right) / 2.0, (top + bottom) / 2.0
-    sides: set[str] = set()
-    for x1, y1, x2, y2 in np.asarray(lines).reshape(-1, 4):
+    found: dict[str, list[npt.NDArray[np.float64]]] = {"left": [], "right": [], "top": [], "bottom": []}
+    for segment in np.asarray(lines, dtype=np.float64).reshape(-1, 4):
+        x1, y1, x2, y2 = segment
         angle = abs(math.degrees(math.atan2(y2 - y1, x2 - x1))) % 180
-        if 70 < angle < 110 and min(y1, y2) <= cy <= max(y1, y2):
+        if 70 < angle < 110 and min(y1, y2) <= bottom and max(y1, y2) >= top:
             x = (x1 + x2) / 2.0
-            if face_w * 0.05 < left - x < face_w * 1.5:
-                sides.add("left")
-            if face_w * 0.05 < x - right < face_w * 1.5:
-                sides.add("right")
-        elif (angle < 20 or angle > 160) and min(x1, x2) <= cx <= max(x1, x2):
+            if face_w * 0.05 < left - x < face_w * FRAME_REACH:
+                found["left"].append(segment)
+            if face_w * 0.05 < x - right < face_w * FRAME_REACH:
+                found["right"].append(segment)
+        elif (angle < 20 or angle > 160) and min(x1, x2) <= right and max(x1, x2) >= left:
             y = (y1 + y2) / 2.0
             if face_h * 0.05 < top - y < face_h * 1.2:
-                sides.add("top")
+                found["top"].append(segment)
             if face_h * 0.05 < y - bottom < face_h * 1.5:
-                sides.add("bottom")
-    return len(sides)
+                found["bottom"].append(segment)
+    # Rounded corners (a phone's) and edges the detector breaks off leave a gap at the corner.
+    tolerance = FRAME_CORNER_TOLERANCE * max(face_h, face_w)
+    # An edge a pixel or two off the segment's line still counts as the same edge.
+    grown = np.asarray(cv2.dilate(edges, np.ones((5, 5), np.uint8)), dtype=np.uint8)
+    framed: set[str] = set()
+    for upright in ("left", "right"):
+        for level in ("top", "bottom"):
+            if any(_corner(a, b, grown, tolerance) for a in found[upright] for b in found[level]):
+                framed.update((upright, level))
+    return len(framed)
 
 
 def _model(value: object) -> npt.NDArray[np.float64] | None:
