@@ -243,6 +243,49 @@ def central_timesheet_csv(
     return out.getvalue()
 
 
+CHUNK_CHARACTERS = 64 * 1024
+"""How much of a streamed CSV is gathered before it is handed on: large enough to keep the pieces few."""
+
+
+def central_timesheet_chunks(
+    connection: Connection,
+    scope: TimesheetScope,
+    period: Period,
+    *,
+    as_of: datetime,
+    totals: bool = False,
+    chunk_characters: int = CHUNK_CHARACTERS,
+) -> Iterator[str]:
+    """The scope's day-row CSV (or, with `totals`, its employees' totals CSV) in pieces as the timesheet is derived,
+    for a download that starts before the whole report exists. Joined, the pieces are exactly what
+    `write_central_timesheet` writes to `csv_out` (or `totals_out`).
+
+    Raises:
+        RuleViolation, ReportsBlocked: as `central_timesheet`, when this is called, before any piece is made.
+    """
+    rows = central_timesheet(
+        connection,
+        scope.company_id,
+        period,
+        site_code=scope.site_code,
+        department_code=scope.department_code,
+        as_of=as_of,
+    )
+    buffer = io.StringIO()
+    passing = totals_csv_passing(rows, buffer) if totals else timesheet_csv_passing(rows, buffer)
+
+    def pieces() -> Iterator[str]:
+        for _row in passing:
+            if buffer.tell() >= chunk_characters:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        # The header of an empty report, or the rows since the last piece.
+        yield buffer.getvalue()
+
+    return pieces()
+
+
 def write_central_timesheet(
     connection: Connection,
     scope: TimesheetScope,

@@ -13,15 +13,28 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
@@ -41,6 +54,13 @@ from central.incidents import (
 )
 from central.keys import HeadOfficeKey, default_key_file
 from central.kiosks import add_kiosk
+from central.reports import (
+    TimesheetScope,
+    central_timesheet,
+    central_timesheet_chunks,
+    report_zone,
+    write_central_timesheet,
+)
 from central.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee
 from central.scope import enter_scope
 from central.users import (
@@ -56,6 +76,7 @@ from central.users import (
 )
 from kiosk.domain.errors import RuleViolation
 from kiosk.domain.incidents import IncidentStatus
+from kiosk.domain.timesheet import TOTALS_COLUMNS, Period, ReportsBlocked, employee_totals, parse_day, totals_row
 from wire.schema import audit_log, companies, departments, employees, missed_clockout_incidents, rule_sets, sites
 
 log = logging.getLogger(__name__)
@@ -193,6 +214,25 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
             return refusal(*NOT_ALLOWED, 403)
         g.failed = True
         raise error
+
+    def streamed_in_request_transaction(pieces: Iterator[str]) -> Iterator[bytes]:
+        """Hand the request's transaction over to a streamed body: the rows are read after the view has returned,
+        so the transaction (with its row security) ends when the last piece has gone, not with the request."""
+        connection: Connection = g.pop("db")
+        transaction = g.pop("transaction")
+
+        def body() -> Iterator[bytes]:
+            try:
+                for piece in pieces:
+                    yield piece.encode("utf-8")
+                transaction.commit()
+            finally:
+                # A download the browser abandoned, or a failure while deriving, leaves nothing behind.
+                if transaction.is_active:
+                    transaction.rollback()
+                connection.close()
+
+        return body()
 
     def requires(*roles: ConsoleRole) -> Callable[[View], View]:
         def decorate(view: View) -> View:
@@ -573,6 +613,108 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
             "settings.html", company=company, problem=problem, form=request.form
         ), 400 if problem else 200
 
+    # --- timesheets ----------------------------------------------------------------------------------------------
+
+    def timesheet_choice() -> tuple[TimesheetScope | None, Period | None, list[str]]:
+        """The scope and period the query asks for, or the problems with it (each said plainly)."""
+        args = request.args
+        problems: list[str] = []
+        site_code = args.get("site") or None
+        if site_code is not None and site_code not in {row.code for row in _site_choices()}:
+            problems.append(f"there is no site {site_code!r} among yours")
+        department_code = args.get("department") or None
+        if department_code is not None and department_code not in {row.code for row in _departments()}:
+            problems.append(f"there is no department {department_code!r}")
+        kind = args.get("period") or PERIOD_CHOICES[0][0]
+        if kind not in dict(PERIOD_CHOICES):
+            problems.append(f"unknown period {kind!r}")
+        if problems:
+            return None, None, problems
+        scope = TimesheetScope(user().company_id, site_code, department_code)
+        try:
+            if kind == "dates":
+                first = parse_day(args.get("from") or None, "From")
+                last = parse_day(args.get("to") or None, "To")
+                if first is None or last is None:
+                    raise RuleViolation("dates_missing", "give both the first and the last day of the period")
+                period = Period(first, last)
+            else:
+                which, pay_period = kind.split("-", 1)
+                today = now().astimezone(report_zone(database(), scope)).date()
+                period = Period.pay_period(pay_period, today)
+                if which == "last" and period.first is not None:
+                    period = Period.pay_period(pay_period, period.first - timedelta(days=1))
+        except RuleViolation as error:
+            return None, None, [_site_option(error.message)]
+        return scope, period, problems
+
+    def timesheet_refused(blocked: int | None, problems: list[str], status: int) -> tuple[str, int]:
+        return render_template(
+            "timesheets.html", **timesheet_form(), period=None, totals=[], page=1, pages=1, blocked=blocked,
+            problems=problems,
+        ), status  # fmt: skip
+
+    def timesheet_form() -> dict[str, Any]:
+        return {
+            "sites": _site_choices(),
+            "departments": _departments(),
+            "periods": PERIOD_CHOICES,
+            "columns": TOTALS_COLUMNS,
+            "args": request.args,
+        }
+
+    @app.get("/timesheets")
+    def timesheets() -> tuple[str, int]:
+        scope, period, problems = timesheet_choice()
+        if scope is None or period is None:
+            return timesheet_refused(None, problems, 400)
+        try:
+            rows = central_timesheet(
+                database(), scope.company_id, period, site_code=scope.site_code,
+                department_code=scope.department_code, as_of=now(),
+            )  # fmt: skip
+            totals = [totals_row(line) for line in employee_totals(rows)]
+        except ReportsBlocked as error:
+            return timesheet_refused(error.unresolved, [], 409)
+        except RuleViolation as error:
+            return timesheet_refused(None, [_site_option(error.message)], 400)
+        page = max(_int(request.args.get("page"), 1), 1)
+        pages = max(math.ceil(len(totals) / PAGE_SIZE), 1)
+        shown = totals[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return render_template(
+            "timesheets.html", **timesheet_form(), period=period, totals=shown, employees=len(totals), page=page,
+            pages=pages, blocked=None, problems=[],
+        ), 200  # fmt: skip
+
+    @app.get("/timesheets/<part>")
+    def timesheet_download(part: str) -> tuple[str, int] | BaseResponse:
+        if part not in TIMESHEET_PARTS:
+            abort(404)
+        scope, period, problems = timesheet_choice()
+        if scope is None or period is None:
+            return timesheet_refused(None, problems, 400)
+        name = f"timesheet-{scope.company_id}-{period.first}-{period.last}{TIMESHEET_PARTS[part]}"
+        try:
+            if part == "xlsx":
+                # A workbook is a zip file, finished only at its end: it is built in a temporary file and then
+                # sent, whereas the CSVs go out row by row as they are derived. send_file closes the file once sent.
+                book = tempfile.TemporaryFile()  # noqa: SIM115
+                write_central_timesheet(database(), scope, period, as_of=now(), workbook_out=book)
+                book.seek(0)
+                audit("timesheet.downloaded", name)
+                return send_file(book, mimetype=XLSX_TYPE, as_attachment=True, download_name=name)
+            pieces = central_timesheet_chunks(database(), scope, period, as_of=now(), totals=part == "totals.csv")
+        except ReportsBlocked as error:
+            return timesheet_refused(error.unresolved, [], 409)
+        except RuleViolation as error:
+            return timesheet_refused(None, [_site_option(error.message)], 400)
+        audit("timesheet.downloaded", name)
+        return Response(
+            streamed_in_request_transaction(pieces),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     # --- fleet ---------------------------------------------------------------------------------------------------
 
     @app.get("/kiosks")
@@ -689,6 +831,22 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         return render_template("audit.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page)
 
     return app
+
+
+PERIOD_CHOICES = (
+    ("this-semi-monthly", "This semi-monthly pay period"),
+    ("last-semi-monthly", "Last semi-monthly pay period"),
+    ("this-monthly", "This month"),
+    ("last-monthly", "Last month"),
+    ("dates", "Any dates"),
+)
+TIMESHEET_PARTS = {"days.csv": "-days.csv", "totals.csv": "-totals.csv", "xlsx": ".xlsx"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _site_option(message: str) -> str:
+    """A refusal of the timesheet functions in the console's words: they name the command's option."""
+    return message.replace("choose one with --site", "choose a site")
 
 
 def _incident_site(connection: Connection, incident_id: uuid.UUID) -> str | None:
