@@ -29,7 +29,8 @@ import logging
 import smtplib
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
@@ -235,7 +236,7 @@ def report_admin_emails(connection: Connection, company_id: str) -> list[str]:
 
 
 def add_schedule(
-    engine: Engine,
+    bind: Engine | Connection,
     *,
     company_id: str,
     name: str,
@@ -255,6 +256,8 @@ def add_schedule(
     `frequency` is weekly (on `weekday`, Monday by default), semi-monthly, monthly (each at local time `at`) or
     cron (with `rule`). The time zone is the one of the report's site, or that all the company's sites share,
     unless `timezone` is given.
+
+    Given a connection, the schedule is added in the transaction it is in (the console's, confined to its user).
 
     Raises:
         RuleViolation: every bad input, before anything is written, with a message saying what to give.
@@ -278,7 +281,7 @@ def add_schedule(
             )
         parsed = ReportRule.for_frequency(frequency, at=at, weekday=weekday)
     scope = TimesheetScope(company_id, site_code, department_code)
-    with engine.begin() as connection:
+    with _transaction(bind) as connection:
         company_row(connection, company_id)
         if department_code is not None and (
             connection.scalar(
@@ -320,6 +323,16 @@ def add_schedule(
     return _schedule(row)
 
 
+@contextmanager
+def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
+    """A transaction of its own on an engine; on a connection, the one the caller has begun."""
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.begin() as connection:
+        yield connection
+
+
 def next_run(schedule: ReportSchedule, after: datetime) -> tuple[datetime, Period] | None:
     """When the schedule's next report goes after `after`, and the days it covers (None if not within 8 years)."""
     rule, zone = ReportRule.parse(schedule.rule), zone_named(schedule.timezone)
@@ -337,14 +350,16 @@ def list_schedules(connection: Connection, company_id: str | None = None) -> lis
     return [_schedule(row) for row in connection.execute(query).mappings()]
 
 
-def remove_schedule(engine: Engine, company_id: str, name: str, *, removed_by: str, now: datetime) -> int:
+def remove_schedule(bind: Engine | Connection, company_id: str, name: str, *, removed_by: str, now: datetime) -> int:
     """Remove a schedule (its runs stay, for the record); runs not yet queued are cancelled. Returns how many.
+
+    Given a connection, the change is made in the transaction it is in (the console's, confined to its user).
 
     Raises:
         RuleViolation: `unknown_schedule`.
     """
     removed_by = _text(removed_by, "who removes the schedule", 100)
-    with engine.begin() as connection:
+    with _transaction(bind) as connection:
         schedule_id = connection.scalar(
             select(report_schedules.c.id)
             .where(
