@@ -15,7 +15,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from threading import Event
 from typing import Any
@@ -27,6 +27,7 @@ from central.database import admin_engine, check_server, migrate
 from central.incidents import list_incidents, pending_count, resolve
 from central.keys import KEY_FILE_ENV, HeadOfficeKey, default_key_file, forget_faces, rotate_company_key
 from central.kiosks import add_kiosk, fleet, set_update_source
+from central.report_rules import parse_clock
 from central.reports import TimesheetScope, report_zone, write_central_timesheet
 from central.roster import (
     deactivate_employee,
@@ -456,13 +457,6 @@ def _pending_count(args: argparse.Namespace, engine: Engine) -> int:
 SMTP_PASSWORD_ENV = "TIMECLOCK_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 
 
-def _parse_clock(text: str, option: str) -> time:
-    try:
-        return time.fromisoformat(text)
-    except ValueError as error:
-        raise RuleViolation("time_invalid", f"{option}: {text!r} is not a time of day such as 06:00") from error
-
-
 def _mail_settings(args: argparse.Namespace, engine: Engine) -> int:
     now = datetime.now(UTC)
     if args.off or args.host is not None:
@@ -527,7 +521,7 @@ def _schedule_add(args: argparse.Namespace, engine: Engine) -> int:
         name=args.name,
         frequency=args.every,
         recipients=args.to,
-        at=_parse_clock(args.at, "--at"),
+        at=parse_clock(args.at, "--at"),
         weekday=args.weekday,
         rule=args.rule,
         site_code=args.site,

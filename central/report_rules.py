@@ -31,6 +31,18 @@ FREQUENCIES = ("weekly", "semi-monthly", "monthly", "cron")
 _LONGEST_GAP = timedelta(days=8 * 366 + 1)
 
 
+def parse_clock(text: str, option: str) -> time:
+    """A local time of sending from `HH:MM`.
+
+    Raises:
+        RuleViolation: `time_invalid` naming the option and the text.
+    """
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError as error:
+        raise RuleViolation("time_invalid", f"{option}: {text!r} is not a time of day such as 06:00") from error
+
+
 def zone_named(name: str) -> ZoneInfo:
     """The IANA time zone `name`.
 

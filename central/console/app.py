@@ -54,6 +54,7 @@ from central.incidents import (
 )
 from central.keys import HeadOfficeKey, default_key_file
 from central.kiosks import add_kiosk
+from central.report_rules import FREQUENCIES, WEEKDAYS, parse_clock
 from central.reports import (
     TimesheetScope,
     central_timesheet,
@@ -62,6 +63,15 @@ from central.reports import (
     write_central_timesheet,
 )
 from central.roster import deactivate_employee, upsert_company, upsert_department, upsert_employee
+from central.scheduled_reports import (
+    RUN_STATUSES,
+    XLSX_TYPE,
+    add_schedule,
+    list_runs,
+    list_schedules,
+    next_run,
+    remove_schedule,
+)
 from central.scope import enter_scope
 from central.users import (
     ConsoleRole,
@@ -645,7 +655,7 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
                 if which == "last" and period.first is not None:
                     period = Period.pay_period(pay_period, period.first - timedelta(days=1))
         except RuleViolation as error:
-            return None, None, [_site_option(error.message)]
+            return None, None, [_in_console_words(error.message)]
         return scope, period, problems
 
     def timesheet_refused(blocked: int | None, problems: list[str], status: int) -> tuple[str, int]:
@@ -677,7 +687,7 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         except ReportsBlocked as error:
             return timesheet_refused(error.unresolved, [], 409)
         except RuleViolation as error:
-            return timesheet_refused(None, [_site_option(error.message)], 400)
+            return timesheet_refused(None, [_in_console_words(error.message)], 400)
         page = max(_int(request.args.get("page"), 1), 1)
         pages = max(math.ceil(len(totals) / PAGE_SIZE), 1)
         shown = totals[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -707,13 +717,80 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         except ReportsBlocked as error:
             return timesheet_refused(error.unresolved, [], 409)
         except RuleViolation as error:
-            return timesheet_refused(None, [_site_option(error.message)], 400)
+            return timesheet_refused(None, [_in_console_words(error.message)], 400)
         audit("timesheet.downloaded", name)
         return Response(
             streamed_in_request_transaction(pieces),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+    # --- scheduled reports -----------------------------------------------------------------------------------
+
+    def report_page(problem: str | None = None, status: int = 200) -> tuple[str, int]:
+        args = request.args
+        problems = [problem] if problem else []
+        wanted = args.get("status") or None
+        runs: list[Any] = []
+        try:
+            runs = list_runs(database(), company_id=user().company_id, status=wanted)
+        except RuleViolation as error:
+            problems.append(error.message)
+            status = 400
+        page = max(_int(args.get("page"), 1), 1)
+        moment = now()
+        schedules = [
+            (schedule, next_run(schedule, moment)) for schedule in list_schedules(database(), user().company_id)
+        ]
+        return render_template(
+            "reports.html", schedules=schedules, runs=runs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+            total=len(runs), page=page, pages=max(math.ceil(len(runs) / PAGE_SIZE), 1), statuses=RUN_STATUSES,
+            frequencies=FREQUENCIES, weekdays=WEEKDAYS, sites=_site_choices(), departments=_departments(),
+            problems=problems, form=request.form, args=args,
+        ), status  # fmt: skip
+
+    @app.get("/reports")
+    @requires(ConsoleRole.ADMIN, ConsoleRole.PAYROLL)
+    def report_list() -> tuple[str, int]:
+        return report_page()
+
+    @app.post("/reports/schedules")
+    @requires(ConsoleRole.ADMIN)
+    def report_schedule_add() -> tuple[str, int] | BaseResponse:
+        form = request.form
+        name = form.get("name", "")
+
+        def add() -> None:
+            schedule = add_schedule(
+                database(), company_id=user().company_id, name=name, frequency=form.get("every", ""),
+                recipients=form.get("recipients", "").replace(",", " ").split(),
+                at=parse_clock(form.get("at") or "06:00", "Time"), weekday=form.get("weekday") or None,
+                rule=form.get("rule") or None, site_code=form.get("site") or None,
+                department_code=form.get("department") or None, timezone=form.get("timezone") or None,
+                created_by=user().email, now=now(),
+            )  # fmt: skip
+            audit("report_schedule.added", schedule.name, rule=schedule.rule, recipients=list(schedule.recipients))
+
+        problem = attempt(add)
+        if problem is not None:
+            return report_page(_in_console_words(problem), 400)
+        flash(f"Schedule {name.strip()} saved.")
+        return redirect(url_for("report_list"))
+
+    @app.post("/reports/schedules/<name>/remove")
+    @requires(ConsoleRole.ADMIN)
+    def report_schedule_remove(name: str) -> BaseResponse:
+        cancelled: list[int] = []
+
+        def remove() -> None:
+            cancelled.append(remove_schedule(database(), user().company_id, name, removed_by=user().email, now=now()))
+            audit("report_schedule.removed", name, runs_cancelled=cancelled[0])
+
+        if attempt(remove) is not None:
+            abort(404)
+        runs = "run" if cancelled[0] == 1 else "runs"
+        flash(f"Schedule {name} removed; {cancelled[0]} {runs} not yet sent cancelled.")
+        return redirect(url_for("report_list"))
 
     # --- fleet ---------------------------------------------------------------------------------------------------
 
@@ -841,12 +918,16 @@ PERIOD_CHOICES = (
     ("dates", "Any dates"),
 )
 TIMESHEET_PARTS = {"days.csv": "-days.csv", "totals.csv": "-totals.csv", "xlsx": ".xlsx"}
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _site_option(message: str) -> str:
-    """A refusal of the timesheet functions in the console's words: they name the command's option."""
-    return message.replace("choose one with --site", "choose a site")
+CONSOLE_WORDS = (("choose one with --site", "choose a site"), (" (--to)", ""))
+
+
+def _in_console_words(message: str) -> str:
+    """A refusal of the functions the commands share, in the console's words: they name the command's options."""
+    for said, meant in CONSOLE_WORDS:
+        message = message.replace(said, meant)
+    return message
 
 
 def _incident_site(connection: Connection, incident_id: uuid.UUID) -> str | None:
