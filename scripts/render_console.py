@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,16 +26,18 @@ sys.path.insert(0, str(ROOT))
 import waitress  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy import Engine, insert, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from benchmarks.console_data import PASSWORD, USERS, fill, sample_incident  # noqa: E402
 from central.console.app import create_app  # noqa: E402
 from central.database import admin_engine, migrate  # noqa: E402
 from central.keys import HeadOfficeKey  # noqa: E402
+from central.scheduled_reports import add_schedule  # noqa: E402
 from central.users import change_user  # noqa: E402
 from tests.central.console.conftest import chromium, submit  # noqa: E402
 from tests.pg import LocalPostgres, create_database, drop_database  # noqa: E402
+from wire.schema import companies, report_runs  # noqa: E402
 
 COMPANY = "giovanni"
 SIZES = ((1366, 768), (1920, 1080))
@@ -78,6 +80,10 @@ def pages(incident_open: uuid.UUID, incident_closed: uuid.UUID) -> dict[str, lis
         ("users", "/users"),
         ("user-new", "/users/new"),
         ("audit", "/audit"),
+        ("timesheets", "/timesheets"),
+        ("timesheets-last-period-page-2", "/timesheets?period=last-semi-monthly&page=2"),
+        ("timesheets-bad-dates", "/timesheets?period=dates&from=2026-13-01&to=2026-11-30"),
+        ("reports", "/reports"),
         ("not-found", f"/incidents/{uuid.uuid4()}"),
     ]
     return {
@@ -87,8 +93,15 @@ def pages(incident_open: uuid.UUID, incident_closed: uuid.UUID) -> dict[str, lis
             ("incidents", "/incidents"),
             ("incident-claimed", f"/incidents/{incident_open}"),
             ("users-refused", "/users"),
+            ("timesheets", "/timesheets"),
+            ("reports-refused", "/reports"),
         ],
-        "payroll@sample.example": [("incident-claimed", f"/incidents/{incident_open}"), ("employees", "/employees")],
+        "payroll@sample.example": [
+            ("incident-claimed", f"/incidents/{incident_open}"),
+            ("employees", "/employees"),
+            ("timesheets-month", "/timesheets?period=this-monthly&department=eng"),
+            ("reports", "/reports"),
+        ],
     }
 
 
@@ -112,6 +125,7 @@ def main() -> int:
                 sample_incident(engine, COMPANY, resolved=True),
             )
             _supervise_site_of(engine, claimed, now)
+            _sample_reports(engine, now)
             key_file = Path(tempfile.mkdtemp(prefix="timeclock-render-key-")) / "head-office.key"
             HeadOfficeKey.create(key_file)
             app = create_app(
@@ -122,7 +136,7 @@ def main() -> int:
             thread.start()
             console = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
             try:
-                _draw(console, out, pages(claimed, closed))
+                _draw(console, out, pages(claimed, closed), engine)
             finally:
                 server.close()
                 shutil.rmtree(key_file.parent, ignore_errors=True)
@@ -149,6 +163,33 @@ def _supervise_site_of(engine: Engine, incident_id: uuid.UUID, now: datetime) ->
     )  # fmt: skip
 
 
+def _sample_reports(engine: Engine, now: datetime) -> None:
+    """Two schedules, and runs of the semi-monthly one that were sent, held and failed."""
+    semi = add_schedule(
+        engine, company_id=COMPANY, name="payroll", frequency="semi-monthly",
+        recipients=["payroll@sample.example", "accounts@sample.example"], created_by="sample data", now=now,
+    )  # fmt: skip
+    add_schedule(
+        engine, company_id=COMPANY, name="site-001-weekly", frequency="weekly", weekday="fri", at=time(17, 30),
+        site_code="site-001", recipients=["supervisor@sample.example"], created_by="sample data", now=now,
+    )  # fmt: skip
+    outcomes = (
+        (45, "sent", {"rows": 1514, "sent_at": now - timedelta(days=30, minutes=-2)}),
+        (30, "failed", {"last_error": "SMTP 451: temporary local problem, will retry"}),
+        (15, "blocked", {"blocked_incidents": 2}),
+    )
+    with engine.begin() as owner:
+        for days_ago, status, detail in outcomes:
+            first = (now - timedelta(days=days_ago)).date()
+            owner.execute(
+                insert(report_runs).values(
+                    id=uuid.uuid4(), company_id=COMPANY, schedule_id=semi.id, period_first=first,
+                    period_last=first + timedelta(days=14), due_at=now - timedelta(days=days_ago - 15),
+                    status=status, created_at=now, updated_at=now, **detail,
+                )
+            )  # fmt: skip
+
+
 def _afternoon() -> datetime:
     """The latest weekday 15:30 in Manila (07:30 UTC) that has passed: a day's punches, people still on site."""
     moment = datetime.now(UTC).replace(hour=7, minute=30, second=0, microsecond=0)
@@ -162,7 +203,7 @@ def _dsn(url: str) -> str:
     return f"host={parsed.host} port={parsed.port} dbname=postgres user={parsed.username} password={parsed.password}"
 
 
-def _draw(console: str, out: Path, plan: dict[str, list[tuple[str, str]]]) -> None:
+def _draw(console: str, out: Path, plan: dict[str, list[tuple[str, str]]], engine: Engine) -> None:
     roles = {email: role for email, role, _ in USERS}
     for width, height in SIZES:
         folder = out / f"{width}x{height}"
@@ -193,8 +234,26 @@ def _draw(console: str, out: Path, plan: dict[str, list[tuple[str, str]]]) -> No
             browser.find_element(By.NAME, "no_tls").click()
             submit(browser, browser.find_element(By.XPATH, "//button[@type='submit' and contains(., 'Register')]"))
             browser.save_screenshot(str(folder / "admin-kiosk-token.png"))
+            # A schedule refused, with what was typed kept.
+            browser.get(f"{console}/reports")
+            browser.find_element(By.NAME, "name").send_keys("month-end")
+            browser.find_element(By.NAME, "recipients").send_keys("accounts@sample.example, accounts@sample.example")
+            submit(browser, browser.find_element(By.XPATH, "//button[@type='submit' and contains(., 'Add schedule')]"))
+            browser.save_screenshot(str(folder / "admin-reports-refused.png"))
+            # Timesheets held while the sample's claim waits and the company blocks reports.
+            _block_reports(engine, blocked=True)
+            try:
+                browser.get(f"{console}/timesheets")
+                browser.save_screenshot(str(folder / "admin-timesheets-held.png"))
+            finally:
+                _block_reports(engine, blocked=False)
         finally:
             browser.quit()
+
+
+def _block_reports(engine: Engine, *, blocked: bool) -> None:
+    with engine.begin() as owner:
+        owner.execute(update(companies).where(companies.c.id == COMPANY).values(block_reports_on_pending=blocked))
 
 
 def _log_in(browser: WebDriver, console: str, email: str, password: str) -> None:
