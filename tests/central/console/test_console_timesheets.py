@@ -18,7 +18,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import text
 
+from benchmarks.console_data import PASSWORD as SAMPLE_PASSWORD
+from benchmarks.console_data import fill
 from central.commands import main
+from central.console.app import PAGE_SIZE
 from central.reports import TimesheetScope, write_central_timesheet
 from central.users import add_user
 from kiosk.domain.punches import BreakType, PunchKind
@@ -223,3 +226,25 @@ def test_unresolved_claims_hold_the_timesheet(browser: webdriver.Chrome, console
     submit(browser, browser.find_element(By.LINK_TEXT, "Resolve the unresolved claims"))
     assert browser.current_url.endswith("/incidents?status=unresolved")
     assert "Worker Number1" in text_of(browser)
+
+
+def test_a_long_timesheet_is_paged(browser: webdriver.Chrome, console: Console, facts: Facts) -> None:
+    fill(facts.central.engine, company="giovanni", sites=2, employees=60, days=5, now=NOW)
+    first, last = (NOW - timedelta(days=6)).date(), NOW.date()
+    totals = io.StringIO()
+    with facts.central.engine.connect() as connection:
+        write_central_timesheet(
+            connection, TimesheetScope("giovanni"), Period(first, last), as_of=NOW, totals_out=totals
+        )
+    expected = [line.split(",")[0] for line in totals.getvalue().splitlines()[1:]]
+    assert len(expected) > PAGE_SIZE
+    log_in(browser, console, "payroll@sample.example", SAMPLE_PASSWORD)
+    choose_dates(browser, console, first, last)
+    assert f"{len(expected)} employees, page 1 of 2" in text_of(browser)
+    seen = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "table.numbers tbody td:first-child")]
+    assert len(seen) == PAGE_SIZE
+    submit(browser, browser.find_element(By.LINK_TEXT, "Next"))
+    assert "page 2 of 2" in text_of(browser)
+    seen += [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "table.numbers tbody td:first-child")]
+    assert seen == expected
+    assert not browser.find_elements(By.LINK_TEXT, "Next")
