@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from benchmarks.console_data import PASSWORD as SAMPLE_PASSWORD
 from benchmarks.console_data import fill
@@ -29,6 +29,7 @@ from kiosk.domain.timesheet import Period
 from tests.central.console.conftest import PASSWORD, Console, log_in, submit, text_of
 from tests.central.test_incidents_admin import claimed_incident, send_incident
 from tests.central_database import CentralDatabase, open_kiosk
+from wire.schema import audit_log
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 FIRST = (NOW - timedelta(days=12)).date()
@@ -44,11 +45,13 @@ class Facts:
 def facts(central: CentralDatabase, tmp_path_factory: pytest.TempPathFactory) -> Facts:
     central.add_company("acme", sites={"north": "Asia/Manila", "south": "Asia/Manila"}, employees=3)
     central.add_company("held", sites={"main": "Asia/Manila"}, employees=1)
+    central.add_company("spread", sites={"manila": "Asia/Manila", "tokyo": "Asia/Tokyo"}, employees=1)
     for company, email, role, sites in (
         ("acme", "admin@acme.example", "admin", ()),
         ("acme", "payroll@acme.example", "payroll", ()),
         ("acme", "north@acme.example", "supervisor", ("north",)),
         ("held", "payroll@held.example", "payroll", ()),
+        ("spread", "payroll@spread.example", "payroll", ()),
     ):
         add_user(
             central.engine, company_id=company, email=email, role=role, password=PASSWORD, site_codes=sites,
@@ -159,6 +162,15 @@ def test_payroll_downloads_the_same_csv_as_the_command(
     ]
     assert len(day_rows) == 16
     assert [row[0] for row in day_rows[1:]] == [line.split(",")[0] for line in days.decode().splitlines()[1:]]
+    with facts.central.engine.connect() as owner:
+        logged = owner.execute(
+            select(audit_log.c.subject).where(
+                audit_log.c.actor == "payroll@acme.example", audit_log.c.action == "timesheet.downloaded"
+            )
+        ).scalars()
+        assert sorted(logged) == [
+            f"timesheet-acme-{FIRST}-{LAST}{ending}" for ending in ("-days.csv", "-totals.csv", ".xlsx")
+        ]
 
 
 def test_a_supervisor_gets_only_their_sites_rows(
@@ -212,6 +224,17 @@ def test_bad_choices_are_refused_with_a_message(
     browser.get(f"{console.url}/timesheets/days.csv?{query}")
     assert message in text_of(browser)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("facts")
+def test_sites_in_several_time_zones_need_a_site(browser: webdriver.Chrome, console: Console) -> None:
+    log_in(browser, console, "payroll@spread.example")
+    browser.get(f"{console.url}/timesheets")
+    assert "has sites in Asia/Manila, Asia/Tokyo: choose a site" in text_of(browser)
+    Select(browser.find_element(By.NAME, "site")).select_by_value("tokyo")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
+    assert "0 employees" in text_of(browser)
+    assert "Nobody worked in this period here." in text_of(browser)
 
 
 @pytest.mark.usefixtures("facts")
