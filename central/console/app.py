@@ -638,6 +638,9 @@ def create_app(  # noqa: PLR0915 - the views are closures over this app's engine
         kind = args.get("period") or PERIOD_CHOICES[0][0]
         if kind not in dict(PERIOD_CHOICES):
             problems.append(f"unknown period {kind!r}")
+        elif kind != "dates" and (args.get("from") or args.get("to")):
+            # As the command: a pay period or dates, never one silently ignored for the other.
+            problems.append('choose "Any dates" to use From and To, or clear them to use a pay period')
         if problems:
             return None, None, problems
         scope = TimesheetScope(user().company_id, site_code, department_code)

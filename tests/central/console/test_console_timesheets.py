@@ -207,6 +207,7 @@ def test_a_pay_period_is_chosen_by_name(browser: webdriver.Chrome, console: Cons
         ("period=dates&from=2026-11-20&to=2026-11-01", "after it ends on 2026-11-01"),
         ("period=dates&from=2026-11-01", "give both the first and the last day"),
         ("period=fortnightly", "unknown period 'fortnightly'"),
+        ("period=this-monthly&from=2026-11-01", 'choose "Any dates" to use From and To'),
         ("site=atlantis", "there is no site 'atlantis' among yours"),
         ("department=nobody", "there is no department 'nobody'"),
     ],
