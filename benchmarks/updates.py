@@ -14,14 +14,18 @@ cores, so the time is what 20 kiosks take on one small PC, far more than one kio
 
 The screen (the GUI-stall benchmark, `benchmarks.ui_stall`, with an update on top): the kiosk plays a video through
 its face pipeline on its idle screen while the update service downloads, verifies and stages a `--payload-mb`
-release in the background at its low priority; prints the longest stall of the GUI thread and the preview's frame
-rate with and without the download, and the process's CPU during each.
+release in the background at its low priority; prints the longest stall of the GUI thread, the preview frames
+that reach the GUI thread per second and the longest wait between two of them, how long the camera's process waited
+for a core (its threads' run-queue time, summed, per second), and the kiosk process's CPU, before, during
+and after the download (the machine's other load changes meanwhile). The repository's HTTP server runs in a process
+of its own at nice 19: it stands for head office's server on another machine, whose CPU is not the kiosk's.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import resource
 import shutil
@@ -33,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,22 +154,74 @@ def serve_elsewhere(folder: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def measure(kiosk: Kiosk, service: UpdateService | None, seconds: float) -> tuple[float, float, float, float]:
-    """The seconds measured, the longest GUI stall (ms), the preview's frames/s and the process's CPU (cores), for
-    `seconds`, or until the service's check is done."""
+class FrameArrivals:
+    """When each preview frame reached the GUI thread, whichever screen is up.
+
+    The idle view's paint count is no frame rate: the view paints only while the idle screen is shown (the clip's
+    face starts attempts, and a notice covers the idle screen for seconds after each), and it paints again for
+    other reasons (its caption, its spinner). A frame handed to the GUI thread is one the screen can show.
+    """
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        vision = kiosk.parts.vision
+        if vision is None:
+            raise RuntimeError("the kiosk has no camera pipeline")
+        self.times: list[float] = []
+        vision.frame_ready.connect(self._arrived)
+
+    def _arrived(self, _image: object, _box: object) -> None:
+        self.times.append(time.monotonic())
+
+    def since(self, started: float, ended: float) -> tuple[float, float]:
+        """Frames per second between `started` and `ended`, and the longest wait for a frame (ms) in it."""
+        inside = [moment for moment in self.times if started <= moment <= ended]
+        edges = [started, *inside, ended]
+        longest = max(later - earlier for earlier, later in itertools.pairwise(edges))
+        return len(inside) / (ended - started), longest * 1000
+
+
+def waited_for_cpu(pid: int | None) -> float:
+    """Seconds the threads of process `pid` have spent ready to run but waiting for a core (Linux's schedstat;
+    0 elsewhere)."""
+    tasks = Path(f"/proc/{pid}/task")
+    if pid is None or not tasks.is_dir():
+        return 0.0
+    waited = 0
+    for task in tasks.iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            waited += int((task / "schedstat").read_text().split()[1])
+    return waited / 1e9
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenFigures:
+    seconds: float
+    longest_stall_ms: float
+    frames_per_second: float
+    longest_frame_gap_ms: float
+    camera_waited_ms_per_s: float
+    cpu_cores: float
+
+
+def measure(kiosk: Kiosk, frames: FrameArrivals, service: UpdateService | None, seconds: float) -> ScreenFigures:
+    """The GUI thread's longest stall, the preview frames reaching it and the process's CPU, for `seconds`, or until
+    the service's check is done."""
     monitor = StallMonitor(interval_ms=5)
     monitor.start()
-    painted, started = kiosk.idle.camera.frames_painted, time.monotonic()
+    camera_pid = kiosk.parts.vision.pid if kiosk.parts.vision is not None else None
+    started, camera_waited = time.monotonic(), waited_for_cpu(camera_pid)
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     if service is None:
         pump(lambda: False, seconds)
     else:
         pump(lambda: service.wait_for_check(0), 600)
-    elapsed = time.monotonic() - started
+    ended, camera_waited = time.monotonic(), waited_for_cpu(camera_pid) - camera_waited
     after = resource.getrusage(resource.RUSAGE_SELF)
     monitor.stop()
     used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
-    return elapsed, monitor.longest_ms, (kiosk.idle.camera.frames_painted - painted) / elapsed, used / elapsed
+    fps, gap = frames.since(started, ended)
+    seconds = ended - started
+    return ScreenFigures(seconds, monitor.longest_ms, fps, gap, camera_waited * 1000 / seconds, used / seconds)
 
 
 def screen(payload_mb: float, video: Path | None, seconds: float) -> None:
@@ -195,9 +252,11 @@ def screen(payload_mb: float, video: Path | None, seconds: float) -> None:
         kiosk.window.resize(1280, 800)
         kiosk.window.apply_style(800)
         kiosk.window.show()
+        frames = FrameArrivals(kiosk)
         pump(lambda: kiosk.window.current is kiosk.idle and kiosk.idle.camera.frames_painted > 0, 30)
 
-        quiet = measure(kiosk, None, seconds)
+        # Camera only before and after the download: the machine's other load changes while it runs.
+        before = measure(kiosk, frames, None, seconds)
         # The server runs in a process of its own: in this one it would take the kiosk's interpreter lock.
         with serve_elsewhere(repository.folder) as url:
             database = Database(data / "kiosk.db")
@@ -214,20 +273,23 @@ def screen(payload_mb: float, video: Path | None, seconds: float) -> None:
             )
             service = UpdateService(updater, database, first_check=(0.0, 0.0))
             service.start()
-            busy = measure(kiosk, service, seconds)
+            busy = measure(kiosk, frames, service, seconds)
             service.close()
             database.close()
         staged = updater.status().staged_version
+        after = measure(kiosk, frames, None, seconds)
         kiosk.window.allow_exit()
         kiosk.window.close()
         app.close()
         shutil.rmtree(place / "opt", ignore_errors=True)
     del application
     print(f"release {archive_mb:.1f} MB, downloaded, verified and staged: {staged}")
-    for name, (elapsed, stall, fps, cpu) in (("camera only", quiet), ("camera + update", busy)):
+    for name, figures in (("camera only", before), ("camera + update", busy), ("camera only", after)):
         print(
-            f"{name:<16} {elapsed:6.1f} s  longest GUI stall {stall:6.1f} ms  preview {fps:5.1f} frames/s  "
-            f"process CPU {cpu * 100:5.0f} % of one core"
+            f"{name:<16} {figures.seconds:6.1f} s  longest GUI stall {figures.longest_stall_ms:6.1f} ms  "
+            f"preview {figures.frames_per_second:5.1f} frames/s, longest wait {figures.longest_frame_gap_ms:5.0f} ms  "
+            f"camera process waited for a core {figures.camera_waited_ms_per_s:4.0f} ms/s  "
+            f"process CPU {figures.cpu_cores * 100:5.0f} % of one core"
         )
 
 
