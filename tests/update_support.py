@@ -69,9 +69,13 @@ def release_keys(folder: Path) -> tuple[Path, Path]:
 
 @dataclass
 class Faults:
-    """What the loopback server does wrong on purpose: cut a file short after some bytes, count what it served."""
+    """What the loopback server does wrong on purpose: cut a file short after some bytes, hold a file back until
+    `release` is set (`asked` is set when it is asked for), count what it served."""
 
     cut_after: dict[str, int] = field(default_factory=dict)
+    hold_back: str | None = None
+    asked: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     served_bytes: int = 0
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -91,6 +95,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         name = self.path.rsplit("/", 1)[-1]
         with self.faults.lock:
             self.faults.requests.append(self.path)
+        if self.faults.hold_back is not None and name.endswith(self.faults.hold_back):
+            self.faults.asked.set()
+            self.faults.release.wait(timeout=120)
         limit = next((count for suffix, count in self.faults.cut_after.items() if name.endswith(suffix)), None)
         data = source.read() if limit is None else source.read(limit)
         outputfile.write(data)

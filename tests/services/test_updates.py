@@ -4,10 +4,12 @@ archives installed side by side, the real launcher script, and a real kiosk data
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -452,6 +454,42 @@ def test_the_background_check_runs_in_a_process_of_its_own_with_the_source_of_th
     assert status.staged_version == "1.1.0", status
     assert (site.base / "1.1.0" / "MANIFEST").is_file()
     assert site.current() == "1.0.0"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SCHED_IDLE and ionice are Linux's")
+def test_the_check_process_downloads_at_the_lowest_cpu_and_disk_priority(site: Site) -> None:
+    # Looked at while the real spawned check process waits for the archive, as the camera screen would see it.
+    require_programs("ionice", packages="util-linux")
+    site.publish("1.1.0")
+    database = Database(site.data / "kiosk.db")
+    faults = Faults(hold_back=".tar.gz")
+    try:
+        with serve(site.repository.folder, faults) as (url, _faults):
+            with database.write() as session:
+                save_device_settings(
+                    session, load_device_settings(session).replace(update_source=url), datetime.now(UTC)
+                )
+            service = UpdateService(site.updater(url), database, first_check=(0.0, 0.0))
+            service.start()
+            try:
+                assert faults.asked.wait(120), "the check never asked for the archive"
+                checks = [child for child in multiprocessing.active_children() if child.name == "update-check"]
+                assert len(checks) == 1, checks
+                pid = checks[0].pid
+                assert pid is not None
+                niceness = os.getpriority(os.PRIO_PROCESS, pid)
+                io_class = subprocess.run(
+                    ["ionice", "-p", str(pid)], capture_output=True, text=True, check=True
+                ).stdout.strip()
+            finally:
+                faults.release.set()
+            assert service.wait_for_check(120)
+            service.close()
+    finally:
+        database.close()
+    assert niceness == 19
+    assert io_class == "idle"
+    assert UpdateStateFiles(site.data).read_status().staged_version == "1.1.0"
 
 
 def test_a_staged_version_changed_after_staging_is_not_switched_to(site: Site) -> None:
