@@ -170,7 +170,7 @@ def test_the_console_tables_and_role_go_down_and_up_again(fresh_central: Central
         [revision] = [
             r
             for r in ScriptDirectory.from_config(config).walk_revisions()
-            if (r.doc or "").startswith("The web console's")
+            if (r.doc or "").startswith("The web console's users")
         ]
         assert isinstance(revision.down_revision, str)
         command.downgrade(config, revision.down_revision)
