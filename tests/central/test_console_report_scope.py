@@ -12,22 +12,13 @@ from sqlalchemy.exc import DBAPIError
 
 from central.scheduled_reports import add_schedule, list_runs, list_schedules, remove_schedule
 from central.scope import console_transaction
-from central.users import ConsoleRole, ConsoleUser
+from central.users import ConsoleRole
 from kiosk.domain.errors import RuleViolation
+from tests.central.test_console_scope import console_user
 from tests.central_database import CentralDatabase
 from wire.schema import report_runs, report_schedules
 
 NOW = datetime.now(UTC)
-
-
-def console_user(central: CentralDatabase, company: str, role: ConsoleRole, *sites: str) -> ConsoleUser:
-    return ConsoleUser(
-        id=uuid.uuid4(),
-        company_id=company,
-        email=f"{role.value}@{company}.example",
-        role=role,
-        site_ids=tuple(central.site_id(company, code) for code in sites),
-    )
 
 
 @pytest.fixture(scope="module")
